@@ -1,0 +1,103 @@
+"""All configuration, from the environment or `.env` (SPEC §9). Validated once at start."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.policy import Policy, QuietHours
+
+
+def _parse_clock(text: str) -> time:
+    hours, _, minutes = text.strip().partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///waitlist.db", alias="WAITLIST_DATABASE_URL")
+    public_url: str = Field("http://localhost:8000", alias="WAITLIST_PUBLIC_URL")
+    timezone: str = Field("America/New_York", alias="WAITLIST_TIMEZONE")
+    jwt_secret: SecretStr | None = Field(None, alias="WAITLIST_JWT_SECRET")
+    slack_channel: str | None = Field(None, alias="WAITLIST_SLACK_CHANNEL")
+    slack_staff: str = Field("", alias="WAITLIST_SLACK_STAFF")
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    twilio_account_sid: str | None = Field(None, alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(None, alias="TWILIO_AUTH_TOKEN")
+    twilio_from_number: str | None = Field(None, alias="TWILIO_FROM_NUMBER")
+    twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
+    twilio_api_base_url: str | None = Field(None, alias="TWILIO_API_BASE_URL")
+
+    offer_batch_size: int = Field(3, ge=1, le=100, alias="WAITLIST_OFFER_BATCH_SIZE")
+    offer_hold_minutes: int = Field(15, ge=1, le=24 * 60, alias="WAITLIST_OFFER_HOLD_MINUTES")
+    offer_cutoff_minutes: int = Field(60, ge=0, le=7 * 24 * 60, alias="WAITLIST_OFFER_CUTOFF_MINUTES")
+    quiet_hours: str = Field("21:00-08:00", alias="WAITLIST_QUIET_HOURS")
+    cap_per_day: int = Field(1, ge=0, alias="WAITLIST_CAP_PER_DAY")
+    cap_per_week: int = Field(3, ge=0, alias="WAITLIST_CAP_PER_WEEK")
+    max_wait_days: int = Field(30, ge=1, alias="WAITLIST_MAX_WAIT_DAYS")
+    stats_time: str = Field("08:00", alias="WAITLIST_STATS_TIME")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _valid_quiet_hours(cls, value: str) -> str:
+        if value.strip():
+            _quiet_hours(value)
+        return value
+
+    @field_validator("stats_time")
+    @classmethod
+    def _valid_stats_time(cls, value: str) -> str:
+        try:
+            _parse_clock(value)
+        except ValueError as exc:
+            raise ValueError(f"expected HH:MM, got {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
+        return value
+
+    def policy(self) -> Policy:
+        return Policy(
+            batch_size=self.offer_batch_size,
+            hold_minutes=self.offer_hold_minutes,
+            cutoff_minutes=self.offer_cutoff_minutes,
+            quiet_hours=_quiet_hours(self.quiet_hours) if self.quiet_hours.strip() else None,
+            cap_per_day=self.cap_per_day,
+            cap_per_week=self.cap_per_week,
+            max_wait_days=self.max_wait_days,
+        )
+
+    @property
+    def staff_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.slack_staff.split(",") if part.strip())
+
+
+def _quiet_hours(value: str) -> QuietHours:
+    try:
+        start, end = value.split("-")
+        quiet = QuietHours(_parse_clock(start), _parse_clock(end))
+    except ValueError as exc:
+        raise ValueError(f"expected HH:MM-HH:MM, got {value!r}") from exc
+    if quiet.start == quiet.end:
+        raise ValueError("quiet hours start and end are the same; leave it empty for none")
+    return quiet

@@ -1,0 +1,269 @@
+"""What the domain needs from the outside world: repositories, a unit of work, an SMS port.
+
+`storage/` implements the repositories on SQLAlchemy; `tests/unit/fakes.py` implements them in
+memory. Repositories hand out detached copies of domain objects: changing one changes nothing
+until it is passed back to `save`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from core.model import (
+    Appointment,
+    Client,
+    Clinic,
+    EntryStatus,
+    Event,
+    Message,
+    Offer,
+    Opening,
+    Provider,
+    Service,
+    WaitlistEntry,
+)
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """An opening seen in the clinic's local time, as the candidate search needs it.
+
+    `start_minute`/`end_minute` are minutes since local midnight; None means "the whole day"
+    (used by notify_waitlist_clients, which knows only a date). `buckets` is the bit mask of
+    the time-of-day buckets the slot touches (MORNING=1, AFTERNOON=2, EVENING=4); an entry that
+    names buckets must name every one of them.
+    """
+
+    clinic_id: int
+    service_id: int | None
+    provider_id: int | None
+    local_date: date
+    weekday: int  # 0=Sun … 6=Sat
+    start_minute: int | None
+    end_minute: int | None
+    buckets: int
+
+
+@dataclass(frozen=True)
+class CandidateQuery:
+    slot: SlotSpec
+    now: datetime
+    week_since: datetime  # offers since then count for fairness and the weekly cap
+    day_since: datetime  # offers since then count for the daily cap
+    cap_per_day: int  # 0 = no cap
+    cap_per_week: int  # 0 = no cap
+    exclude_opening_id: int | None  # entries already offered this opening are left out
+    limit: int
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A waiting entry that fits a slot, with what ranking and caps need to know."""
+
+    entry: WaitlistEntry
+    client: Client
+    offers_this_week: int
+    offers_today: int
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    clinic_id: int | None = None
+    statuses: tuple[EntryStatus, ...] = ()
+    service_id: int | None = None
+    provider_ids: tuple[int, ...] = ()  # entries preferring any of them
+    client_id: int | None = None
+    priority: int | None = None
+    date_from: date | None = None  # preferred_date_start >= date_from
+    date_to: date | None = None  # preferred_date_end <= date_to
+    appointment_types: tuple[str, ...] = ()
+    appointment_categories: tuple[str, ...] = ()
+    payment_type: str | None = None
+
+
+SORT_FIELDS = ("created_at", "updated_at", "priority", "date_range_start", "date_range_end")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+class ClinicRepository(Protocol):
+    def add(self, clinic: Clinic) -> Clinic: ...
+    def get(self, clinic_id: int) -> Clinic | None: ...
+    def get_by_name(self, name: str) -> Clinic | None: ...
+    def list(self) -> list[Clinic]: ...
+    def save(self, clinic: Clinic) -> None: ...
+
+
+class ClientRepository(Protocol):
+    def add(self, client: Client) -> Client: ...
+    def get(self, client_id: int) -> Client | None: ...
+    def get_by_phone(self, phone: str) -> Client | None: ...
+    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]: ...
+    def save(self, client: Client) -> None: ...
+
+
+class ProviderRepository(Protocol):
+    def add(self, provider: Provider) -> Provider: ...
+    def get(self, provider_id: int) -> Provider | None: ...
+    def list(self, clinic_id: int | None = None) -> list[Provider]: ...
+    def save(self, provider: Provider) -> None: ...
+
+
+class ServiceRepository(Protocol):
+    def add(self, service: Service) -> Service: ...
+    def get(self, service_id: int) -> Service | None: ...
+    def list(self, clinic_id: int | None = None) -> list[Service]: ...
+    def save(self, service: Service) -> None: ...
+
+
+class AppointmentRepository(Protocol):
+    def add(self, appointment: Appointment) -> Appointment:
+        """Raises SlotConflict if a booked appointment of the provider overlaps it."""
+        ...
+
+    def get(self, appointment_id: int, *, for_update: bool = False) -> Appointment | None: ...
+    def save(self, appointment: Appointment) -> None: ...
+
+    def booked_between(
+        self, provider_ids: Sequence[int], start: datetime, end: datetime
+    ) -> list[Appointment]:
+        """Booked appointments of these providers that overlap [start, end)."""
+        ...
+
+    def list(
+        self,
+        *,
+        clinic_id: int | None = None,
+        client_id: int | None = None,
+        provider_id: int | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> Page[Appointment]: ...
+
+
+class EntryRepository(Protocol):
+    def add(self, entry: WaitlistEntry) -> WaitlistEntry: ...
+    def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None: ...
+    def save(self, entry: WaitlistEntry) -> None: ...
+
+    def list(
+        self,
+        filters: EntryFilter,
+        *,
+        sort_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[WaitlistEntry]: ...
+
+    def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        """Waiting entries that fit the slot, best first, at most `limit`.
+
+        Fit is `core.matching.entry_fits` (date range, days, time window or buckets, service,
+        provider, expiry). Left out: entries of clients who hold a pending offer, entries with
+        an offer for `exclude_opening_id`, and clients at a contact cap. Order: priority, then
+        offers_this_week, then created_at, then id.
+        """
+        ...
+
+    def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]: ...
+
+    def average_wait_days(self, clinic_id: int | None = None) -> float | None:
+        """Mean of (booked_at - created_at) in days over booked entries; None if none."""
+        ...
+
+    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+        """Active entries whose expires_at <= now or created_at < created_before."""
+        ...
+
+
+class OpeningRepository(Protocol):
+    def add(self, opening: Opening) -> Opening: ...
+    def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None: ...
+    def get_by_origin(self, appointment_id: int) -> Opening | None: ...
+    def save(self, opening: Opening) -> None: ...
+    def open_ids(self) -> list[int]: ...
+
+
+class OfferRepository(Protocol):
+    def add(self, offer: Offer) -> Offer: ...
+    def get(self, offer_id: int) -> Offer | None: ...
+    def save(self, offer: Offer) -> None: ...
+    def for_opening(self, opening_id: int) -> list[Offer]: ...
+    def pending_for_client(self, client_id: int) -> Offer | None: ...
+    def latest_for_entry(self, entry_id: int) -> Offer | None: ...
+    def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]: ...
+
+
+class MessageRepository(Protocol):
+    def add(self, message: Message) -> Message: ...
+    def get(self, message_id: int) -> Message | None: ...
+    def save(self, message: Message) -> None: ...
+    def queued(self, limit: int = 100) -> list[Message]: ...
+    def get_by_provider_sid(self, sid: str) -> Message | None: ...
+    def for_client(self, client_id: int, limit: int = 50) -> list[Message]: ...
+    def recent(self, limit: int = 50) -> list[Message]: ...
+
+
+class EventRepository(Protocol):
+    def add(self, event: Event) -> Event: ...
+    def list(
+        self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
+    ) -> list[Event]: ...
+    def exists(self, *, kind: str, opening_id: int | None, entry_id: int | None) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. `with uow:` begins it; `commit()` makes it stick; leaving the block
+    without committing rolls it back. A unit of work may be entered again for a new one."""
+
+    clinics: ClinicRepository
+    clients: ClientRepository
+    providers: ProviderRepository
+    services: ServiceRepository
+    appointments: AppointmentRepository
+    entries: EntryRepository
+    openings: OpeningRepository
+    offers: OfferRepository
+    messages: MessageRepository
+    events: EventRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the SMS gateway said. `permanent_error` is set when retrying cannot help."""
+
+    ok: bool
+    provider_sid: str | None = None
+    error_code: str | None = None
+    permanent_error: bool = False
+
+
+class SmsSender(Protocol):
+    def send(self, message: Message) -> SendResult: ...
+
