@@ -1,0 +1,189 @@
+"""The clinic's reference data: clinics, clients, providers, services and appointments."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+from core.audit import record
+from core.errors import Conflict, InvalidInput, NotFound
+from core.model import (
+    Appointment,
+    AppointmentType,
+    Client,
+    Clinic,
+    Provider,
+    Service,
+    WeeklyHours,
+)
+from core.ports import UnitOfWork
+
+DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def normalize_phone(text: str, region: str = "US") -> str:
+    """Any common way of writing a phone number -> E.164, or InvalidInput."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidInput(f"'{text}' is not a phone number.", field="phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"'{text}' is not a valid phone number.", field="phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"Unknown time zone '{name}'.", field="timezone") from exc
+    return name
+
+
+def parse_hours(spec: dict[str, str]) -> WeeklyHours:
+    """{"mon": "09:00-17:00", "tue": "09:00-12:00, 13:00-17:00"} -> weekday -> windows."""
+    hours: WeeklyHours = {}
+    for day, text in spec.items():
+        key = str(day).strip().lower()[:3]
+        if key not in DAY_NAMES:
+            raise InvalidInput(f"Unknown day '{day}' in working hours.", field="hours")
+        windows = []
+        for part in str(text).split(","):
+            try:
+                start_text, end_text = part.strip().split("-")
+                start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(
+                    end_text.strip()
+                )
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"Working hours '{part.strip()}' on {day}: expected HH:MM-HH:MM.",
+                    field="hours",
+                ) from exc
+            if end <= start:
+                raise InvalidInput(f"Working hours on {day} end before they start.", field="hours")
+            windows.append((start, end))
+        hours[DAY_NAMES.index(key)] = sorted(windows)
+    return hours
+
+
+def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime,
+               actor: str) -> Clinic:
+    if not name.strip():
+        raise InvalidInput("A clinic needs a name.", field="name")
+    clinic = uow.clinics.add(Clinic(name=name.strip(), timezone=check_timezone(timezone)))
+    record(uow, "ClinicAdded", actor=actor, now=now, clinic_id=clinic.id)
+    return clinic
+
+
+def add_client(
+    *,
+    uow: UnitOfWork,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    now: datetime,
+    actor: str,
+    email: str | None = None,
+    timezone: str | None = None,
+) -> Client:
+    if not first_name.strip():
+        raise InvalidInput("A client needs a first name.", field="first_name")
+    e164 = normalize_phone(phone)
+    existing = uow.clients.get_by_phone(e164)
+    if existing is not None:
+        raise Conflict(f"A client with that phone already exists (client {existing.id}).")
+    client = uow.clients.add(
+        Client(
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            phone=e164,
+            email=email,
+            timezone=check_timezone(timezone) if timezone else None,
+            created_at=now,
+        )
+    )
+    record(uow, "ClientAdded", actor=actor, now=now, client_id=client.id)
+    return client
+
+
+def add_provider(*, uow: UnitOfWork, clinic_id: int, name: str, hours: WeeklyHours,
+                 now: datetime, actor: str) -> Provider:
+    if uow.clinics.get(clinic_id) is None:
+        raise NotFound(f"Clinic {clinic_id} does not exist.")
+    if not name.strip():
+        raise InvalidInput("A provider needs a name.", field="name")
+    provider = uow.providers.add(Provider(clinic_id=clinic_id, name=name.strip(), hours=hours))
+    record(uow, "ProviderAdded", actor=actor, now=now, clinic_id=clinic_id)
+    return provider
+
+
+def add_service(
+    *,
+    uow: UnitOfWork,
+    clinic_id: int,
+    name: str,
+    duration_minutes: int,
+    now: datetime,
+    actor: str,
+    category: str | None = None,
+    appointment_type: str | None = None,
+) -> Service:
+    if uow.clinics.get(clinic_id) is None:
+        raise NotFound(f"Clinic {clinic_id} does not exist.")
+    if not name.strip():
+        raise InvalidInput("A service needs a name.", field="name")
+    if not isinstance(duration_minutes, int) or not 5 <= duration_minutes <= 12 * 60:
+        raise InvalidInput("Duration must be 5 to 720 minutes.", field="duration_minutes")
+    try:
+        kind = AppointmentType(appointment_type) if appointment_type else None
+    except ValueError as exc:
+        raise InvalidInput(
+            "Appointment type must be INITIAL_EVAL or FOLLOW_UP.", field="appointment_type"
+        ) from exc
+    service = uow.services.add(
+        Service(clinic_id=clinic_id, name=name.strip(), duration_minutes=duration_minutes,
+                category=category, appointment_type=kind)
+    )
+    record(uow, "ServiceAdded", actor=actor, now=now, clinic_id=clinic_id)
+    return service
+
+
+def book_appointment(
+    *,
+    uow: UnitOfWork,
+    client_id: int,
+    service_id: int,
+    provider_id: int,
+    scheduled_at: datetime,
+    now: datetime,
+    actor: str,
+    duration_minutes: int | None = None,
+) -> Appointment:
+    """Book a client directly (not from the waitlist). Overlaps are refused by storage."""
+    if scheduled_at.tzinfo is None:
+        raise InvalidInput("scheduled_at needs a time zone.", field="scheduled_at")
+    client = uow.clients.get(client_id)
+    service = uow.services.get(service_id)
+    provider = uow.providers.get(provider_id)
+    if client is None:
+        raise NotFound(f"Client {client_id} does not exist.")
+    if service is None:
+        raise NotFound(f"Service {service_id} does not exist.")
+    if provider is None or provider.clinic_id != service.clinic_id:
+        raise NotFound(f"Provider {provider_id} does not exist at that service's clinic.")
+    appointment = uow.appointments.add(
+        Appointment(
+            clinic_id=service.clinic_id,
+            client_id=client_id,
+            service_id=service_id,
+            provider_id=provider_id,
+            scheduled_at=scheduled_at,
+            duration_minutes=duration_minutes or service.duration_minutes,
+            created_at=now,
+        )
+    )
+    record(uow, "AppointmentBooked", actor=actor, now=now, clinic_id=service.clinic_id,
+           appointment_id=appointment.id, client_id=client_id)
+    return appointment

@@ -1,0 +1,214 @@
+"""An entry's side of an offer: offer_appointment, accept_offer, decline_offer (SPEC §2, §4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.audit import record
+from core.errors import Conflict, IllegalTransition, NoPendingOffer, NotFound, OfferExpired, SlotTaken
+from core.fill import FillStep, advance_fill, close_offer, send_offer
+from core.model import (
+    FINAL_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    EntryStatus,
+    Offer,
+    OfferStatus,
+    Opening,
+    OpeningStatus,
+    WaitlistEntry,
+)
+from core.outbox import queue_sms
+from core.policy import Policy
+from core.ports import UnitOfWork
+from core.texts import DEFAULT_TEMPLATES, local_when, render
+
+
+@dataclass
+class Booking:
+    appointment: Appointment
+    entry: WaitlistEntry
+    opening: Opening
+    withdrawn: list[Offer]
+
+
+def offer_appointment(
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    appointment_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+) -> Offer:
+    """Offer the slot of a cancelled appointment to one entry, by hand.
+
+    Staff may pick anyone waiting (preferences and contact caps are theirs to judge), but the
+    client must be textable and it must not be quiet hours for them.
+    """
+    entry = _entry(uow, entry_id)
+    if entry.status is not EntryStatus.WAITING:
+        raise _not_offerable(entry)
+    appointment = uow.appointments.get(appointment_id)
+    if appointment is None:
+        raise NotFound(f"Appointment A-{appointment_id} does not exist.")
+    opening = uow.openings.get_by_origin(appointment_id)
+    if opening is None and appointment.status is AppointmentStatus.BOOKED:
+        raise Conflict(
+            f"{appointment.ref} is still booked. Cancel it first so its slot can be offered."
+        )
+    if opening is None:
+        raise Conflict(f"{appointment.ref} is {appointment.status}; it has no slot to offer.")
+    opening = uow.openings.get(opening.id or 0, for_update=True)
+    assert opening is not None
+    if opening.status is not OpeningStatus.OPEN:
+        raise Conflict(f"The slot of {appointment.ref} is {opening.status}; it cannot be offered.")
+    if now >= opening.cutoff_at:
+        raise Conflict(f"It is too late to offer the slot of {appointment.ref}.")
+    entry = _entry(uow, entry_id, for_update=True)
+    if entry.status is not EntryStatus.WAITING:
+        raise _not_offerable(entry)
+    if entry.clinic_id != opening.clinic_id:
+        raise Conflict(f"{entry.ref} is on another clinic's waitlist.")
+    client = uow.clients.get(entry.client_id)
+    clinic = uow.clinics.get(opening.clinic_id)
+    assert client is not None and clinic is not None
+    if not client.reachable:
+        why = "has opted out of texts" if client.sms_opt_out else "has no valid mobile number"
+        raise Conflict(f"{client.first_name} {why}; the offer cannot be sent.")
+    timezone = client.timezone or clinic.timezone
+    if policy.quiet_hours and policy.quiet_hours.contains(now, timezone):
+        until = policy.quiet_hours.next_end(now, timezone)
+        raise Conflict(
+            f"It is quiet hours for {client.first_name}; offers can be texted from "
+            f"{local_when(until, timezone)}."
+        )
+    offer = uow.offers.add(
+        Offer(
+            opening_id=opening.id or 0,
+            entry_id=entry.id or 0,
+            client_id=client.id or 0,
+            expires_at=min(now + policy.hold, opening.cutoff_at),
+            created_at=now,
+        )
+    )
+    send_offer(uow, offer, opening, clinic, client, entry, now=now, actor=actor)
+    return offer
+
+
+def accept_offer(
+    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+) -> Booking:
+    """Book the entry into the slot of its pending offer. The first acceptance wins; later
+    ones get SlotTaken and change nothing."""
+    entry, offer, opening = _pending(uow, entry_id, now)
+    if offer.expires_at <= now:
+        raise OfferExpired(f"The offer to {entry.ref} expired at {offer.expires_at:%H:%M} UTC.")
+    client = uow.clients.get(entry.client_id)
+    clinic = uow.clinics.get(opening.clinic_id)
+    assert client is not None and clinic is not None
+    appointment = uow.appointments.add(
+        Appointment(
+            clinic_id=opening.clinic_id,
+            client_id=entry.client_id,
+            service_id=opening.service_id,
+            provider_id=opening.provider_id,
+            scheduled_at=opening.starts_at,
+            duration_minutes=opening.duration_minutes,
+            created_at=now,
+        )
+    )
+    offer.status = OfferStatus.ACCEPTED
+    offer.responded_at = now
+    uow.offers.save(offer)
+    entry.move_to(EntryStatus.BOOKED)
+    entry.booked_appointment_id = appointment.id
+    entry.booked_at = now
+    entry.updated_at = now
+    entry.updated_by = actor
+    uow.entries.save(entry)
+    opening.status = OpeningStatus.FILLED
+    opening.filled_at = opening.closed_at = now
+    opening.booked_appointment_id = appointment.id
+    opening.filled_entry_id = entry.id
+    uow.openings.save(opening)
+    ids = dict(clinic_id=clinic.id, opening_id=opening.id, entry_id=entry.id)
+    record(uow, "OfferAccepted", actor=actor, now=now, offer_id=offer.id,
+           client_id=client.id, **ids)
+    record(
+        uow,
+        "OpeningFilled",
+        actor=actor,
+        now=now,
+        appointment_id=appointment.id,
+        client_id=client.id,
+        seconds_to_fill=int((now - (opening.created_at or now)).total_seconds()),
+        **ids,
+    )
+    withdrawn = [
+        o
+        for o in uow.offers.for_opening(opening.id or 0)
+        if o.status is OfferStatus.PENDING and o.id != offer.id
+    ]
+    for other in withdrawn:
+        close_offer(uow, other, OfferStatus.WITHDRAWN, now=now, actor="engine", clinic=clinic)
+    body = render(
+        DEFAULT_TEMPLATES.booked,
+        clinic=clinic.name,
+        first=client.first_name,
+        when=local_when(opening.starts_at, client.timezone or clinic.timezone),
+    )
+    queue_sms(uow, client=client, clinic_id=clinic.id, kind="booked", body=body, now=now,
+              offer_id=offer.id)
+    return Booking(appointment, entry, opening, withdrawn)
+
+
+def decline_offer(
+    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+) -> FillStep:
+    """The client passes: the entry goes back to waiting and the fill moves on."""
+    entry, offer, opening = _pending(uow, entry_id, now)
+    clinic = uow.clinics.get(opening.clinic_id)
+    assert clinic is not None
+    close_offer(uow, offer, OfferStatus.DECLINED, now=now, actor=actor, clinic=clinic)
+    return advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
+
+
+def _pending(
+    uow: UnitOfWork, entry_id: int, now: datetime
+) -> tuple[WaitlistEntry, Offer, Opening]:
+    """The entry's pending offer and its opening, locked in the order every writer uses:
+    opening first, then offer and entry read fresh under that lock."""
+    entry = _entry(uow, entry_id)
+    latest = uow.offers.latest_for_entry(entry_id)
+    if latest is None:
+        if entry.status in FINAL_STATUSES:
+            raise IllegalTransition(f"{entry.ref} is {entry.status}; it has no offer to answer.")
+        raise NoPendingOffer(f"{entry.ref} has no pending offer.")
+    opening = uow.openings.get(latest.opening_id, for_update=True)
+    offer = uow.offers.get(latest.id or 0)
+    entry = _entry(uow, entry_id, for_update=True)
+    assert opening is not None and offer is not None
+    if offer.status is OfferStatus.PENDING and opening.status is OpeningStatus.OPEN:
+        return entry, offer, opening
+    if opening.status is OpeningStatus.FILLED and opening.filled_entry_id != entry.id:
+        raise SlotTaken(f"Sorry, the slot offered to {entry.ref} was just taken.")
+    if offer.status is OfferStatus.ACCEPTED:
+        raise Conflict(f"{entry.ref} is already booked into that slot.")
+    if offer.status is OfferStatus.LAPSED or opening.status is OpeningStatus.EXPIRED:
+        raise OfferExpired(f"The offer to {entry.ref} has expired.")
+    raise NoPendingOffer(f"{entry.ref} has no pending offer (the last one was {offer.status}).")
+
+
+def _entry(uow: UnitOfWork, entry_id: int, *, for_update: bool = False) -> WaitlistEntry:
+    entry = uow.entries.get(entry_id, for_update=for_update)
+    if entry is None:
+        raise NotFound(f"Waitlist entry W-{entry_id} does not exist.")
+    return entry
+
+
+def _not_offerable(entry: WaitlistEntry) -> Conflict:
+    if entry.status is EntryStatus.OFFERED:
+        return Conflict(f"{entry.ref} already has a pending offer.")
+    return IllegalTransition(f"{entry.ref} is {entry.status}; it cannot be offered a slot.")

@@ -1,0 +1,125 @@
+"""Questions about free time: find_matching_slots and notify_waitlist_clients (SPEC §2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidInput, NotFound
+from core.matching import day_spec, entry_fits, free_slots, slot_spec
+from core.policy import Policy
+from core.ports import CandidateQuery, UnitOfWork
+from core.ranking import rank
+
+DEFAULT_DURATION = 60
+MAX_RANGE_DAYS = 92
+DEFAULT_RANGE_DAYS = 14
+
+
+def find_matching_slots(
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    now: datetime,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
+    """Free provider time that fits the entry, grouped by date and provider, earliest first."""
+    entry = uow.entries.get(entry_id)
+    if entry is None:
+        raise NotFound(f"Waitlist entry W-{entry_id} does not exist.")
+    if not 1 <= limit <= 100:
+        raise InvalidInput("Limit must be between 1 and 100.", field="limit")
+    clinic = uow.clinics.get(entry.clinic_id)
+    assert clinic is not None
+    today = now.astimezone(ZoneInfo(clinic.timezone)).date()
+    first = start_date or max(today, entry.preferred_date_start or today)
+    last = end_date or entry.preferred_date_end or first + timedelta(days=DEFAULT_RANGE_DAYS)
+    if last < first:
+        raise InvalidInput(f"The end date {last} is before the start date {first}.",
+                           field="end_date")
+    if (last - first).days > MAX_RANGE_DAYS:
+        raise InvalidInput(f"Search at most {MAX_RANGE_DAYS} days at a time.", field="end_date")
+    service = uow.services.get(entry.service_id) if entry.service_id else None
+    duration = service.duration_minutes if service else DEFAULT_DURATION
+    providers = [
+        p for p in uow.providers.list(entry.clinic_id)
+        if not entry.provider_ids or p.id in entry.provider_ids
+    ]
+    zone = ZoneInfo(clinic.timezone)
+    window_start = datetime.combine(first, time(0), zone).astimezone(UTC)
+    window_end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
+    booked = uow.appointments.booked_between(
+        [p.id for p in providers if p.id is not None], window_start, window_end
+    )
+    found = []
+    for provider in providers:
+        assert provider.id is not None
+        for slot in free_slots(
+            provider, booked, first_day=first, last_day=last, duration_minutes=duration,
+            timezone=clinic.timezone, now=now,
+        ):
+            spec = slot_spec(
+                clinic_id=entry.clinic_id, timezone=clinic.timezone, starts_at=slot.starts_at,
+                ends_at=slot.ends_at, service_id=entry.service_id, provider_id=provider.id,
+            )
+            if entry_fits(entry, spec, now):
+                found.append((slot, provider))
+    found.sort(key=lambda pair: (pair[0].starts_at, pair[1].name, pair[0].provider_id))
+    groups: list[dict[str, Any]] = []
+    for slot, provider in found[:limit]:
+        key = (slot.local_date.isoformat(), provider.id)
+        if not groups or (groups[-1]["date"], groups[-1]["provider_id"]) != key:
+            groups.append({"date": key[0], "provider_id": provider.id,
+                           "provider_name": provider.name, "slots": []})
+        groups[-1]["slots"].append({"start": _iso(slot.starts_at), "end": _iso(slot.ends_at)})
+    return groups
+
+
+def notify_waitlist_clients(
+    *,
+    uow: UnitOfWork,
+    service_id: int,
+    day: date,
+    now: datetime,
+    policy: Policy,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Waiting clients who would take that service on that day, best first. Sends nothing."""
+    service = uow.services.get(service_id)
+    if service is None:
+        raise NotFound(f"Service {service_id} does not exist.")
+    query = CandidateQuery(
+        slot=day_spec(clinic_id=service.clinic_id, day=day, service_id=service_id),
+        now=now,
+        week_since=now - timedelta(days=policy.fairness_window_days),
+        day_since=now - timedelta(days=1),
+        cap_per_day=policy.cap_per_day,
+        cap_per_week=policy.cap_per_week,
+        exclude_opening_id=None,
+        limit=limit,
+    )
+    ranked = [c for c in rank(uow.entries.candidates(query), policy) if c.client.reachable]
+    clients = [
+        {
+            "id": c.entry.id,
+            "client": {
+                "id": c.client.id,
+                "first_name": c.client.first_name,
+                "last_name": c.client.last_name,
+                "email": c.client.email,
+                "phone": c.client.phone,
+            },
+        }
+        for c in ranked
+    ]
+    return {
+        "clients": clients,
+        "message": f"Found {len(clients)} clients to notify about availability on {day}",
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

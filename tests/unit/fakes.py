@@ -1,0 +1,334 @@
+"""In-memory implementations of the ports, for fast domain tests."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from core.errors import Conflict, SlotConflict
+from core.matching import entry_fits
+from core.model import (
+    Appointment,
+    AppointmentStatus,
+    Client,
+    Clinic,
+    EntryStatus,
+    Event,
+    Message,
+    MessageStatus,
+    Offer,
+    OfferStatus,
+    Opening,
+    OpeningStatus,
+    Provider,
+    Service,
+    WaitlistEntry,
+)
+from core.ports import Candidate, CandidateQuery, EntryFilter, Page, SendResult
+from core.ranking import rank_key
+
+
+class _Table:
+    def __init__(self) -> None:
+        self.rows: dict[int, Any] = {}
+        self.next_id = 1
+
+    def add(self, obj: Any) -> Any:
+        obj = copy.deepcopy(obj)
+        obj.id = self.next_id
+        self.next_id += 1
+        self.rows[obj.id] = obj
+        return copy.deepcopy(obj)
+
+    def get(self, obj_id: int, *, for_update: bool = False) -> Any:
+        row = self.rows.get(obj_id)
+        return copy.deepcopy(row) if row is not None else None
+
+    def save(self, obj: Any) -> None:
+        assert obj.id in self.rows
+        self.rows[obj.id] = copy.deepcopy(obj)
+
+    def all(self) -> list[Any]:
+        return [copy.deepcopy(r) for r in self.rows.values()]
+
+
+class FakeClinics(_Table):
+    def get_by_name(self, name: str) -> Clinic | None:
+        return next((c for c in self.all() if c.name == name), None)
+
+    def list(self) -> list[Clinic]:
+        return self.all()
+
+
+class FakeClients(_Table):
+    def get_by_phone(self, phone: str) -> Client | None:
+        return next((c for c in self.all() if c.phone == phone), None)
+
+    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
+        rows = self.all()
+        return Page(rows[offset : offset + limit], len(rows))
+
+
+class FakeProviders(_Table):
+    def list(self, clinic_id: int | None = None) -> list[Provider]:
+        return [p for p in self.all() if clinic_id in (None, p.clinic_id)]
+
+
+class FakeServices(_Table):
+    def list(self, clinic_id: int | None = None) -> list[Service]:
+        return [s for s in self.all() if clinic_id in (None, s.clinic_id)]
+
+
+class FakeAppointments(_Table):
+    def _check(self, appt: Appointment) -> None:
+        if appt.status is not AppointmentStatus.BOOKED:
+            return
+        for other in self.rows.values():
+            if (
+                other.id != appt.id
+                and other.status is AppointmentStatus.BOOKED
+                and other.provider_id == appt.provider_id
+                and other.scheduled_at < appt.ends_at
+                and appt.scheduled_at < other.ends_at
+            ):
+                raise SlotConflict("The provider is already booked at that time.")
+
+    def add(self, appt: Appointment) -> Appointment:
+        self._check(appt)
+        return super().add(appt)  # type: ignore[no-any-return]
+
+    def save(self, appt: Appointment) -> None:
+        self._check(appt)
+        super().save(appt)
+
+    def booked_between(
+        self, provider_ids: Sequence[int], start: datetime, end: datetime
+    ) -> list[Appointment]:
+        return [
+            a for a in self.all()
+            if a.provider_id in provider_ids and a.status is AppointmentStatus.BOOKED
+            and a.scheduled_at < end and a.ends_at > start
+        ]
+
+    def list(self, *, offset: int = 0, limit: int = 100, **filters: Any) -> Page[Appointment]:
+        rows = [
+            a for a in self.all()
+            if all(v is None or getattr(a, k, v) == v for k, v in filters.items()
+                   if k in ("clinic_id", "client_id", "provider_id"))
+        ]
+        return Page(rows[offset : offset + limit], len(rows))
+
+
+class FakeEntries(_Table):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__()
+        self.uow = uow
+
+    def list(
+        self,
+        filters: EntryFilter,
+        *,
+        sort_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[WaitlistEntry]:
+        def keep(e: WaitlistEntry) -> bool:
+            f = filters
+            return (
+                f.clinic_id in (None, e.clinic_id)
+                and (not f.statuses or e.status in f.statuses)
+                and f.service_id in (None, e.service_id)
+                and f.client_id in (None, e.client_id)
+                and f.priority in (None, e.priority)
+                and (not f.provider_ids or bool(set(f.provider_ids) & set(e.provider_ids)))
+            )
+
+        rows = sorted(
+            (e for e in self.all() if keep(e)),
+            key=lambda e: (getattr(e, sort_by), e.id),
+            reverse=descending,
+        )
+        return Page(rows[offset : offset + limit], len(rows))
+
+    def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        offers = self.uow.offers.all()
+        found = []
+        for entry in self.all():
+            if entry.status is not EntryStatus.WAITING:
+                continue
+            if not entry_fits(entry, query.slot, query.now):
+                continue
+            mine = [o for o in offers if o.client_id == entry.client_id]
+            if any(o.status is OfferStatus.PENDING for o in mine):
+                continue
+            if any(o.opening_id == query.exclude_opening_id and o.entry_id == entry.id
+                   for o in offers):
+                continue
+            week = sum(1 for o in mine if o.created_at >= query.week_since)
+            day = sum(1 for o in mine if o.created_at >= query.day_since)
+            if (query.cap_per_day and day >= query.cap_per_day) or (
+                query.cap_per_week and week >= query.cap_per_week
+            ):
+                continue
+            found.append(Candidate(entry, self.uow.clients.get(entry.client_id), week, day))
+        return sorted(found, key=rank_key)[: query.limit]
+
+    def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
+        counts: dict[EntryStatus, int] = {}
+        for e in self.all():
+            if clinic_id in (None, e.clinic_id):
+                counts[e.status] = counts.get(e.status, 0) + 1
+        return counts
+
+    def average_wait_days(self, clinic_id: int | None = None) -> float | None:
+        waits = [
+            (e.booked_at - e.created_at).total_seconds() / 86400
+            for e in self.all()
+            if e.status is EntryStatus.BOOKED and clinic_id in (None, e.clinic_id)
+        ]
+        return sum(waits) / len(waits) if waits else None
+
+    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+        return [
+            e.id for e in self.all()
+            if e.is_active
+            and ((e.expires_at and e.expires_at <= now) or e.created_at < created_before)
+        ]
+
+
+class FakeOpenings(_Table):
+    def get_by_origin(self, appointment_id: int) -> Opening | None:
+        return next((o for o in self.all() if o.origin_appointment_id == appointment_id), None)
+
+    def open_ids(self) -> list[int]:
+        return [o.id for o in self.all() if o.status is OpeningStatus.OPEN]
+
+
+class FakeOffers(_Table):
+    def _check(self, offer: Offer) -> None:
+        for other in self.rows.values():
+            if other.id == offer.id:
+                continue
+            if (offer.status is OfferStatus.PENDING and other.status is OfferStatus.PENDING
+                    and other.client_id == offer.client_id):
+                raise Conflict("That client already holds a pending offer.")
+            if (offer.status is OfferStatus.ACCEPTED and other.status is OfferStatus.ACCEPTED
+                    and other.opening_id == offer.opening_id):
+                raise Conflict("That opening already has an accepted offer.")
+
+    def add(self, offer: Offer) -> Offer:
+        self._check(offer)
+        return super().add(offer)  # type: ignore[no-any-return]
+
+    def save(self, offer: Offer) -> None:
+        self._check(offer)
+        super().save(offer)
+
+    def for_opening(self, opening_id: int) -> list[Offer]:
+        return [o for o in self.all() if o.opening_id == opening_id]
+
+    def pending_for_client(self, client_id: int) -> Offer | None:
+        return next((o for o in self.all()
+                     if o.client_id == client_id and o.status is OfferStatus.PENDING), None)
+
+    def latest_for_entry(self, entry_id: int) -> Offer | None:
+        mine = [o for o in self.all() if o.entry_id == entry_id]
+        return max(mine, key=lambda o: o.id) if mine else None
+
+    def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]:
+        return [o for o in self.all() if o.entry_id in entry_ids]
+
+
+class FakeMessages(_Table):
+    def queued(self, limit: int = 100) -> list[Message]:
+        return [m for m in self.all() if m.status is MessageStatus.QUEUED][:limit]
+
+    def claim(self, message_id: int, now: datetime) -> Message | None:
+        row = self.rows.get(message_id)
+        if row is None or row.status is not MessageStatus.QUEUED:
+            return None
+        row.status = MessageStatus.SENDING
+        row.attempts += 1
+        row.updated_at = now
+        return copy.deepcopy(row)
+
+    def get_by_provider_sid(self, sid: str) -> Message | None:
+        return next((m for m in self.all() if m.provider_sid == sid), None)
+
+    def for_client(self, client_id: int, limit: int = 50) -> list[Message]:
+        return [m for m in self.all() if m.client_id == client_id][-limit:]
+
+    def recent(self, limit: int = 50) -> list[Message]:
+        return self.all()[-limit:]
+
+
+class FakeEvents(_Table):
+    def list(self, *, opening_id: int | None = None, entry_id: int | None = None,
+             limit: int = 200) -> list[Event]:
+        return [e for e in self.all() if opening_id in (None, e.opening_id)
+                and entry_id in (None, e.entry_id)][:limit]
+
+    def exists(self, *, kind: str, opening_id: int | None, entry_id: int | None) -> bool:
+        return any(e.kind == kind and e.opening_id == opening_id and e.entry_id == entry_id
+                   for e in self.rows.values())
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.rows.values()]
+
+
+class FakeUnitOfWork:
+    """Commits by snapshot: leaving `with` without commit() restores the last commit."""
+
+    def __init__(self) -> None:
+        self.clinics = FakeClinics()
+        self.clients = FakeClients()
+        self.providers = FakeProviders()
+        self.services = FakeServices()
+        self.appointments = FakeAppointments()
+        self.entries = FakeEntries(self)
+        self.openings = FakeOpenings()
+        self.offers = FakeOffers()
+        self.messages = FakeMessages()
+        self.events = FakeEvents()
+        self.commits = 0
+        self._saved = self._state()
+
+    _TABLES = ("clinics", "clients", "providers", "services", "appointments", "entries",
+               "openings", "offers", "messages", "events")
+
+    def _state(self) -> dict[str, tuple[dict[int, Any], int]]:
+        return {n: (copy.deepcopy(getattr(self, n).rows), getattr(self, n).next_id)
+                for n in self._TABLES}
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._saved = self._state()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._saved = self._state()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        for name, (rows, next_id) in self._saved.items():
+            table = getattr(self, name)
+            table.rows, table.next_id = copy.deepcopy(rows), next_id
+
+
+class RecordingSender:
+    """An SMS gateway that records what it was asked to send and answers as scripted."""
+
+    def __init__(self, answers: list[SendResult] | None = None) -> None:
+        self.sent: list[Message] = []
+        self.answers = answers or []
+
+    def send(self, message: Message) -> SendResult:
+        self.sent.append(message)
+        if self.answers:
+            return self.answers.pop(0)
+        return SendResult(ok=True, provider_sid=f"SM{len(self.sent):032d}")
