@@ -103,33 +103,39 @@ def day_spec(
 
 def entry_fits(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> bool:
     """True if the slot meets every preference of the entry. Status is not checked here."""
+    return mismatch(entry, slot, now) is None
+
+
+def mismatch(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> str | None:
+    """The first preference the slot fails, in words; None if it fits."""
     if entry.clinic_id != slot.clinic_id:
-        return False
+        return "another clinic"
     if entry.expires_at is not None and entry.expires_at <= now:
-        return False
+        return "entry has expired"
     if slot.service_id is not None and entry.service_id not in (None, slot.service_id):
-        return False
+        return "wants another service"
     if slot.provider_id is not None and entry.provider_ids and (
         slot.provider_id not in entry.provider_ids
     ):
-        return False
+        return "wants another provider"
     if entry.preferred_date_start and slot.local_date < entry.preferred_date_start:
-        return False
+        return f"not before {entry.preferred_date_start:%b %d}"
     if entry.preferred_date_end and slot.local_date > entry.preferred_date_end:
-        return False
+        return f"not after {entry.preferred_date_end:%b %d}"
     if entry.preferred_days and slot.weekday not in entry.preferred_days:
-        return False
+        return "not on that day of the week"
     if slot.start_minute is None or slot.end_minute is None:
-        return True
+        return None
     if entry.preferred_time_start and slot.start_minute < minutes_of(entry.preferred_time_start):
-        return False
+        return f"not before {entry.preferred_time_start:%H:%M}"
     if entry.preferred_time_end and slot.end_minute > minutes_of(entry.preferred_time_end):
-        return False
+        return f"must end by {entry.preferred_time_end:%H:%M}"
     if entry.preferred_time_slots:
         wanted = buckets_mask(entry.preferred_time_slots)
         if wanted & slot.buckets != slot.buckets:
-            return False
-    return True
+            names = "/".join(s.value.lower() for s in entry.preferred_time_slots)
+            return f"wants {names} only"
+    return None
 
 
 @dataclass(frozen=True)

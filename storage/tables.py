@@ -125,8 +125,12 @@ class AppointmentRow(Base):
         CheckConstraint(one_of("status", AppointmentStatus), name="status"),
         Index("ix_appointments_provider_id_scheduled_at", "provider_id", "scheduled_at"),
         # The overlap check and booked_between look only at booked appointments ending later.
-        Index("ix_appointments_booked_provider_ends", "provider_id", "ends_at",
-              **partial("status = 'booked'")),
+        Index(
+            "ix_appointments_booked_provider_ends",
+            "provider_id",
+            "ends_at",
+            **partial("status = 'booked'"),
+        ),
         Index("ix_appointments_clinic_id_scheduled_at", "clinic_id", "scheduled_at"),
         Index("ix_appointments_client_id", "client_id"),
     )
@@ -163,13 +167,18 @@ class EntryRow(Base):
             name="payment_type",
         ),
         # Candidate search: waiting entries of a clinic for one service (or any service).
-        Index("ix_entries_waiting_candidates", "clinic_id", "service_id", "priority",
-              "created_at", **partial("status = 'waiting'")),
+        Index(
+            "ix_entries_waiting_candidates",
+            "clinic_id",
+            "service_id",
+            "priority",
+            "created_at",
+            **partial("status = 'waiting'"),
+        ),
         # REST list and counts: a clinic's entries by status in each sort order.
         Index("ix_entries_clinic_status_created", "clinic_id", "status", "created_at"),
         Index("ix_entries_clinic_status_updated", "clinic_id", "status", "updated_at"),
-        Index("ix_entries_clinic_status_priority", "clinic_id", "status", "priority",
-              "created_at"),
+        Index("ix_entries_clinic_status_priority", "clinic_id", "status", "priority", "created_at"),
         Index("ix_entries_clinic_created", "clinic_id", "created_at"),
         Index("ix_entries_client_created", "client_id", "created_at"),
         # Expiry sweep: only active entries can expire.
@@ -206,7 +215,7 @@ class EntryRow(Base):
 
 
 class EntryProviderRow(Base):
-    """Preferred providers of an entry, in the order given (the first is `preferred_provider_id`)."""
+    """Preferred providers of an entry, in order: the first is `preferred_provider_id`."""
 
     __tablename__ = "entry_providers"
     __table_args__ = (Index("ix_entry_providers_provider_id_entry_id", "provider_id", "entry_id"),)
@@ -251,10 +260,18 @@ class OfferRow(Base):
     __table_args__ = (
         CheckConstraint(one_of("status", OfferStatus), name="status"),
         UniqueConstraint("opening_id", "entry_id"),
-        Index("uq_offers_accepted_per_opening", "opening_id", unique=True,
-              **partial("status = 'accepted'")),
-        Index("uq_offers_pending_per_client", "client_id", unique=True,
-              **partial("status = 'pending'")),
+        Index(
+            "uq_offers_accepted_per_opening",
+            "opening_id",
+            unique=True,
+            **partial("status = 'accepted'"),
+        ),
+        Index(
+            "uq_offers_pending_per_client",
+            "client_id",
+            unique=True,
+            **partial("status = 'pending'"),
+        ),
         Index("ix_offers_client_id_created_at", "client_id", "created_at"),
         Index("ix_offers_entry_id_created_at", "entry_id", "created_at"),
     )

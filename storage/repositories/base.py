@@ -1,0 +1,83 @@
+"""What the repositories share: the session, row ⇄ dataclass copying, constraint translation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from enum import Enum
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import NotFound, WaitlistError
+
+R = TypeVar("R")
+
+
+class SqlRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+
+def plain(value: Any) -> Any:
+    """Enum members are stored as their string values."""
+    return value.value if isinstance(value, Enum) else value
+
+
+def row_values(obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The dataclass's fields that have a column of the same name, ready to store."""
+    return {f.name: plain(getattr(obj, f.name)) for f in fields(obj) if f.name not in skip}
+
+
+def domain_values(row: Any, cls: type, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Keyword arguments for `cls` read from the same-named columns of `row`."""
+    return {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in skip}
+
+
+def update_row(row: Any, obj: Any, *, skip: tuple[str, ...] = ("id",)) -> None:
+    for name, value in row_values(obj, skip=skip).items():
+        setattr(row, name, value)
+
+
+def violated(exc: IntegrityError) -> str:
+    """Which rule failed: the constraint name on PostgreSQL; on SQLite, the columns of a
+    failed unique index (e.g. "offers.client_id") or the trigger's message."""
+    original = exc.orig
+    diag = getattr(original, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    text = str(original)
+    prefix = "UNIQUE constraint failed: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+@contextmanager
+def guarded(session: Session, translate: Callable[[str], WaitlistError | None]) -> Iterator[None]:
+    """Write inside a savepoint and turn a known constraint failure into a domain error.
+
+    The savepoint keeps the outer transaction usable after the failure (PostgreSQL would
+    otherwise refuse every later statement), so the caller can report and carry on.
+    """
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        error = translate(violated(exc))
+        if error is None:
+            raise
+        raise error from exc
+
+
+def existing(row: R | None, what: str) -> R:
+    """The row a `save` is about; saving something never added is a caller's mistake."""
+    if row is None:
+        raise NotFound(f"{what} does not exist.")
+    return row

@@ -1,0 +1,171 @@
+"""Clinics, clients, providers and services: the reference data the waitlist points at."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+
+from sqlalchemy import func, select
+
+from core.errors import Conflict, WaitlistError
+from core.model import AppointmentType, Client, Clinic, Provider, Service, WeeklyHours
+from core.ports import Page
+from storage.repositories.base import (
+    SqlRepository,
+    domain_values,
+    existing,
+    guarded,
+    row_values,
+    update_row,
+)
+from storage.tables import ClientRow, ClinicRow, ProviderRow, ServiceRow
+
+
+def _clinic_conflict(rule: str) -> WaitlistError | None:
+    if rule in ("uq_clinics_name", "clinics.name"):
+        return Conflict("A clinic with that name already exists.")
+    return None
+
+
+def _client_conflict(rule: str) -> WaitlistError | None:
+    if rule in ("uq_clients_phone", "clients.phone"):
+        return Conflict("A client with that phone number already exists.")
+    return None
+
+
+class SqlClinicRepository(SqlRepository):
+    def add(self, clinic: Clinic) -> Clinic:
+        row = ClinicRow(**row_values(clinic, skip=("id",)))
+        with guarded(self.session, _clinic_conflict):
+            self.session.add(row)
+        clinic.id = row.id
+        return clinic
+
+    def get(self, clinic_id: int) -> Clinic | None:
+        row = self.session.get(ClinicRow, clinic_id)
+        return Clinic(**domain_values(row, Clinic)) if row else None
+
+    def get_by_name(self, name: str) -> Clinic | None:
+        row = self.session.scalars(select(ClinicRow).where(ClinicRow.name == name)).first()
+        return Clinic(**domain_values(row, Clinic)) if row else None
+
+    def list(self) -> list[Clinic]:
+        rows = self.session.scalars(select(ClinicRow).order_by(ClinicRow.id))
+        return [Clinic(**domain_values(row, Clinic)) for row in rows]
+
+    def save(self, clinic: Clinic) -> None:
+        row = existing(self.session.get(ClinicRow, clinic.id), f"Clinic {clinic.id}")
+        with guarded(self.session, _clinic_conflict):
+            update_row(row, clinic)
+
+
+class SqlClientRepository(SqlRepository):
+    def add(self, client: Client) -> Client:
+        if client.created_at is None:
+            client.created_at = datetime.now(UTC)
+        row = ClientRow(**row_values(client, skip=("id",)))
+        with guarded(self.session, _client_conflict):
+            self.session.add(row)
+        client.id = row.id
+        return client
+
+    def get(self, client_id: int) -> Client | None:
+        row = self.session.get(ClientRow, client_id)
+        return Client(**domain_values(row, Client)) if row else None
+
+    def get_by_phone(self, phone: str) -> Client | None:
+        row = self.session.scalars(select(ClientRow).where(ClientRow.phone == phone)).first()
+        return Client(**domain_values(row, Client)) if row else None
+
+    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
+        total = self.session.scalar(select(func.count()).select_from(ClientRow)) or 0
+        rows = self.session.scalars(
+            select(ClientRow).order_by(ClientRow.id).offset(offset).limit(limit)
+        )
+        return Page([Client(**domain_values(row, Client)) for row in rows], total)
+
+    def save(self, client: Client) -> None:
+        row = existing(self.session.get(ClientRow, client.id), f"Client {client.id}")
+        with guarded(self.session, _client_conflict):
+            update_row(row, client)
+
+
+def hours_to_json(hours: WeeklyHours) -> str:
+    return json.dumps(
+        {
+            str(day): [[start.isoformat(), end.isoformat()] for start, end in spans]
+            for day, spans in sorted(hours.items())
+        }
+    )
+
+
+def hours_from_json(text: str) -> WeeklyHours:
+    return {
+        int(day): [(time.fromisoformat(start), time.fromisoformat(end)) for start, end in spans]
+        for day, spans in json.loads(text or "{}").items()
+    }
+
+
+def _provider(row: ProviderRow) -> Provider:
+    return Provider(
+        clinic_id=row.clinic_id, name=row.name, hours=hours_from_json(row.hours), id=row.id
+    )
+
+
+class SqlProviderRepository(SqlRepository):
+    def add(self, provider: Provider) -> Provider:
+        row = ProviderRow(
+            clinic_id=provider.clinic_id, name=provider.name, hours=hours_to_json(provider.hours)
+        )
+        self.session.add(row)
+        self.session.flush()
+        provider.id = row.id
+        return provider
+
+    def get(self, provider_id: int) -> Provider | None:
+        row = self.session.get(ProviderRow, provider_id)
+        return _provider(row) if row else None
+
+    def list(self, clinic_id: int | None = None) -> list[Provider]:
+        query = select(ProviderRow).order_by(ProviderRow.id)
+        if clinic_id is not None:
+            query = query.where(ProviderRow.clinic_id == clinic_id)
+        return [_provider(row) for row in self.session.scalars(query)]
+
+    def save(self, provider: Provider) -> None:
+        row = existing(self.session.get(ProviderRow, provider.id), f"Provider {provider.id}")
+        row.clinic_id = provider.clinic_id
+        row.name = provider.name
+        row.hours = hours_to_json(provider.hours)
+        self.session.flush()
+
+
+def _service(row: ServiceRow) -> Service:
+    values = domain_values(row, Service)
+    if row.appointment_type is not None:
+        values["appointment_type"] = AppointmentType(row.appointment_type)
+    return Service(**values)
+
+
+class SqlServiceRepository(SqlRepository):
+    def add(self, service: Service) -> Service:
+        row = ServiceRow(**row_values(service, skip=("id",)))
+        self.session.add(row)
+        self.session.flush()
+        service.id = row.id
+        return service
+
+    def get(self, service_id: int) -> Service | None:
+        row = self.session.get(ServiceRow, service_id)
+        return _service(row) if row else None
+
+    def list(self, clinic_id: int | None = None) -> list[Service]:
+        query = select(ServiceRow).order_by(ServiceRow.id)
+        if clinic_id is not None:
+            query = query.where(ServiceRow.clinic_id == clinic_id)
+        return [_service(row) for row in self.session.scalars(query)]
+
+    def save(self, service: Service) -> None:
+        row = existing(self.session.get(ServiceRow, service.id), f"Service {service.id}")
+        update_row(row, service)
+        self.session.flush()
