@@ -59,6 +59,10 @@ class SqlClinicRepository(SqlRepository):
             update_row(row, clinic)
 
 
+def to_client(row: ClientRow) -> Client:
+    return Client(**domain_values(row, Client))
+
+
 class SqlClientRepository(SqlRepository):
     def add(self, client: Client) -> Client:
         if client.created_at is None:
@@ -71,18 +75,18 @@ class SqlClientRepository(SqlRepository):
 
     def get(self, client_id: int) -> Client | None:
         row = self.session.get(ClientRow, client_id)
-        return Client(**domain_values(row, Client)) if row else None
+        return to_client(row) if row else None
 
     def get_by_phone(self, phone: str) -> Client | None:
         row = self.session.scalars(select(ClientRow).where(ClientRow.phone == phone)).first()
-        return Client(**domain_values(row, Client)) if row else None
+        return to_client(row) if row else None
 
     def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
         total = self.session.scalar(select(func.count()).select_from(ClientRow)) or 0
         rows = self.session.scalars(
             select(ClientRow).order_by(ClientRow.id).offset(offset).limit(limit)
         )
-        return Page([Client(**domain_values(row, Client)) for row in rows], total)
+        return Page([to_client(row) for row in rows], total)
 
     def save(self, client: Client) -> None:
         row = existing(self.session.get(ClientRow, client.id), f"Client {client.id}")

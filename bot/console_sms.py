@@ -1,0 +1,19 @@
+"""An SMS transport for running without Twilio: prints each text and accepts it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from core.audit import mask_phone
+from core.model import Message
+from core.ports import SendResult
+
+
+class ConsoleSender:
+    def __init__(self, write: Callable[[str], None] = print) -> None:
+        self.write = write
+
+    def send(self, message: Message) -> SendResult:
+        self.write(f"  SMS to {mask_phone(message.phone)}: {message.body}")
+        return SendResult(ok=True, provider_sid=f"console-{uuid.uuid4().hex}")

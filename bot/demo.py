@@ -1,0 +1,234 @@
+"""`waitlist demo`: a cancellation filled from the waitlist, start to finish, on a fresh
+SQLite file with no Slack or Twilio credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.importer import import_data, load_file
+from core import entries, fill, offers
+from core.matching import mismatch, slot_spec
+from core.model import Client, Message, TimeSlot
+from core.outbox import dispatch_outbox
+from core.policy import Policy
+from core.ports import EntryFilter, SendResult, UnitOfWork
+from core.texts import local_when
+from storage.db import make_engine, upgrade
+from storage.uow import uow_factory
+
+SAMPLE = Path(__file__).with_name("sample_clinic.yml")
+TZ = ZoneInfo("America/New_York")
+# Who has the week's appointments, by client phone; each gets one a day, round the clock.
+BOOKERS = ["6175550108", "6175550107", "6175550109", "6175550110", "6175550111", "6175550112"]
+
+Write = Callable[[str], None]
+
+
+@dataclass
+class _NamedSender:
+    """Prints each text with the first name of whom it goes to."""
+
+    names: dict[str, str]
+    write: Write
+
+    def send(self, message: Message) -> SendResult:
+        who = self.names.get(message.phone, "?")
+        self.write(f"      SMS to {who:<6} {message.body}")
+        return SendResult(ok=True, provider_sid=f"demo-{message.id}")
+
+
+def run_demo(db_path: Path, *, today: date | None = None, write: Write = print) -> None:
+    if db_path.exists():
+        db_path.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db_path}"
+    upgrade(url)
+    engine = make_engine(url)
+    make_uow = uow_factory(engine)
+    try:
+        _story(make_uow, today or datetime.now(TZ).date(), write, db_path)
+    finally:
+        engine.dispose()
+
+
+def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_path: Path) -> None:
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    now = datetime.combine(monday, time(9, 30), TZ).astimezone(UTC)
+    policy = Policy()
+    write(f"Waitlist demo: Glow Clinic, America/New_York  (database: {db_path})")
+    write(f"It is {local_when(now, 'America/New_York')}. No Slack or Twilio: texts print here.\n")
+
+    write("1. The clinic")
+    data = load_file(SAMPLE)
+    data["appointments"] = _week_of_appointments(monday)
+    with make_uow() as uow:
+        report = import_data(data, uow=uow, now=now - timedelta(days=30), source=SAMPLE.name)
+        uow.commit()
+    write(f"   Imported {report.summary()}.\n")
+
+    write("2. Six clients join the waitlist")
+    refs = _join_waitlist(make_uow, now)
+    for line in refs:
+        write(f"   {line}")
+
+    write("\n3. Sam Lee cancels tomorrow's 10:00 AM Botox with Dr. Johnson")
+    with make_uow() as uow:
+        clients = {c.phone: c for c in uow.clients.list(limit=100).items}
+        names = {phone: c.first_name for phone, c in clients.items()}
+        sam = clients["+16175550107"]
+        appointment = next(
+            a for a in uow.appointments.list(client_id=sam.id, limit=50).items
+            if a.scheduled_at == datetime.combine(monday + timedelta(days=1), time(10), TZ)
+        )
+        step = fill.handle_cancellation(uow=uow, appointment_id=appointment.id or 0,
+                                        actor="staff:demo", now=now, policy=policy,
+                                        reason="client cancelled")
+        uow.commit()
+    opening = step.opening
+    write(f"   {appointment.ref} cancelled. Opening {opening.ref}: "
+          f"{local_when(opening.starts_at, 'America/New_York')}, offers close at "
+          f"{local_when(opening.cutoff_at, 'America/New_York')}.")
+    _explain_ranking(make_uow, opening.id or 0, now, write)
+    write(f"   Offers go to the top {policy.batch_size}; each holds {policy.hold_minutes} min:")
+    sender = _NamedSender(names, write)
+    dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
+
+    write("\n4. Replies come in")
+    by_name = {c.first_name: c for c in clients.values()}
+    _reply(make_uow, by_name["Maria"], "NO", now + timedelta(minutes=3), policy, write)
+    dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
+    _reply(make_uow, by_name["Priya"], "YES", now + timedelta(minutes=6), policy, write)
+    dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
+
+    write("\n5. Where things stand")
+    with make_uow() as uow:
+        stats = entries.get_waitlist_stats(uow=uow)
+        filled = uow.openings.get(opening.id or 0)
+        events = uow.events.list(opening_id=opening.id, limit=500)
+    assert filled is not None
+    took = (filled.filled_at or now) - (filled.created_at or now)
+    write(f"   {opening.ref} is {filled.status}, {int(took.total_seconds() // 60)} minutes after "
+          f"the cancellation; {len(events)} events in its audit trail:")
+    write("   " + ", ".join(dict.fromkeys(e.kind for e in events)))
+    counts = "  ".join(f"{k} {v}" for k, v in stats["counts"].items())
+    write(f"   Waitlist: {counts}  (total {stats['total']}, active {stats['activeCount']})")
+    write(f"   Conversion {stats['conversionRate']}%, average wait to booking "
+          f"{stats['averageWaitDays']} days.")
+
+
+def _week_of_appointments(monday: date) -> list[dict[str, Any]]:
+    """Each booker has one appointment a day, Monday to Friday, Dr. Johnson's day full."""
+    rows = []
+    for day in range(5):
+        for slot, phone in enumerate(BOOKERS[:4]):
+            hour = 9 + slot
+            rows.append({"client": phone, "service": "Botox", "provider": "Dr. Johnson",
+                         "start": datetime.combine(monday + timedelta(days=day), time(hour))})
+        rows.append({"client": BOOKERS[4], "service": "Facial", "provider": "Nurse Kim",
+                     "start": datetime.combine(monday + timedelta(days=day), time(9))})
+    return rows
+
+
+def _join_waitlist(make_uow: Callable[[], UnitOfWork], now: datetime) -> list[str]:
+    mornings = (TimeSlot.MORNING,)
+    wishes: list[tuple[str, str, int, dict[str, Any], str]] = [
+        ("6175550101", "Botox", 9, {"priority": 2, "preferred_days": (1, 2, 3, 4, 5),
+                                    "preferred_time_slots": mornings},
+         "weekday mornings, priority 2"),
+        ("6175550102", "Botox", 12, {"provider": "Dr. Johnson", "preferred_days": (2, 4),
+                                     "preferred_time_start": time(9),
+                                     "preferred_time_end": time(14)},
+         "Dr. Johnson, Tue/Thu 9am-2pm"),
+        ("6175550103", "Botox", 6, {"notes": "No weekends", "preferred_days": (1, 2, 3, 4, 5)},
+         "any weekday, 'No weekends'"),
+        ("6175550104", "Botox", 4, {"priority": 1, "preferred_days": (1, 2, 3, 4, 5),
+                                    "preferred_time_slots": (TimeSlot.MORNING,
+                                                             TimeSlot.AFTERNOON)},
+         "weekdays 8am-5pm, urgent"),
+        ("6175550105", "Filler", 3, {}, "anytime"),
+        ("6175550106", "Botox", 2, {"provider": "Dr. Patel"}, "Dr. Patel only"),
+    ]
+    lines = []
+    with make_uow() as uow:
+        services = {s.name: s.id for s in uow.services.list()}
+        providers = {p.name: p.id for p in uow.providers.list()}
+        for phone, service, days_ago, prefs, summary in wishes:
+            client = uow.clients.get_by_phone(f"+1{phone}")
+            assert client is not None and client.id is not None
+            provider = prefs.pop("provider", None)
+            if provider:
+                prefs["provider_ids"] = (providers[provider],)
+            entry = entries.add_to_waitlist(
+                uow=uow, client_id=client.id, service_id=services[service], actor="staff:demo",
+                now=now - timedelta(days=days_ago), **prefs,
+            )
+            lines.append(f"{entry.ref:<5} {_name(client):<13} {service:<7} {summary} "
+                         f"(waiting {days_ago} days)")
+        uow.commit()
+    return lines
+
+
+def _explain_ranking(make_uow: Callable[[], UnitOfWork], opening_id: int, now: datetime,
+                     write: Write) -> None:
+    with make_uow() as uow:
+        opening = uow.openings.get(opening_id)
+        assert opening is not None
+        spec = slot_spec(clinic_id=opening.clinic_id, timezone="America/New_York",
+                         starts_at=opening.starts_at, ends_at=opening.ends_at,
+                         service_id=opening.service_id, provider_id=opening.provider_id)
+        offered = {o.entry_id: o for o in uow.offers.for_opening(opening_id)}
+        active = uow.entries.list(EntryFilter(), sort_by="priority", descending=False,
+                                  limit=100).items
+        write("   Who fits, best first (priority, then fewest recent offers, then first come):")
+        rank = 0
+        for entry in sorted(active, key=lambda e: (e.priority, e.created_at or now, e.id or 0)):
+            client = uow.clients.get(entry.client_id)
+            assert client is not None
+            why = mismatch(entry, spec, now)
+            if why is None:
+                rank += 1
+                state = "offered" if entry.id in offered else "next in line"
+                write(f"     {rank}. {entry.ref:<5} {_name(client):<13} priority "
+                      f"{entry.priority} -> {state}")
+        for entry in active:
+            client = uow.clients.get(entry.client_id)
+            why = mismatch(entry, spec, now)
+            if why is not None and client is not None:
+                write(f"     -  {entry.ref:<5} {_name(client):<13} does not fit: {why}")
+
+
+def _reply(make_uow: Callable[[], UnitOfWork], client: Client, word: str, at: datetime,
+           policy: Policy, write: Write) -> None:
+    with make_uow() as uow:
+        offer = uow.offers.pending_for_client(client.id or 0)
+        assert offer is not None
+        write(f"   {local_when(at, 'America/New_York')}  {client.first_name} replies {word}")
+        if word == "YES":
+            booking = offers.accept_offer(uow=uow, entry_id=offer.entry_id,
+                                          actor=f"client:{client.id}", now=at, policy=policy)
+            others = len(booking.withdrawn)
+            write(f"      Booked: {booking.appointment.ref} for {client.first_name}. "
+                  f"{others} other pending offer{'s' if others != 1 else ''} withdrawn; "
+                  "they are told the slot is gone.")
+        else:
+            step = offers.decline_offer(uow=uow, entry_id=offer.entry_id,
+                                        actor=f"client:{client.id}", now=at, policy=policy)
+            nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in step.offered)
+            write(f"      Declined; {client.first_name} stays on the list. "
+                  f"Next offer: {nxt or 'nobody else fits'}.")
+        uow.commit()
+
+
+def _who(uow: UnitOfWork, client_id: int, entry_id: int) -> str:
+    client = uow.clients.get(client_id)
+    return f"W-{entry_id} {_name(client)}" if client else f"W-{entry_id}"
+
+
+def _name(client: Client) -> str:
+    return f"{client.first_name} {client.last_name[:1]}."

@@ -1,0 +1,67 @@
+"""The composition root: settings -> database, unit of work, SMS transport, clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bot.console_sms import ConsoleSender
+from bot.settings import Settings
+from core.policy import Policy
+from core.ports import SmsSender, UnitOfWork
+from storage.db import make_engine
+from storage.uow import uow_factory
+
+log = logging.getLogger("waitlist")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    make_uow: Callable[[], UnitOfWork]
+    sender: SmsSender
+    policy: Policy
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, sender: SmsSender | None = None) -> Runtime:
+    """Wire everything from settings. Connects lazily: nothing is opened until first use."""
+    engine = make_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        make_uow=uow_factory(engine),
+        sender=sender or ConsoleSender(),
+        policy=settings.policy(),
+    )
+
+
+def banner(settings: Settings) -> list[str]:
+    """What the service says about itself at start: where data lives and what is off."""
+    lines = [f"Waitlist: database {_safe_url(settings.database_url)}"]
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        lines.append("SMS: no Twilio credentials; texts go to the console and the outbox only.")
+    if not (settings.slack_bot_token and settings.slack_signing_secret):
+        lines.append("Slack: no credentials; the Slack bot is off.")
+    elif not settings.staff_ids:
+        lines.append("Slack: WAITLIST_SLACK_STAFF is not set; anyone in the workspace may act.")
+    return lines
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

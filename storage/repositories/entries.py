@@ -1,0 +1,173 @@
+"""Waitlist entries: storage, the REST list, the candidate search, counts for stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, extract, func, select
+
+from core.errors import InvalidInput
+from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
+from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page
+from storage.repositories.base import SqlRepository, existing
+from storage.repositories.candidates import candidates_select
+from storage.repositories.directory import to_client
+from storage.repositories.entry_mapping import (
+    entry_row_values,
+    load_provider_ids,
+    store_provider_ids,
+    to_entries,
+    to_entry,
+)
+from storage.tables import EntryProviderRow, EntryRow
+
+SORT_COLUMNS: dict[str, Any] = {
+    "created_at": EntryRow.created_at,
+    "updated_at": EntryRow.updated_at,
+    "priority": EntryRow.priority,
+    "date_range_start": EntryRow.preferred_date_start,
+    "date_range_end": EntryRow.preferred_date_end,
+}
+_NULLABLE_SORTS = frozenset({"updated_at", "date_range_start", "date_range_end"})
+_ACTIVE = [status.value for status in ACTIVE_STATUSES]
+
+
+class SqlEntryRepository(SqlRepository):
+    def add(self, entry: WaitlistEntry) -> WaitlistEntry:
+        if entry.created_at is None:
+            entry.created_at = datetime.now(UTC)
+        row = EntryRow(**entry_row_values(entry))
+        self.session.add(row)
+        self.session.flush()
+        store_provider_ids(self.session, row.id, entry.provider_ids, replace=False)
+        entry.id = row.id
+        return entry
+
+    def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
+        query = select(EntryRow).where(EntryRow.id == entry_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = self.session.scalars(query).first()
+        if row is None:
+            return None
+        return to_entry(row, load_provider_ids(self.session, [row.id])[row.id])
+
+    def save(self, entry: WaitlistEntry) -> None:
+        row = existing(self.session.get(EntryRow, entry.id), f"Waitlist entry {entry.ref}")
+        for name, value in entry_row_values(entry).items():
+            setattr(row, name, value)
+        self.session.flush()
+        stored = load_provider_ids(self.session, [row.id])[row.id]
+        wanted = tuple(dict.fromkeys(entry.provider_ids))
+        if stored != wanted:
+            store_provider_ids(self.session, row.id, wanted, replace=True)
+
+    def list(
+        self,
+        filters: EntryFilter,
+        *,
+        sort_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[WaitlistEntry]:
+        if sort_by not in SORT_COLUMNS:
+            raise InvalidInput(
+                f"Cannot sort by {sort_by!r}; use one of {', '.join(SORT_FIELDS)}.", "sort_by"
+            )
+        conditions = _filter_conditions(filters)
+        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
+        column = SORT_COLUMNS[sort_by]
+        order = column.desc() if descending else column.asc()
+        if sort_by in _NULLABLE_SORTS:
+            order = order.nulls_last()  # same place for "not set" on every database
+        tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
+        rows = self.session.scalars(
+            select(EntryRow)
+            .where(*conditions)
+            .order_by(order, tie_break)
+            .offset(offset)
+            .limit(limit)
+        )
+        return Page(to_entries(self.session, rows), total or 0)
+
+    def candidates(self, query: CandidateQuery) -> list[Candidate]:
+        rows = self.session.execute(candidates_select(query)).all()
+        providers = load_provider_ids(self.session, (entry.id for entry, *_ in rows))
+        return [
+            Candidate(
+                entry=to_entry(entry, providers[entry.id]),
+                client=to_client(client),
+                offers_this_week=week,
+                offers_today=day,
+            )
+            for entry, client, week, day in rows
+        ]
+
+    def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
+        query = select(EntryRow.status, func.count()).group_by(EntryRow.status)
+        if clinic_id is not None:
+            query = query.where(EntryRow.clinic_id == clinic_id)
+        counts = dict.fromkeys(EntryStatus, 0)
+        for status, count in self.session.execute(query):
+            counts[EntryStatus(status)] = count
+        return counts
+
+    def average_wait_days(self, clinic_id: int | None = None) -> float | None:
+        if self.dialect == "sqlite":
+            days = func.julianday(EntryRow.booked_at) - func.julianday(EntryRow.created_at)
+        else:
+            days = extract("epoch", EntryRow.booked_at - EntryRow.created_at) / 86400.0
+        query = select(func.avg(days)).where(
+            EntryRow.status == EntryStatus.BOOKED.value, EntryRow.booked_at.is_not(None)
+        )
+        if clinic_id is not None:
+            query = query.where(EntryRow.clinic_id == clinic_id)
+        average = self.session.scalar(query)
+        return None if average is None else float(average)
+
+    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+        query = (
+            select(EntryRow.id)
+            .where(
+                EntryRow.status.in_(_ACTIVE),
+                (EntryRow.expires_at <= now) | (EntryRow.created_at < created_before),
+            )
+            .order_by(EntryRow.id)
+        )
+        return list(self.session.scalars(query))
+
+
+def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.clinic_id is not None:
+        conditions.append(EntryRow.clinic_id == filters.clinic_id)
+    if filters.statuses:
+        conditions.append(EntryRow.status.in_([str(s) for s in filters.statuses]))
+    if filters.service_id is not None:
+        conditions.append(EntryRow.service_id == filters.service_id)
+    if filters.provider_ids:
+        conditions.append(
+            exists().where(
+                EntryProviderRow.entry_id == EntryRow.id,
+                EntryProviderRow.provider_id.in_(list(filters.provider_ids)),
+            )
+        )
+    if filters.client_id is not None:
+        conditions.append(EntryRow.client_id == filters.client_id)
+    if filters.priority is not None:
+        conditions.append(EntryRow.priority == filters.priority)
+    if filters.date_from is not None:
+        conditions.append(EntryRow.preferred_date_start >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(EntryRow.preferred_date_end <= filters.date_to)
+    if filters.appointment_types:
+        conditions.append(
+            EntryRow.appointment_type.in_([str(t) for t in filters.appointment_types])
+        )
+    if filters.appointment_categories:
+        conditions.append(EntryRow.appointment_category.in_(list(filters.appointment_categories)))
+    if filters.payment_type is not None:
+        conditions.append(EntryRow.payment_type == str(filters.payment_type))
+    return conditions

@@ -1,0 +1,105 @@
+"""Waitlist entries ⇄ rows: preferences become bit masks and minute counts so that matching
+is plain integer arithmetic in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import time
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from core.matching import BUCKET_BITS, buckets_mask, days_mask, minutes_of
+from core.model import AppointmentType, EntryStatus, PaymentType, WaitlistEntry
+from storage.repositories.base import domain_values, row_values
+from storage.tables import EntryProviderRow, EntryRow
+
+# Fields of WaitlistEntry that are not stored in a same-named column.
+_DERIVED = (
+    "id",
+    "provider_ids",
+    "preferred_time_start",
+    "preferred_time_end",
+    "preferred_time_slots",
+    "preferred_days",
+)
+
+
+def entry_row_values(entry: WaitlistEntry) -> dict[str, Any]:
+    values = row_values(entry, skip=_DERIVED)
+    values.update(
+        any_provider=not entry.provider_ids,
+        time_start_min=_minutes(entry.preferred_time_start),
+        time_end_min=_minutes(entry.preferred_time_end),
+        time_slots_mask=buckets_mask(entry.preferred_time_slots),
+        days_mask=days_mask(entry.preferred_days),
+    )
+    return values
+
+
+def to_entry(row: EntryRow, provider_ids: tuple[int, ...]) -> WaitlistEntry:
+    values = domain_values(row, WaitlistEntry, skip=_DERIVED)
+    values.update(
+        id=row.id,
+        provider_ids=provider_ids,
+        preferred_time_start=_clock(row.time_start_min),
+        preferred_time_end=_clock(row.time_end_min),
+        preferred_time_slots=tuple(
+            slot for slot, bit in BUCKET_BITS.items() if row.time_slots_mask & bit
+        ),
+        preferred_days=tuple(day for day in range(7) if row.days_mask & (1 << day)),
+        status=EntryStatus(row.status),
+        appointment_type=_maybe(AppointmentType, row.appointment_type),
+        payment_type=_maybe(PaymentType, row.payment_type),
+    )
+    return WaitlistEntry(**values)
+
+
+def load_provider_ids(session: Session, entry_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """Preferred providers of many entries in one query."""
+    ids = list(entry_ids)
+    found: dict[int, list[int]] = {}
+    if ids:
+        rows = session.execute(
+            select(EntryProviderRow.entry_id, EntryProviderRow.provider_id)
+            .where(EntryProviderRow.entry_id.in_(ids))
+            .order_by(EntryProviderRow.entry_id, EntryProviderRow.position)
+        )
+        for entry_id, provider_id in rows:
+            found.setdefault(entry_id, []).append(provider_id)
+    return {entry_id: tuple(found.get(entry_id, ())) for entry_id in ids}
+
+
+def store_provider_ids(
+    session: Session, entry_id: int, provider_ids: Iterable[int], *, replace: bool
+) -> None:
+    if replace:
+        session.execute(delete(EntryProviderRow).where(EntryProviderRow.entry_id == entry_id))
+    unique = list(dict.fromkeys(provider_ids))  # keep the order, drop repeats
+    if unique:
+        session.execute(
+            insert(EntryProviderRow),
+            [
+                {"entry_id": entry_id, "provider_id": provider_id, "position": position}
+                for position, provider_id in enumerate(unique)
+            ],
+        )
+
+
+def to_entries(session: Session, rows: Iterable[EntryRow]) -> list[WaitlistEntry]:
+    rows = list(rows)
+    providers: Mapping[int, tuple[int, ...]] = load_provider_ids(session, (r.id for r in rows))
+    return [to_entry(row, providers[row.id]) for row in rows]
+
+
+def _minutes(moment: time | None) -> int | None:
+    return None if moment is None else minutes_of(moment)
+
+
+def _clock(minutes: int | None) -> time | None:
+    return None if minutes is None else time(minutes // 60, minutes % 60)
+
+
+def _maybe(kind: Any, value: str | None) -> Any:
+    return None if value is None else kind(value)

@@ -1,0 +1,125 @@
+"""The SMS log and outbox, and the append-only event log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import exists, select, update
+
+from core.model import Event, Message, MessageDirection, MessageStatus
+from storage.repositories.base import (
+    SqlRepository,
+    domain_values,
+    existing,
+    row_values,
+    update_row,
+)
+from storage.tables import EventRow, MessageRow
+
+
+def _message(row: MessageRow) -> Message:
+    values = domain_values(row, Message)
+    values.update(direction=MessageDirection(row.direction), status=MessageStatus(row.status))
+    return Message(**values)
+
+
+class SqlMessageRepository(SqlRepository):
+    def add(self, message: Message) -> Message:
+        if message.created_at is None:
+            message.created_at = datetime.now(UTC)
+        row = MessageRow(**row_values(message, skip=("id",)))
+        self.session.add(row)
+        self.session.flush()
+        message.id = row.id
+        return message
+
+    def get(self, message_id: int) -> Message | None:
+        row = self.session.get(MessageRow, message_id)
+        return _message(row) if row else None
+
+    def save(self, message: Message) -> None:
+        row = existing(self.session.get(MessageRow, message.id), f"Message {message.id}")
+        update_row(row, message)
+        self.session.flush()
+
+    def claim(self, message_id: int, now: datetime) -> Message | None:
+        """Move a queued message to `sending` and count the attempt; None if it was no longer
+        queued. The conditional UPDATE is what stops two dispatchers sending the same text."""
+        claimed = self.session.execute(
+            update(MessageRow)
+            .where(MessageRow.id == message_id, MessageRow.status == MessageStatus.QUEUED.value)
+            .values(
+                status=MessageStatus.SENDING.value,
+                attempts=MessageRow.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 0:  # type: ignore[attr-defined]
+            return None
+        row = self.session.get(MessageRow, message_id, populate_existing=True)
+        return _message(row) if row else None
+
+    def queued(self, limit: int = 100) -> list[Message]:
+        query = (
+            select(MessageRow)
+            .where(MessageRow.status == MessageStatus.QUEUED.value)
+            .order_by(MessageRow.id)
+            .limit(limit)
+        )
+        return [_message(row) for row in self.session.scalars(query)]
+
+    def get_by_provider_sid(self, sid: str) -> Message | None:
+        row = self.session.scalars(select(MessageRow).where(MessageRow.provider_sid == sid)).first()
+        return _message(row) if row else None
+
+    def for_client(self, client_id: int, limit: int = 50) -> list[Message]:
+        """Newest first."""
+        query = (
+            select(MessageRow)
+            .where(MessageRow.client_id == client_id)
+            .order_by(MessageRow.id.desc())
+            .limit(limit)
+        )
+        return [_message(row) for row in self.session.scalars(query)]
+
+    def recent(self, limit: int = 50) -> list[Message]:
+        """Newest first."""
+        query = select(MessageRow).order_by(MessageRow.id.desc()).limit(limit)
+        return [_message(row) for row in self.session.scalars(query)]
+
+
+class SqlEventRepository(SqlRepository):
+    """Only adds and reads: the table's triggers refuse UPDATE and DELETE anyway."""
+
+    def add(self, event: Event) -> Event:
+        row = EventRow(**row_values(event, skip=("id",)))
+        self.session.add(row)
+        self.session.flush()
+        event.id = row.id
+        return event
+
+    def list(
+        self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
+    ) -> list[Event]:
+        """Oldest first."""
+        query = select(EventRow).order_by(EventRow.id).limit(limit)
+        if opening_id is not None:
+            query = query.where(EventRow.opening_id == opening_id)
+        if entry_id is not None:
+            query = query.where(EventRow.entry_id == entry_id)
+        return [Event(**domain_values(row, Event)) for row in self.session.scalars(query)]
+
+    def exists(self, *, kind: str, opening_id: int | None, entry_id: int | None) -> bool:
+        """Whether an event of `kind` was recorded for exactly this opening and entry
+        (None matching an event recorded without one)."""
+        query = select(
+            exists().where(
+                EventRow.kind == kind,
+                EventRow.opening_id.is_(None)
+                if opening_id is None
+                else EventRow.opening_id == opening_id,
+                EventRow.entry_id.is_(None) if entry_id is None else EventRow.entry_id == entry_id,
+            )
+        )
+        return bool(self.session.scalar(query))

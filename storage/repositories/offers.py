@@ -1,0 +1,140 @@
+"""Openings and the offers made for them. Unique indexes guarantee one booking per opening
+and one pending offer per client, whatever the concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from core.errors import Conflict, SlotTaken, WaitlistError
+from core.model import Offer, OfferStatus, Opening, OpeningStatus
+from storage.repositories.base import (
+    SqlRepository,
+    domain_values,
+    existing,
+    guarded,
+    row_values,
+    update_row,
+)
+from storage.tables import OfferRow, OpeningRow
+
+
+def _opening(row: OpeningRow) -> Opening:
+    values = domain_values(row, Opening)
+    values["status"] = OpeningStatus(row.status)
+    return Opening(**values)
+
+
+def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]:
+    def translate(rule: str) -> WaitlistError | None:
+        if rule in ("uq_openings_origin_appointment_id", "openings.origin_appointment_id"):
+            return Conflict(
+                f"Appointment A-{opening.origin_appointment_id} already has an opening."
+            )
+        return None
+
+    return translate
+
+
+class SqlOpeningRepository(SqlRepository):
+    def add(self, opening: Opening) -> Opening:
+        if opening.created_at is None:
+            opening.created_at = datetime.now(UTC)
+        row = OpeningRow(**row_values(opening, skip=("id",)))
+        with guarded(self.session, _opening_conflict(opening)):
+            self.session.add(row)
+        opening.id = row.id
+        return opening
+
+    def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None:
+        query = select(OpeningRow).where(OpeningRow.id == opening_id)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        row = self.session.scalars(query).first()
+        return _opening(row) if row else None
+
+    def get_by_origin(self, appointment_id: int) -> Opening | None:
+        row = self.session.scalars(
+            select(OpeningRow).where(OpeningRow.origin_appointment_id == appointment_id)
+        ).first()
+        return _opening(row) if row else None
+
+    def save(self, opening: Opening) -> None:
+        row = existing(self.session.get(OpeningRow, opening.id), f"Opening {opening.ref}")
+        with guarded(self.session, _opening_conflict(opening)):
+            update_row(row, opening)
+
+    def open_ids(self) -> list[int]:
+        query = select(OpeningRow.id).where(OpeningRow.status == OpeningStatus.OPEN.value)
+        return list(self.session.scalars(query.order_by(OpeningRow.id)))
+
+
+def _offer(row: OfferRow) -> Offer:
+    values = domain_values(row, Offer)
+    values["status"] = OfferStatus(row.status)
+    return Offer(**values)
+
+
+def _offer_conflict(offer: Offer) -> Callable[[str], WaitlistError | None]:
+    def translate(rule: str) -> WaitlistError | None:
+        if rule in ("uq_offers_accepted_per_opening", "offers.opening_id"):
+            return SlotTaken(f"Opening O-{offer.opening_id} has already been booked.")
+        if rule in ("uq_offers_pending_per_client", "offers.client_id"):
+            return Conflict(f"Client {offer.client_id} already holds a pending offer.")
+        if rule in ("uq_offers_opening_id_entry_id", "offers.opening_id, offers.entry_id"):
+            return Conflict(
+                f"Waitlist entry W-{offer.entry_id} already has an offer "
+                f"for opening O-{offer.opening_id}."
+            )
+        return None
+
+    return translate
+
+
+class SqlOfferRepository(SqlRepository):
+    def add(self, offer: Offer) -> Offer:
+        if offer.created_at is None:
+            offer.created_at = datetime.now(UTC)
+        row = OfferRow(**row_values(offer, skip=("id",)))
+        with guarded(self.session, _offer_conflict(offer)):
+            self.session.add(row)
+        offer.id = row.id
+        return offer
+
+    def get(self, offer_id: int) -> Offer | None:
+        row = self.session.get(OfferRow, offer_id)
+        return _offer(row) if row else None
+
+    def save(self, offer: Offer) -> None:
+        row = existing(self.session.get(OfferRow, offer.id), f"Offer {offer.ref}")
+        with guarded(self.session, _offer_conflict(offer)):
+            update_row(row, offer)
+
+    def for_opening(self, opening_id: int) -> list[Offer]:
+        query = select(OfferRow).where(OfferRow.opening_id == opening_id).order_by(OfferRow.id)
+        return [_offer(row) for row in self.session.scalars(query)]
+
+    def pending_for_client(self, client_id: int) -> Offer | None:
+        row = self.session.scalars(
+            select(OfferRow).where(
+                OfferRow.client_id == client_id, OfferRow.status == OfferStatus.PENDING.value
+            )
+        ).first()
+        return _offer(row) if row else None
+
+    def latest_for_entry(self, entry_id: int) -> Offer | None:
+        row = self.session.scalars(
+            select(OfferRow)
+            .where(OfferRow.entry_id == entry_id)
+            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            .limit(1)
+        ).first()
+        return _offer(row) if row else None
+
+    def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]:
+        if not entry_ids:
+            return []
+        query = select(OfferRow).where(OfferRow.entry_id.in_(list(entry_ids))).order_by(OfferRow.id)
+        return [_offer(row) for row in self.session.scalars(query)]

@@ -1,0 +1,95 @@
+"""The unit of work: one database transaction, with every repository bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.repositories import (
+    SqlAppointmentRepository,
+    SqlClientRepository,
+    SqlClinicRepository,
+    SqlEntryRepository,
+    SqlEventRepository,
+    SqlMessageRepository,
+    SqlOfferRepository,
+    SqlOpeningRepository,
+    SqlProviderRepository,
+    SqlServiceRepository,
+)
+
+
+class SqlUnitOfWork:
+    """`with uow:` opens a session (and so a transaction); `commit()` makes it stick; leaving
+    the block rolls back whatever was not committed. Enter it again for a new transaction."""
+
+    clinics: SqlClinicRepository
+    clients: SqlClientRepository
+    providers: SqlProviderRepository
+    services: SqlServiceRepository
+    appointments: SqlAppointmentRepository
+    entries: SqlEntryRepository
+    openings: SqlOpeningRepository
+    offers: SqlOfferRepository
+    messages: SqlMessageRepository
+    events: SqlEventRepository
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("the unit of work is already open")
+        session = self._session = self._session_factory()
+        self.clinics = SqlClinicRepository(session)
+        self.clients = SqlClientRepository(session)
+        self.providers = SqlProviderRepository(session)
+        self.services = SqlServiceRepository(session)
+        self.appointments = SqlAppointmentRepository(session)
+        self.entries = SqlEntryRepository(session)
+        self.openings = SqlOpeningRepository(session)
+        self.offers = SqlOfferRepository(session)
+        self.messages = SqlMessageRepository(session)
+        self.events = SqlEventRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            try:
+                session.rollback()
+            finally:
+                session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Objects handed out are detached copies, so nothing needs reloading after a commit.
+    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+def uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
+    """What the services and entrypoints call to start a transaction."""
+    sessions = session_factory(engine)
+    return lambda: SqlUnitOfWork(sessions)
