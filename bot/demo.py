@@ -221,7 +221,7 @@ def _reply(make_uow: Callable[[], UnitOfWork], client: Client, word: str, at: da
                                         actor=f"client:{client.id}", now=at, policy=policy)
             nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in step.offered)
             write(f"      Declined; {client.first_name} stays on the list. "
-                  f"Next offer: {nxt or 'nobody else fits'}.")
+                  f"The next offer goes to: {nxt or 'nobody, no one else fits'}")
         uow.commit()
 
 
