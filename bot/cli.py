@@ -49,8 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.set_defaults(run=_import)
 
     demo = commands.add_parser("demo", help="fill a cancellation, start to finish")
-    demo.add_argument("--db", type=Path, default=Path("waitlist-demo.db"),
-                      help="SQLite file to (re)create (default: waitlist-demo.db)")
+    demo.add_argument(
+        "--db",
+        type=Path,
+        default=Path("waitlist-demo.db"),
+        help="SQLite file to (re)create (default: waitlist-demo.db)",
+    )
     demo.set_defaults(run=_demo)
 
     stats = commands.add_parser("stats", help="waitlist statistics")
@@ -58,8 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=_stats)
 
     expire = commands.add_parser("expire", help="expire stale entries now")
-    expire.add_argument("--days", type=int, default=None,
-                        help="older than this many days (default WAITLIST_MAX_WAIT_DAYS)")
+    expire.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="older than this many days (default WAITLIST_MAX_WAIT_DAYS)",
+    )
     expire.set_defaults(run=_expire)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
@@ -124,8 +132,10 @@ def _stats(args: argparse.Namespace) -> int:
         return 0
     counts = ", ".join(f"{k} {v}" for k, v in stats["counts"].items())
     print(f"Entries: {stats['total']} ({counts})")
-    print(f"Active: {stats['activeCount']}  Conversion: {stats['conversionRate']}%  "
-          f"Average wait to booking: {stats['averageWaitDays']} days")
+    print(
+        f"Active: {stats['activeCount']}  Conversion: {stats['conversionRate']}%  "
+        f"Average wait to booking: {stats['averageWaitDays']} days"
+    )
     return 0
 
 
@@ -138,8 +148,9 @@ def _expire(args: argparse.Namespace) -> int:
     days = args.days if args.days is not None else settings.max_wait_days
     try:
         with runtime.make_uow() as uow:
-            result = expire_old_entries(uow=uow, days=days, now=runtime.clock(),
-                                        policy=runtime.policy, actor="cli")
+            result = expire_old_entries(
+                uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
+            )
             uow.commit()
     finally:
         runtime.close()

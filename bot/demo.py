@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from bot.importer import import_data, load_file
 from core import entries, fill, offers
+from core.dispatch import dispatch_outbox
 from core.matching import mismatch, slot_spec
 from core.model import Client, Message, TimeSlot
-from core.outbox import dispatch_outbox
 from core.policy import Policy
 from core.ports import EntryFilter, SendResult, UnitOfWork
 from core.texts import local_when
@@ -83,17 +83,25 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
         names = {phone: c.first_name for phone, c in clients.items()}
         sam = clients["+16175550107"]
         appointment = next(
-            a for a in uow.appointments.list(client_id=sam.id, limit=50).items
+            a
+            for a in uow.appointments.list(client_id=sam.id, limit=50).items
             if a.scheduled_at == datetime.combine(monday + timedelta(days=1), time(10), TZ)
         )
-        step = fill.handle_cancellation(uow=uow, appointment_id=appointment.id or 0,
-                                        actor="staff:demo", now=now, policy=policy,
-                                        reason="client cancelled")
+        step = fill.handle_cancellation(
+            uow=uow,
+            appointment_id=appointment.id or 0,
+            actor="staff:demo",
+            now=now,
+            policy=policy,
+            reason="client cancelled",
+        )
         uow.commit()
     opening = step.opening
-    write(f"   {appointment.ref} cancelled. Opening {opening.ref}: "
-          f"{local_when(opening.starts_at, 'America/New_York')}, offers close at "
-          f"{local_when(opening.cutoff_at, 'America/New_York')}.")
+    write(
+        f"   {appointment.ref} cancelled. Opening {opening.ref}: "
+        f"{local_when(opening.starts_at, 'America/New_York')}, offers close at "
+        f"{local_when(opening.cutoff_at, 'America/New_York')}."
+    )
     _explain_ranking(make_uow, opening.id or 0, now, write)
     write(f"   Offers go to the top {policy.batch_size}; each holds {policy.hold_minutes} min:")
     sender = _NamedSender(names, write)
@@ -113,13 +121,17 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
         events = uow.events.list(opening_id=opening.id, limit=500)
     assert filled is not None
     took = (filled.filled_at or now) - (filled.created_at or now)
-    write(f"   {opening.ref} is {filled.status}, {int(took.total_seconds() // 60)} minutes after "
-          f"the cancellation; {len(events)} events in its audit trail:")
+    write(
+        f"   {opening.ref} is {filled.status}, {int(took.total_seconds() // 60)} minutes after "
+        f"the cancellation; {len(events)} events in its audit trail:"
+    )
     write("   " + ", ".join(dict.fromkeys(e.kind for e in events)))
     counts = "  ".join(f"{k} {v}" for k, v in stats["counts"].items())
     write(f"   Waitlist: {counts}  (total {stats['total']}, active {stats['activeCount']})")
-    write(f"   Conversion {stats['conversionRate']}%, average wait to booking "
-          f"{stats['averageWaitDays']} days.")
+    write(
+        f"   Conversion {stats['conversionRate']}%, average wait to booking "
+        f"{stats['averageWaitDays']} days."
+    )
 
 
 def _week_of_appointments(monday: date) -> list[dict[str, Any]]:
@@ -128,29 +140,65 @@ def _week_of_appointments(monday: date) -> list[dict[str, Any]]:
     for day in range(5):
         for slot, phone in enumerate(BOOKERS[:4]):
             hour = 9 + slot
-            rows.append({"client": phone, "service": "Botox", "provider": "Dr. Johnson",
-                         "start": datetime.combine(monday + timedelta(days=day), time(hour))})
-        rows.append({"client": BOOKERS[4], "service": "Facial", "provider": "Nurse Kim",
-                     "start": datetime.combine(monday + timedelta(days=day), time(9))})
+            rows.append(
+                {
+                    "client": phone,
+                    "service": "Botox",
+                    "provider": "Dr. Johnson",
+                    "start": datetime.combine(monday + timedelta(days=day), time(hour)),
+                }
+            )
+        rows.append(
+            {
+                "client": BOOKERS[4],
+                "service": "Facial",
+                "provider": "Nurse Kim",
+                "start": datetime.combine(monday + timedelta(days=day), time(9)),
+            }
+        )
     return rows
 
 
 def _join_waitlist(make_uow: Callable[[], UnitOfWork], now: datetime) -> list[str]:
     mornings = (TimeSlot.MORNING,)
     wishes: list[tuple[str, str, int, dict[str, Any], str]] = [
-        ("6175550101", "Botox", 9, {"priority": 2, "preferred_days": (1, 2, 3, 4, 5),
-                                    "preferred_time_slots": mornings},
-         "weekday mornings, priority 2"),
-        ("6175550102", "Botox", 12, {"provider": "Dr. Johnson", "preferred_days": (2, 4),
-                                     "preferred_time_start": time(9),
-                                     "preferred_time_end": time(14)},
-         "Dr. Johnson, Tue/Thu 9am-2pm"),
-        ("6175550103", "Botox", 6, {"notes": "No weekends", "preferred_days": (1, 2, 3, 4, 5)},
-         "any weekday, 'No weekends'"),
-        ("6175550104", "Botox", 4, {"priority": 1, "preferred_days": (1, 2, 3, 4, 5),
-                                    "preferred_time_slots": (TimeSlot.MORNING,
-                                                             TimeSlot.AFTERNOON)},
-         "weekdays 8am-5pm, urgent"),
+        (
+            "6175550101",
+            "Botox",
+            9,
+            {"priority": 2, "preferred_days": (1, 2, 3, 4, 5), "preferred_time_slots": mornings},
+            "weekday mornings, priority 2",
+        ),
+        (
+            "6175550102",
+            "Botox",
+            12,
+            {
+                "provider": "Dr. Johnson",
+                "preferred_days": (2, 4),
+                "preferred_time_start": time(9),
+                "preferred_time_end": time(14),
+            },
+            "Dr. Johnson, Tue/Thu 9am-2pm",
+        ),
+        (
+            "6175550103",
+            "Botox",
+            6,
+            {"notes": "No weekends", "preferred_days": (1, 2, 3, 4, 5)},
+            "any weekday, 'No weekends'",
+        ),
+        (
+            "6175550104",
+            "Botox",
+            4,
+            {
+                "priority": 1,
+                "preferred_days": (1, 2, 3, 4, 5),
+                "preferred_time_slots": (TimeSlot.MORNING, TimeSlot.AFTERNOON),
+            },
+            "weekdays 8am-5pm, urgent",
+        ),
         ("6175550105", "Filler", 3, {}, "anytime"),
         ("6175550106", "Botox", 2, {"provider": "Dr. Patel"}, "Dr. Patel only"),
     ]
@@ -165,26 +213,39 @@ def _join_waitlist(make_uow: Callable[[], UnitOfWork], now: datetime) -> list[st
             if provider:
                 prefs["provider_ids"] = (providers[provider],)
             entry = entries.add_to_waitlist(
-                uow=uow, client_id=client.id, service_id=services[service], actor="staff:demo",
-                now=now - timedelta(days=days_ago), **prefs,
+                uow=uow,
+                client_id=client.id,
+                service_id=services[service],
+                actor="staff:demo",
+                now=now - timedelta(days=days_ago),
+                **prefs,
             )
-            lines.append(f"{entry.ref:<5} {_name(client):<13} {service:<7} {summary} "
-                         f"(waiting {days_ago} days)")
+            lines.append(
+                f"{entry.ref:<5} {_name(client):<13} {service:<7} {summary} "
+                f"(waiting {days_ago} days)"
+            )
         uow.commit()
     return lines
 
 
-def _explain_ranking(make_uow: Callable[[], UnitOfWork], opening_id: int, now: datetime,
-                     write: Write) -> None:
+def _explain_ranking(
+    make_uow: Callable[[], UnitOfWork], opening_id: int, now: datetime, write: Write
+) -> None:
     with make_uow() as uow:
         opening = uow.openings.get(opening_id)
         assert opening is not None
-        spec = slot_spec(clinic_id=opening.clinic_id, timezone="America/New_York",
-                         starts_at=opening.starts_at, ends_at=opening.ends_at,
-                         service_id=opening.service_id, provider_id=opening.provider_id)
+        spec = slot_spec(
+            clinic_id=opening.clinic_id,
+            timezone="America/New_York",
+            starts_at=opening.starts_at,
+            ends_at=opening.ends_at,
+            service_id=opening.service_id,
+            provider_id=opening.provider_id,
+        )
         offered = {o.entry_id: o for o in uow.offers.for_opening(opening_id)}
-        active = uow.entries.list(EntryFilter(), sort_by="priority", descending=False,
-                                  limit=100).items
+        active = uow.entries.list(
+            EntryFilter(), sort_by="priority", descending=False, limit=100
+        ).items
         write("   Who fits, best first (priority, then fewest recent offers, then first come):")
         rank = 0
         for entry in sorted(active, key=lambda e: (e.priority, e.created_at or now, e.id or 0)):
@@ -194,8 +255,10 @@ def _explain_ranking(make_uow: Callable[[], UnitOfWork], opening_id: int, now: d
             if why is None:
                 rank += 1
                 state = "offered" if entry.id in offered else "next in line"
-                write(f"     {rank}. {entry.ref:<5} {_name(client):<13} priority "
-                      f"{entry.priority} -> {state}")
+                write(
+                    f"     {rank}. {entry.ref:<5} {_name(client):<13} priority "
+                    f"{entry.priority} -> {state}"
+                )
         for entry in active:
             client = uow.clients.get(entry.client_id)
             why = mismatch(entry, spec, now)
@@ -203,25 +266,37 @@ def _explain_ranking(make_uow: Callable[[], UnitOfWork], opening_id: int, now: d
                 write(f"     -  {entry.ref:<5} {_name(client):<13} does not fit: {why}")
 
 
-def _reply(make_uow: Callable[[], UnitOfWork], client: Client, word: str, at: datetime,
-           policy: Policy, write: Write) -> None:
+def _reply(
+    make_uow: Callable[[], UnitOfWork],
+    client: Client,
+    word: str,
+    at: datetime,
+    policy: Policy,
+    write: Write,
+) -> None:
     with make_uow() as uow:
         offer = uow.offers.pending_for_client(client.id or 0)
         assert offer is not None
         write(f"   {local_when(at, 'America/New_York')}  {client.first_name} replies {word}")
         if word == "YES":
-            booking = offers.accept_offer(uow=uow, entry_id=offer.entry_id,
-                                          actor=f"client:{client.id}", now=at, policy=policy)
+            booking = offers.accept_offer(
+                uow=uow, entry_id=offer.entry_id, actor=f"client:{client.id}", now=at, policy=policy
+            )
             others = len(booking.withdrawn)
-            write(f"      Booked: {booking.appointment.ref} for {client.first_name}. "
-                  f"{others} other pending offer{'s' if others != 1 else ''} withdrawn; "
-                  "they are told the slot is gone.")
+            write(
+                f"      Booked: {booking.appointment.ref} for {client.first_name}. "
+                f"{others} other pending offer{'s' if others != 1 else ''} withdrawn; "
+                "they are told the slot is gone."
+            )
         else:
-            step = offers.decline_offer(uow=uow, entry_id=offer.entry_id,
-                                        actor=f"client:{client.id}", now=at, policy=policy)
+            step = offers.decline_offer(
+                uow=uow, entry_id=offer.entry_id, actor=f"client:{client.id}", now=at, policy=policy
+            )
             nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in step.offered)
-            write(f"      Declined; {client.first_name} stays on the list. "
-                  f"The next offer goes to: {nxt or 'nobody, no one else fits'}")
+            write(
+                f"      Declined; {client.first_name} stays on the list. "
+                f"The next offer goes to: {nxt or 'nobody, no one else fits'}"
+            )
         uow.commit()
 
 

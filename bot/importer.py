@@ -39,8 +39,9 @@ class ImportReport:
 
     def summary(self) -> str:
         kinds = ("services", "providers", "clients", "appointments")
-        parts = [f"{self.created.get(k, 0)} new / {self.unchanged.get(k, 0)} known {k}"
-                 for k in kinds]
+        parts = [
+            f"{self.created.get(k, 0)} new / {self.unchanged.get(k, 0)} known {k}" for k in kinds
+        ]
         return "; ".join(parts)
 
 
@@ -82,8 +83,9 @@ def import_data(
     clinic = uow.clinics.get_by_name(name)
     with _located(where):
         if clinic is None:
-            clinic = directory.add_clinic(uow=uow, name=name, timezone=timezone, now=now,
-                                          actor=actor)
+            clinic = directory.add_clinic(
+                uow=uow, name=name, timezone=timezone, now=now, actor=actor
+            )
         elif clinic.timezone != directory.check_timezone(timezone):
             clinic.timezone = timezone
             uow.clinics.save(clinic)
@@ -108,9 +110,13 @@ def import_data(
             created = uow.clients.get_by_phone(phone) is None
             if created:
                 directory.add_client(
-                    uow=uow, first_name=_field(item, "first_name", str, here),
-                    last_name=_field(item, "last_name", str, here), phone=phone,
-                    email=item.get("email"), timezone=item.get("timezone"), now=now,
+                    uow=uow,
+                    first_name=_field(item, "first_name", str, here),
+                    last_name=_field(item, "last_name", str, here),
+                    phone=phone,
+                    email=item.get("email"),
+                    timezone=item.get("timezone"),
+                    now=now,
                     actor=actor,
                 )
             report.count("clients", created)
@@ -130,17 +136,28 @@ def import_file(path: Path, *, make_uow: Callable[[], UnitOfWork], now: datetime
     return report
 
 
-def _upsert_service(uow: UnitOfWork, clinic_id: int, item: dict[str, Any],
-                    known: dict[str, Service], here: str, now: datetime,
-                    report: ImportReport) -> Service:
+def _upsert_service(
+    uow: UnitOfWork,
+    clinic_id: int,
+    item: dict[str, Any],
+    known: dict[str, Service],
+    here: str,
+    now: datetime,
+    report: ImportReport,
+) -> Service:
     name = _field(item, "name", str, here)
     minutes = _field(item, "duration_minutes", int, here)
     existing = known.get(name.lower())
     if existing is None:
         service = directory.add_service(
-            uow=uow, clinic_id=clinic_id, name=name, duration_minutes=minutes,
-            category=item.get("category"), appointment_type=item.get("appointment_type"),
-            now=now, actor="import",
+            uow=uow,
+            clinic_id=clinic_id,
+            name=name,
+            duration_minutes=minutes,
+            category=item.get("category"),
+            appointment_type=item.get("appointment_type"),
+            now=now,
+            actor="import",
         )
         report.count("services", True)
         return service
@@ -152,16 +169,23 @@ def _upsert_service(uow: UnitOfWork, clinic_id: int, item: dict[str, Any],
     return existing
 
 
-def _upsert_provider(uow: UnitOfWork, clinic_id: int, item: dict[str, Any],
-                     known: dict[str, Provider], here: str, now: datetime,
-                     report: ImportReport) -> Provider:
+def _upsert_provider(
+    uow: UnitOfWork,
+    clinic_id: int,
+    item: dict[str, Any],
+    known: dict[str, Provider],
+    here: str,
+    now: datetime,
+    report: ImportReport,
+) -> Provider:
     name = _field(item, "name", str, here)
     hours_spec = {k: v for k, v in _field(item, "hours", dict, here).items() if k != LINE}
     hours = directory.parse_hours(hours_spec)
     existing = known.get(name.lower())
     if existing is None:
-        provider = directory.add_provider(uow=uow, clinic_id=clinic_id, name=name, hours=hours,
-                                          now=now, actor="import")
+        provider = directory.add_provider(
+            uow=uow, clinic_id=clinic_id, name=name, hours=hours, now=now, actor="import"
+        )
         report.count("providers", True)
         return provider
     if existing.hours != hours:
@@ -171,9 +195,16 @@ def _upsert_provider(uow: UnitOfWork, clinic_id: int, item: dict[str, Any],
     return existing
 
 
-def _import_appointment(uow: UnitOfWork, item: dict[str, Any], here: str,
-                        services: dict[str, Service], providers: dict[str, Provider],
-                        zone: ZoneInfo, now: datetime, report: ImportReport) -> None:
+def _import_appointment(
+    uow: UnitOfWork,
+    item: dict[str, Any],
+    here: str,
+    services: dict[str, Service],
+    providers: dict[str, Provider],
+    zone: ZoneInfo,
+    now: datetime,
+    report: ImportReport,
+) -> None:
     phone = directory.normalize_phone(_field(item, "client", str, here))
     client = uow.clients.get_by_phone(phone)
     if client is None:
@@ -186,20 +217,34 @@ def _import_appointment(uow: UnitOfWork, item: dict[str, Any], here: str,
         raise ImportFailed(f"{here}.provider: unknown provider '{item['provider']}'.")
     start_value = item.get("start")
     try:
-        start = (start_value if isinstance(start_value, datetime)
-                 else datetime.fromisoformat(str(start_value)))
+        start = (
+            start_value
+            if isinstance(start_value, datetime)
+            else datetime.fromisoformat(str(start_value))
+        )
     except ValueError as exc:
         raise ImportFailed(f"{here}.start: '{start_value}' is not a local ISO date-time.") from exc
     start = (start.replace(tzinfo=zone) if start.tzinfo is None else start).astimezone(UTC)
     assert client.id is not None and provider.id is not None and service.id is not None
-    same = uow.appointments.list(client_id=client.id, provider_id=provider.id, start=start,
-                                 end=start + timedelta(minutes=1), limit=10)
+    same = uow.appointments.list(
+        client_id=client.id,
+        provider_id=provider.id,
+        start=start,
+        end=start + timedelta(minutes=1),
+        limit=10,
+    )
     if any(a.scheduled_at == start for a in same.items):
         report.count("appointments", False)
         return
-    directory.book_appointment(uow=uow, client_id=client.id, service_id=service.id,
-                               provider_id=provider.id, scheduled_at=start, now=now,
-                               actor="import")
+    directory.book_appointment(
+        uow=uow,
+        client_id=client.id,
+        service_id=service.id,
+        provider_id=provider.id,
+        scheduled_at=start,
+        now=now,
+        actor="import",
+    )
     report.count("appointments", True)
 
 
@@ -224,8 +269,9 @@ def _where(source: str, item: Any, path: str) -> str:
     return f"{source} line {line}, {path}" if line else f"{source}, {path}"
 
 
-def _section(data: dict[str, Any], key: str, kind: type, source: str,
-             optional: bool = False) -> Any:
+def _section(
+    data: dict[str, Any], key: str, kind: type, source: str, optional: bool = False
+) -> Any:
     value = data.get(key)
     if value is None and optional:
         return kind()
@@ -249,6 +295,7 @@ def _field(item: dict[str, Any], key: str, kind: type, where: str) -> Any:
         value = str(value)
     if not isinstance(value, kind):
         names = {str: "text", int: "a whole number", dict: "a mapping"}
-        raise ImportFailed(f"{where}.{key}: expected {names.get(kind, kind.__name__)}, "
-                           f"got {value!r}.")
+        raise ImportFailed(
+            f"{where}.{key}: expected {names.get(kind, kind.__name__)}, got {value!r}."
+        )
     return value.strip() if isinstance(value, str) else value

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
 
     offer_batch_size: int = Field(3, ge=1, le=100, alias="WAITLIST_OFFER_BATCH_SIZE")
     offer_hold_minutes: int = Field(15, ge=1, le=24 * 60, alias="WAITLIST_OFFER_HOLD_MINUTES")
-    offer_cutoff_minutes: int = Field(60, ge=0, le=7 * 24 * 60, alias="WAITLIST_OFFER_CUTOFF_MINUTES")
+    offer_cutoff_minutes: int = Field(
+        60, ge=0, le=7 * 24 * 60, alias="WAITLIST_OFFER_CUTOFF_MINUTES"
+    )
     quiet_hours: str = Field("21:00-08:00", alias="WAITLIST_QUIET_HOURS")
     cap_per_day: int = Field(1, ge=0, alias="WAITLIST_CAP_PER_DAY")
     cap_per_week: int = Field(3, ge=0, alias="WAITLIST_CAP_PER_WEEK")

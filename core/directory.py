@@ -53,8 +53,9 @@ def parse_hours(spec: dict[str, str]) -> WeeklyHours:
         for part in str(text).split(","):
             try:
                 start_text, end_text = part.strip().split("-")
-                start, end = time.fromisoformat(start_text.strip()), time.fromisoformat(
-                    end_text.strip()
+                start, end = (
+                    time.fromisoformat(start_text.strip()),
+                    time.fromisoformat(end_text.strip()),
                 )
             except ValueError as exc:
                 raise InvalidInput(
@@ -68,8 +69,7 @@ def parse_hours(spec: dict[str, str]) -> WeeklyHours:
     return hours
 
 
-def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime,
-               actor: str) -> Clinic:
+def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime, actor: str) -> Clinic:
     if not name.strip():
         raise InvalidInput("A clinic needs a name.", field="name")
     clinic = uow.clinics.add(Clinic(name=name.strip(), timezone=check_timezone(timezone)))
@@ -108,8 +108,9 @@ def add_client(
     return client
 
 
-def add_provider(*, uow: UnitOfWork, clinic_id: int, name: str, hours: WeeklyHours,
-                 now: datetime, actor: str) -> Provider:
+def add_provider(
+    *, uow: UnitOfWork, clinic_id: int, name: str, hours: WeeklyHours, now: datetime, actor: str
+) -> Provider:
     if uow.clinics.get(clinic_id) is None:
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     if not name.strip():
@@ -143,8 +144,13 @@ def add_service(
             "Appointment type must be INITIAL_EVAL or FOLLOW_UP.", field="appointment_type"
         ) from exc
     service = uow.services.add(
-        Service(clinic_id=clinic_id, name=name.strip(), duration_minutes=duration_minutes,
-                category=category, appointment_type=kind)
+        Service(
+            clinic_id=clinic_id,
+            name=name.strip(),
+            duration_minutes=duration_minutes,
+            category=category,
+            appointment_type=kind,
+        )
     )
     record(uow, "ServiceAdded", actor=actor, now=now, clinic_id=clinic_id)
     return service
@@ -184,6 +190,13 @@ def book_appointment(
             created_at=now,
         )
     )
-    record(uow, "AppointmentBooked", actor=actor, now=now, clinic_id=service.clinic_id,
-           appointment_id=appointment.id, client_id=client_id)
+    record(
+        uow,
+        "AppointmentBooked",
+        actor=actor,
+        now=now,
+        clinic_id=service.clinic_id,
+        appointment_id=appointment.id,
+        client_id=client_id,
+    )
     return appointment

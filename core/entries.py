@@ -56,7 +56,9 @@ def add_to_waitlist(
     _only_editable(preferences)
     client = uow.clients.get(client_id)
     if client is None:
-        raise NotFound(f"Client {client_id} does not exist.", )
+        raise NotFound(
+            f"Client {client_id} does not exist.",
+        )
     clinic_id = _clinic_id(uow, clinic_id)
     entry = WaitlistEntry(clinic_id=clinic_id, client_id=client_id, **preferences)
     entry.status = EntryStatus.WAITING
@@ -158,7 +160,10 @@ def get_waitlist(
     if limit < 1 or offset < 0:
         raise InvalidInput("Page bounds must be positive.")
     return uow.entries.list(
-        filters or EntryFilter(), sort_by=sort_by, descending=descending, offset=offset,
+        filters or EntryFilter(),
+        sort_by=sort_by,
+        descending=descending,
+        offset=offset,
         limit=limit,
     )
 
@@ -248,7 +253,9 @@ def _types(entry: WaitlistEntry) -> None:
 def _only_editable(values: dict[str, Any]) -> None:
     unknown = sorted(set(values) - EDITABLE)
     if unknown:
-        raise InvalidInput(f"Unknown or read-only field(s): {', '.join(unknown)}.", field=unknown[0])
+        raise InvalidInput(
+            f"Unknown or read-only field(s): {', '.join(unknown)}.", field=unknown[0]
+        )
 
 
 def _clinic_id(uow: UnitOfWork, clinic_id: int | None) -> int:
@@ -283,8 +290,9 @@ def _end(
         offer = uow.offers.get(pending.id or 0)
         assert clinic is not None and offer is not None
         if offer.status is OfferStatus.PENDING:
-            close_offer(uow, offer, OfferStatus.WITHDRAWN, now=now, actor=actor, clinic=clinic,
-                        notify=False)
+            close_offer(
+                uow, offer, OfferStatus.WITHDRAWN, now=now, actor=actor, clinic=clinic, notify=False
+            )
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id, for_update=True)
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is already {entry.status}.")
@@ -292,8 +300,15 @@ def _end(
     entry.updated_at = now
     entry.updated_by = actor
     uow.entries.save(entry)
-    record(uow, kind, actor=actor, now=now, clinic_id=entry.clinic_id, entry_id=entry.id,
-           client_id=entry.client_id)
+    record(
+        uow,
+        kind,
+        actor=actor,
+        now=now,
+        clinic_id=entry.clinic_id,
+        entry_id=entry.id,
+        client_id=entry.client_id,
+    )
     if opening is not None:
         advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
     return entry

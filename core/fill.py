@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.audit import record
 from core.errors import Conflict, InvalidInput, NotFound
@@ -201,9 +202,9 @@ def advance_fill(
             _note_once(uow, "OfferDeferred", opening, candidate, now, until=until)
             step.deferred.append(candidate)
             continue
-        offer = _offer(uow, opening, clinic, candidate, now=now, policy=policy, actor=actor)
-        if offer is not None:
-            step.offered.append(offer)
+        made = _offer(uow, opening, clinic, candidate, now=now, policy=policy, actor=actor)
+        if made is not None:
+            step.offered.append(made)
             room -= 1
     if not step.offered and not pending and not step.deferred:
         _note_once(uow, "NoCandidates", opening, None, now)
@@ -293,7 +294,12 @@ def send_offer(
         expires=local_clock(offer.expires_at, timezone),
     )
     queue_sms(
-        uow, client=client, clinic_id=clinic.id, kind="offer", body=body, now=now,
+        uow,
+        client=client,
+        clinic_id=clinic.id,
+        kind="offer",
+        body=body,
+        now=now,
         offer_id=offer.id,
     )
     record(
@@ -363,19 +369,26 @@ def close_offer(
     kind_name = {OfferStatus.DECLINED: "declined", OfferStatus.LAPSED: "lapsed"}.get(
         status, "withdrawn"
     )
-    queue_sms(uow, client=client, clinic_id=clinic.id, kind=kind_name, body=body, now=now,
-              offer_id=offer.id)
+    queue_sms(
+        uow,
+        client=client,
+        clinic_id=clinic.id,
+        kind=kind_name,
+        body=body,
+        now=now,
+        offer_id=offer.id,
+    )
 
 
 def fail_offer(
     *, uow: UnitOfWork, offer_id: int, now: datetime, policy: Policy, reason: str
 ) -> FillStep | None:
     """The offer text could not be delivered: end the offer and move the fill on."""
-    offer = uow.offers.get(offer_id)
-    if offer is None:
+    found = uow.offers.get(offer_id)
+    if found is None:
         raise NotFound(f"Offer I-{offer_id} does not exist.")
-    opening = uow.openings.get(offer.opening_id, for_update=True)
-    offer = uow.offers.get(offer_id)
+    opening = uow.openings.get(found.opening_id, for_update=True)
+    offer = uow.offers.get(offer_id)  # again, now that the opening is locked
     if opening is None or offer is None or offer.status is not OfferStatus.PENDING:
         return None
     clinic = _clinic(uow, opening.clinic_id)
@@ -427,7 +440,7 @@ def _note_once(
     opening: Opening,
     candidate: Candidate | None,
     now: datetime,
-    **data: object,
+    **data: Any,
 ) -> None:
     """Record a fill observation once, not on every scheduler pass."""
     entry_id = candidate.entry.id if candidate else None

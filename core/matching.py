@@ -114,8 +114,10 @@ def mismatch(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> str | None:
         return "entry has expired"
     if slot.service_id is not None and entry.service_id not in (None, slot.service_id):
         return "wants another service"
-    if slot.provider_id is not None and entry.provider_ids and (
-        slot.provider_id not in entry.provider_ids
+    if (
+        slot.provider_id is not None
+        and entry.provider_ids
+        and (slot.provider_id not in entry.provider_ids)
     ):
         return "wants another provider"
     if entry.preferred_date_start and slot.local_date < entry.preferred_date_start:

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.audit import record
-from core.errors import Conflict, IllegalTransition, NoPendingOffer, NotFound, OfferExpired, SlotTaken
+from core.errors import (
+    Conflict,
+    IllegalTransition,
+    NoPendingOffer,
+    NotFound,
+    OfferExpired,
+    SlotTaken,
+)
 from core.fill import FillStep, advance_fill, close_offer, send_offer
 from core.model import (
     FINAL_STATUSES,
@@ -134,8 +141,9 @@ def accept_offer(
     opening.filled_entry_id = entry.id
     uow.openings.save(opening)
     ids = dict(clinic_id=clinic.id, opening_id=opening.id, entry_id=entry.id)
-    record(uow, "OfferAccepted", actor=actor, now=now, offer_id=offer.id,
-           client_id=client.id, **ids)
+    record(
+        uow, "OfferAccepted", actor=actor, now=now, offer_id=offer.id, client_id=client.id, **ids
+    )
     record(
         uow,
         "OpeningFilled",
@@ -159,8 +167,15 @@ def accept_offer(
         first=client.first_name,
         when=local_when(opening.starts_at, client.timezone or clinic.timezone),
     )
-    queue_sms(uow, client=client, clinic_id=clinic.id, kind="booked", body=body, now=now,
-              offer_id=offer.id)
+    queue_sms(
+        uow,
+        client=client,
+        clinic_id=clinic.id,
+        kind="booked",
+        body=body,
+        now=now,
+        offer_id=offer.id,
+    )
     return Booking(appointment, entry, opening, withdrawn)
 
 
@@ -175,9 +190,7 @@ def decline_offer(
     return advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
 
 
-def _pending(
-    uow: UnitOfWork, entry_id: int, now: datetime
-) -> tuple[WaitlistEntry, Offer, Opening]:
+def _pending(uow: UnitOfWork, entry_id: int, now: datetime) -> tuple[WaitlistEntry, Offer, Opening]:
     """The entry's pending offer and its opening, locked in the order every writer uses:
     opening first, then offer and entry read fresh under that lock."""
     entry = _entry(uow, entry_id)

@@ -159,16 +159,6 @@ class EntryRepository(Protocol):
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None: ...
     def save(self, entry: WaitlistEntry) -> None: ...
 
-    def list(
-        self,
-        filters: EntryFilter,
-        *,
-        sort_by: str = "created_at",
-        descending: bool = True,
-        offset: int = 0,
-        limit: int = 20,
-    ) -> Page[WaitlistEntry]: ...
-
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         """Waiting entries that fit the slot, best first, at most `limit`.
 
@@ -188,6 +178,18 @@ class EntryRepository(Protocol):
     def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
         """Active entries whose expires_at <= now or created_at < created_before."""
         ...
+
+    # Last in the class: a method named `list` would shadow the builtin in the annotations
+    # that follow it.
+    def list(
+        self,
+        filters: EntryFilter,
+        *,
+        sort_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[WaitlistEntry]: ...
 
 
 class OpeningRepository(Protocol):
@@ -272,4 +274,3 @@ class SendResult:
 
 class SmsSender(Protocol):
     def send(self, message: Message) -> SendResult: ...
-

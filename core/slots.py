@@ -38,14 +38,16 @@ def find_matching_slots(
     first = start_date or max(today, entry.preferred_date_start or today)
     last = end_date or entry.preferred_date_end or first + timedelta(days=DEFAULT_RANGE_DAYS)
     if last < first:
-        raise InvalidInput(f"The end date {last} is before the start date {first}.",
-                           field="end_date")
+        raise InvalidInput(
+            f"The end date {last} is before the start date {first}.", field="end_date"
+        )
     if (last - first).days > MAX_RANGE_DAYS:
         raise InvalidInput(f"Search at most {MAX_RANGE_DAYS} days at a time.", field="end_date")
     service = uow.services.get(entry.service_id) if entry.service_id else None
     duration = service.duration_minutes if service else DEFAULT_DURATION
     providers = [
-        p for p in uow.providers.list(entry.clinic_id)
+        p
+        for p in uow.providers.list(entry.clinic_id)
         if not entry.provider_ids or p.id in entry.provider_ids
     ]
     zone = ZoneInfo(clinic.timezone)
@@ -58,12 +60,21 @@ def find_matching_slots(
     for provider in providers:
         assert provider.id is not None
         for slot in free_slots(
-            provider, booked, first_day=first, last_day=last, duration_minutes=duration,
-            timezone=clinic.timezone, now=now,
+            provider,
+            booked,
+            first_day=first,
+            last_day=last,
+            duration_minutes=duration,
+            timezone=clinic.timezone,
+            now=now,
         ):
             spec = slot_spec(
-                clinic_id=entry.clinic_id, timezone=clinic.timezone, starts_at=slot.starts_at,
-                ends_at=slot.ends_at, service_id=entry.service_id, provider_id=provider.id,
+                clinic_id=entry.clinic_id,
+                timezone=clinic.timezone,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                service_id=entry.service_id,
+                provider_id=provider.id,
             )
             if entry_fits(entry, spec, now):
                 found.append((slot, provider))
@@ -72,8 +83,14 @@ def find_matching_slots(
     for slot, provider in found[:limit]:
         key = (slot.local_date.isoformat(), provider.id)
         if not groups or (groups[-1]["date"], groups[-1]["provider_id"]) != key:
-            groups.append({"date": key[0], "provider_id": provider.id,
-                           "provider_name": provider.name, "slots": []})
+            groups.append(
+                {
+                    "date": key[0],
+                    "provider_id": provider.id,
+                    "provider_name": provider.name,
+                    "slots": [],
+                }
+            )
         groups[-1]["slots"].append({"start": _iso(slot.starts_at), "end": _iso(slot.ends_at)})
     return groups
 

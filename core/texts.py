@@ -19,9 +19,7 @@ class Templates:
         "{clinic}: Sorry {first}, the {when} spot has been filled. You're still on our waitlist."
     )
     declined: str = "{clinic}: No problem, {first}. You're still on our waitlist."
-    lapsed: str = (
-        "{clinic}: The {when} spot has expired. You're still on our waitlist, {first}."
-    )
+    lapsed: str = "{clinic}: The {when} spot has expired. You're still on our waitlist, {first}."
 
 
 DEFAULT_TEMPLATES = Templates()

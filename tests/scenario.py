@@ -38,8 +38,13 @@ class World:
     def client(self, first: str, phone_suffix: int, **kw: Any) -> Client:
         with self.make_uow() as uow:
             client = directory.add_client(
-                uow=uow, first_name=first, last_name="Tester",
-                phone=f"+1617555{phone_suffix:04d}", now=NOW, actor="test", **kw,
+                uow=uow,
+                first_name=first,
+                last_name="Tester",
+                phone=f"+1617555{phone_suffix:04d}",
+                now=NOW,
+                actor="test",
+                **kw,
             )
             uow.commit()
         self.clients.append(client)
@@ -54,12 +59,17 @@ class World:
             uow.commit()
         return entry
 
-    def appointment(self, client: Client, start: datetime,
-                    provider: Provider | None = None) -> Appointment:
+    def appointment(
+        self, client: Client, start: datetime, provider: Provider | None = None
+    ) -> Appointment:
         with self.make_uow() as uow:
             appt = directory.book_appointment(
-                uow=uow, client_id=client.id, service_id=self.botox.id,
-                provider_id=(provider or self.johnson).id, scheduled_at=start, now=NOW,
+                uow=uow,
+                client_id=client.id,
+                service_id=self.botox.id,
+                provider_id=(provider or self.johnson).id,
+                scheduled_at=start,
+                now=NOW,
                 actor="test",
             )
             uow.commit()
@@ -68,16 +78,26 @@ class World:
 
 def build_world(make_uow: Callable[[], UnitOfWork], policy: Policy | None = None) -> World:
     with make_uow() as uow:
-        clinic = directory.add_clinic(uow=uow, name="Glow Clinic", timezone=TZ, now=NOW,
-                                      actor="test")
-        botox = directory.add_service(uow=uow, clinic_id=clinic.id, name="Botox",
-                                      duration_minutes=60, now=NOW, actor="test")
-        filler = directory.add_service(uow=uow, clinic_id=clinic.id, name="Filler",
-                                       duration_minutes=30, now=NOW, actor="test")
-        johnson = directory.add_provider(uow=uow, clinic_id=clinic.id, name="Dr. Johnson",
-                                         hours=WEEKDAY_HOURS, now=NOW, actor="test")
-        lee = directory.add_provider(uow=uow, clinic_id=clinic.id, name="Dr. Lee",
-                                     hours=WEEKDAY_HOURS, now=NOW, actor="test")
+        clinic = directory.add_clinic(
+            uow=uow, name="Glow Clinic", timezone=TZ, now=NOW, actor="test"
+        )
+        botox = directory.add_service(
+            uow=uow, clinic_id=clinic.id, name="Botox", duration_minutes=60, now=NOW, actor="test"
+        )
+        filler = directory.add_service(
+            uow=uow, clinic_id=clinic.id, name="Filler", duration_minutes=30, now=NOW, actor="test"
+        )
+        johnson = directory.add_provider(
+            uow=uow,
+            clinic_id=clinic.id,
+            name="Dr. Johnson",
+            hours=WEEKDAY_HOURS,
+            now=NOW,
+            actor="test",
+        )
+        lee = directory.add_provider(
+            uow=uow, clinic_id=clinic.id, name="Dr. Lee", hours=WEEKDAY_HOURS, now=NOW, actor="test"
+        )
         uow.commit()
     return World(make_uow, clinic, botox, filler, johnson, lee, policy=policy or Policy())
 

@@ -24,8 +24,11 @@ def _threads_for(url: str) -> int:
 
 def test_simultaneous_yes_replies_book_exactly_once(database_url: str) -> None:
     threads = _threads_for(database_url)
-    engine = make_engine(database_url, pool_size=threads + 5, max_overflow=0) if (
-        threads == 50) else make_engine(database_url)
+    engine = (
+        make_engine(database_url, pool_size=threads + 5, max_overflow=0)
+        if (threads == 50)
+        else make_engine(database_url)
+    )
     make_uow = uow_factory(engine)
     policy = Policy(batch_size=threads, cap_per_day=0, cap_per_week=0)
     world = build_world(make_uow, policy)
@@ -36,8 +39,9 @@ def test_simultaneous_yes_replies_book_exactly_once(database_url: str) -> None:
         for i in range(threads)
     ]
     with make_uow() as uow:
-        step = fill.handle_cancellation(uow=uow, appointment_id=appointment.id, actor="staff",
-                                        now=NOW, policy=policy)
+        step = fill.handle_cancellation(
+            uow=uow, appointment_id=appointment.id, actor="staff", now=NOW, policy=policy
+        )
         uow.commit()
     assert len(step.offered) == threads
 
@@ -49,8 +53,9 @@ def test_simultaneous_yes_replies_book_exactly_once(database_url: str) -> None:
         barrier.wait()
         try:
             with make_uow() as uow:
-                offers.accept_offer(uow=uow, entry_id=entry_id, actor="client", now=later(1),
-                                    policy=policy)
+                offers.accept_offer(
+                    uow=uow, entry_id=entry_id, actor="client", now=later(1), policy=policy
+                )
                 uow.commit()
             outcome = "booked"
         except SlotTaken:
@@ -74,7 +79,8 @@ def test_simultaneous_yes_replies_book_exactly_once(database_url: str) -> None:
         opening = uow.openings.get(step.opening.id)
         statuses = Counter(o.status for o in uow.offers.for_opening(opening.id))
         booked = uow.appointments.booked_between(
-            [world.johnson.id], opening.starts_at, opening.ends_at)
+            [world.johnson.id], opening.starts_at, opening.ends_at
+        )
         winner = uow.entries.get(opening.filled_entry_id)
         losers = [uow.entries.get(i) for i in entry_ids if i != winner.id]
         events = Counter(e.kind for e in uow.events.list(opening_id=opening.id, limit=1000))
@@ -88,8 +94,7 @@ def test_simultaneous_yes_replies_book_exactly_once(database_url: str) -> None:
 
 
 @pytest.mark.parametrize("answer", ["accept", "decline"])
-def test_answer_and_sweep_racing_leave_a_consistent_opening(database_url: str,
-                                                            answer: str) -> None:
+def test_answer_and_sweep_racing_leave_a_consistent_opening(database_url: str, answer: str) -> None:
     """A YES or NO arriving while the scheduler sweeps the same opening: both finish, the
     result is one of the valid orders, and no client ends up with two pending offers."""
     engine = make_engine(database_url)

@@ -107,16 +107,23 @@ class FakeAppointments(_Table):
         self, provider_ids: Sequence[int], start: datetime, end: datetime
     ) -> list[Appointment]:
         return [
-            a for a in self.all()
-            if a.provider_id in provider_ids and a.status is AppointmentStatus.BOOKED
-            and a.scheduled_at < end and a.ends_at > start
+            a
+            for a in self.all()
+            if a.provider_id in provider_ids
+            and a.status is AppointmentStatus.BOOKED
+            and a.scheduled_at < end
+            and a.ends_at > start
         ]
 
     def list(self, *, offset: int = 0, limit: int = 100, **filters: Any) -> Page[Appointment]:
         rows = [
-            a for a in self.all()
-            if all(v is None or getattr(a, k, v) == v for k, v in filters.items()
-                   if k in ("clinic_id", "client_id", "provider_id"))
+            a
+            for a in self.all()
+            if all(
+                v is None or getattr(a, k, v) == v
+                for k, v in filters.items()
+                if k in ("clinic_id", "client_id", "provider_id")
+            )
         ]
         return Page(rows[offset : offset + limit], len(rows))
 
@@ -164,8 +171,9 @@ class FakeEntries(_Table):
             mine = [o for o in offers if o.client_id == entry.client_id]
             if any(o.status is OfferStatus.PENDING for o in mine):
                 continue
-            if any(o.opening_id == query.exclude_opening_id and o.entry_id == entry.id
-                   for o in offers):
+            if any(
+                o.opening_id == query.exclude_opening_id and o.entry_id == entry.id for o in offers
+            ):
                 continue
             week = sum(1 for o in mine if o.created_at >= query.week_since)
             day = sum(1 for o in mine if o.created_at >= query.day_since)
@@ -193,7 +201,8 @@ class FakeEntries(_Table):
 
     def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
         return [
-            e.id for e in self.all()
+            e.id
+            for e in self.all()
             if e.is_active
             and ((e.expires_at and e.expires_at <= now) or e.created_at < created_before)
         ]
@@ -212,11 +221,17 @@ class FakeOffers(_Table):
         for other in self.rows.values():
             if other.id == offer.id:
                 continue
-            if (offer.status is OfferStatus.PENDING and other.status is OfferStatus.PENDING
-                    and other.client_id == offer.client_id):
+            if (
+                offer.status is OfferStatus.PENDING
+                and other.status is OfferStatus.PENDING
+                and other.client_id == offer.client_id
+            ):
                 raise Conflict("That client already holds a pending offer.")
-            if (offer.status is OfferStatus.ACCEPTED and other.status is OfferStatus.ACCEPTED
-                    and other.opening_id == offer.opening_id):
+            if (
+                offer.status is OfferStatus.ACCEPTED
+                and other.status is OfferStatus.ACCEPTED
+                and other.opening_id == offer.opening_id
+            ):
                 raise Conflict("That opening already has an accepted offer.")
 
     def add(self, offer: Offer) -> Offer:
@@ -231,8 +246,10 @@ class FakeOffers(_Table):
         return [o for o in self.all() if o.opening_id == opening_id]
 
     def pending_for_client(self, client_id: int) -> Offer | None:
-        return next((o for o in self.all()
-                     if o.client_id == client_id and o.status is OfferStatus.PENDING), None)
+        return next(
+            (o for o in self.all() if o.client_id == client_id and o.status is OfferStatus.PENDING),
+            None,
+        )
 
     def latest_for_entry(self, entry_id: int) -> Offer | None:
         mine = [o for o in self.all() if o.entry_id == entry_id]
@@ -266,14 +283,20 @@ class FakeMessages(_Table):
 
 
 class FakeEvents(_Table):
-    def list(self, *, opening_id: int | None = None, entry_id: int | None = None,
-             limit: int = 200) -> list[Event]:
-        return [e for e in self.all() if opening_id in (None, e.opening_id)
-                and entry_id in (None, e.entry_id)][:limit]
+    def list(
+        self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
+    ) -> list[Event]:
+        return [
+            e
+            for e in self.all()
+            if opening_id in (None, e.opening_id) and entry_id in (None, e.entry_id)
+        ][:limit]
 
     def exists(self, *, kind: str, opening_id: int | None, entry_id: int | None) -> bool:
-        return any(e.kind == kind and e.opening_id == opening_id and e.entry_id == entry_id
-                   for e in self.rows.values())
+        return any(
+            e.kind == kind and e.opening_id == opening_id and e.entry_id == entry_id
+            for e in self.rows.values()
+        )
 
     def kinds(self) -> list[str]:
         return [e.kind for e in self.rows.values()]
@@ -296,12 +319,24 @@ class FakeUnitOfWork:
         self.commits = 0
         self._saved = self._state()
 
-    _TABLES = ("clinics", "clients", "providers", "services", "appointments", "entries",
-               "openings", "offers", "messages", "events")
+    _TABLES = (
+        "clinics",
+        "clients",
+        "providers",
+        "services",
+        "appointments",
+        "entries",
+        "openings",
+        "offers",
+        "messages",
+        "events",
+    )
 
     def _state(self) -> dict[str, tuple[dict[int, Any], int]]:
-        return {n: (copy.deepcopy(getattr(self, n).rows), getattr(self, n).next_id)
-                for n in self._TABLES}
+        return {
+            n: (copy.deepcopy(getattr(self, n).rows), getattr(self, n).next_id)
+            for n in self._TABLES
+        }
 
     def __enter__(self) -> FakeUnitOfWork:
         self._saved = self._state()

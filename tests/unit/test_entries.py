@@ -22,10 +22,17 @@ class TestEntries:
     def test_add_keeps_every_preference(self, world: World) -> None:
         ann = world.client("Ann", 1001)
         entry = world.entry(
-            ann, provider_ids=(world.johnson.id,), preferred_date_start=date(2026, 2, 17),
-            preferred_date_end=date(2026, 2, 28), preferred_time_start=time(9),
-            preferred_time_end=time(14), preferred_days=(5, 1, 3), notes="No weekends",
-            priority=2, payment_type="SELF_PAY", expires_at=NOW + timedelta(days=10),
+            ann,
+            provider_ids=(world.johnson.id,),
+            preferred_date_start=date(2026, 2, 17),
+            preferred_date_end=date(2026, 2, 28),
+            preferred_time_start=time(9),
+            preferred_time_end=time(14),
+            preferred_days=(5, 1, 3),
+            notes="No weekends",
+            priority=2,
+            payment_type="SELF_PAY",
+            expires_at=NOW + timedelta(days=10),
         )
         with world.make_uow() as uow:
             stored = uow.entries.get(entry.id)
@@ -38,12 +45,18 @@ class TestEntries:
     @pytest.mark.parametrize(
         ("prefs", "field", "message"),
         [
-            ({"preferred_date_start": date(2026, 3, 2), "preferred_date_end": date(2026, 3, 1)},
-             "preferred_date_end", "is before the start date"),
+            (
+                {"preferred_date_start": date(2026, 3, 2), "preferred_date_end": date(2026, 3, 1)},
+                "preferred_date_end",
+                "is before the start date",
+            ),
             ({"preferred_days": (1, 7)}, "preferred_days", "0 .Sunday. to 6"),
             ({"preferred_days": (-1,)}, "preferred_days", "0 .Sunday. to 6"),
-            ({"preferred_time_start": time(14), "preferred_time_end": time(9)},
-             "preferred_time_end", "not after the earliest"),
+            (
+                {"preferred_time_start": time(14), "preferred_time_end": time(9)},
+                "preferred_time_end",
+                "not after the earliest",
+            ),
             ({"priority": 0}, "priority", "between 1"),
             ({"priority": 6}, "priority", "between 1"),
             ({"expires_at": NOW - timedelta(hours=1)}, "expires_at", "future"),
@@ -83,7 +96,10 @@ class TestEntries:
         entry = world.entry(world.client("Ann", 1001), preferred_date_end=date(2026, 2, 28))
         with world.make_uow() as uow:
             updated = entries.update_waitlist_entry(
-                uow=uow, entry_id=entry.id, actor="staff", now=later(1),
+                uow=uow,
+                entry_id=entry.id,
+                actor="staff",
+                now=later(1),
                 changes={"preferred_date_end": date(2026, 3, 15), "notes": "Weekends too"},
             )
             uow.commit()
@@ -98,7 +114,10 @@ class TestEntries:
         entry = world.entry(world.client("Ann", 1001), preferred_date_start=date(2026, 2, 20))
         with pytest.raises(InvalidInput), world.make_uow() as uow:
             entries.update_waitlist_entry(
-                uow=uow, entry_id=entry.id, actor="staff", now=NOW,
+                uow=uow,
+                entry_id=entry.id,
+                actor="staff",
+                now=NOW,
                 changes={"preferred_date_end": date(2026, 2, 19)},
             )
         with world.make_uow() as uow:
@@ -107,18 +126,20 @@ class TestEntries:
     def test_final_statuses_stay_final(self, world: World) -> None:
         entry = world.entry(world.client("Ann", 1001))
         with world.make_uow() as uow:
-            entries.remove_from_waitlist(uow=uow, entry_id=entry.id, actor="staff", now=NOW,
-                                         policy=world.policy)
+            entries.remove_from_waitlist(
+                uow=uow, entry_id=entry.id, actor="staff", now=NOW, policy=world.policy
+            )
             uow.commit()
         with pytest.raises(IllegalTransition, match="already cancelled"), world.make_uow() as uow:
-            entries.remove_from_waitlist(uow=uow, entry_id=entry.id, actor="staff", now=NOW,
-                                         policy=world.policy)
+            entries.remove_from_waitlist(
+                uow=uow, entry_id=entry.id, actor="staff", now=NOW, policy=world.policy
+            )
         with pytest.raises(IllegalTransition, match="no longer be edited"), world.make_uow() as uow:
-            entries.update_waitlist_entry(uow=uow, entry_id=entry.id, actor="s", now=NOW,
-                                          changes={"notes": "x"})
+            entries.update_waitlist_entry(
+                uow=uow, entry_id=entry.id, actor="s", now=NOW, changes={"notes": "x"}
+            )
         with pytest.raises(IllegalTransition), world.make_uow() as uow:
-            offers.accept_offer(uow=uow, entry_id=entry.id, actor="c", now=NOW,
-                                policy=world.policy)
+            offers.accept_offer(uow=uow, entry_id=entry.id, actor="c", now=NOW, policy=world.policy)
         with world.make_uow() as uow:
             assert uow.entries.get(entry.id).status is EntryStatus.CANCELLED
 
@@ -132,16 +153,20 @@ class TestEntries:
         a = world.entry(world.client("Ann", 1001))
         b = world.entry(world.client("Bob", 1002), service_id=world.filler.id)
         with world.make_uow() as uow:
-            entries.remove_from_waitlist(uow=uow, entry_id=b.id, actor="s", now=NOW,
-                                         policy=world.policy)
+            entries.remove_from_waitlist(
+                uow=uow, entry_id=b.id, actor="s", now=NOW, policy=world.policy
+            )
             uow.commit()
         with world.make_uow() as uow:
             waiting = entries.get_waitlist(
-                uow=uow, filters=EntryFilter(statuses=(EntryStatus.WAITING,)))
-            both = entries.get_waitlist(uow=uow, filters=EntryFilter(
-                statuses=(EntryStatus.WAITING, EntryStatus.CANCELLED)))
-            by_service = entries.get_waitlist(uow=uow, filters=EntryFilter(
-                service_id=world.filler.id))
+                uow=uow, filters=EntryFilter(statuses=(EntryStatus.WAITING,))
+            )
+            both = entries.get_waitlist(
+                uow=uow, filters=EntryFilter(statuses=(EntryStatus.WAITING, EntryStatus.CANCELLED))
+            )
+            by_service = entries.get_waitlist(
+                uow=uow, filters=EntryFilter(service_id=world.filler.id)
+            )
         assert [e.id for e in waiting.items] == [a.id]
         assert both.total == 2
         assert [e.id for e in by_service.items] == [b.id]
@@ -152,10 +177,12 @@ class TestEntries:
         booked = world.entry(world.client("Ann", 1001), at=NOW - timedelta(days=4))
         world.entry(world.client("Bob", 1002), service_id=world.filler.id)
         with world.make_uow() as uow:
-            fill.handle_cancellation(uow=uow, appointment_id=appt.id, actor="s", now=NOW,
-                                     policy=world.policy)
-            offers.accept_offer(uow=uow, entry_id=booked.id, actor="c", now=NOW,
-                                policy=world.policy)
+            fill.handle_cancellation(
+                uow=uow, appointment_id=appt.id, actor="s", now=NOW, policy=world.policy
+            )
+            offers.accept_offer(
+                uow=uow, entry_id=booked.id, actor="c", now=NOW, policy=world.policy
+            )
             uow.commit()
         with world.make_uow() as uow:
             stats = entries.get_waitlist_stats(uow=uow)
@@ -169,17 +196,22 @@ class TestEntries:
 
     def test_expire_old_entries_counts_and_is_idempotent(self, world: World) -> None:
         world.entry(world.client("Old", 1001), at=NOW - timedelta(days=40))
-        world.entry(world.client("Due", 1002), at=NOW - timedelta(days=2),
-                    expires_at=NOW + timedelta(hours=1))
+        world.entry(
+            world.client("Due", 1002),
+            at=NOW - timedelta(days=2),
+            expires_at=NOW + timedelta(hours=1),
+        )
         fresh = world.entry(world.client("New", 1003), at=NOW - timedelta(days=2))
         with world.make_uow() as uow:
-            result = entries.expire_old_entries(uow=uow, days=30, now=later(60),
-                                                policy=world.policy)
+            result = entries.expire_old_entries(
+                uow=uow, days=30, now=later(60), policy=world.policy
+            )
             uow.commit()
         assert result == {"expired": 2}
         with world.make_uow() as uow:
-            assert entries.expire_old_entries(uow=uow, days=30, now=later(60),
-                                              policy=world.policy) == {"expired": 0}
+            assert entries.expire_old_entries(
+                uow=uow, days=30, now=later(60), policy=world.policy
+            ) == {"expired": 0}
             assert uow.entries.get(fresh.id).status is EntryStatus.WAITING
         with pytest.raises(InvalidInput), world.make_uow() as uow:
             entries.expire_old_entries(uow=uow, days=0, now=NOW, policy=world.policy)
@@ -190,23 +222,41 @@ class TestSlots:
         holder = world.client("Holder", 9999)
         world.appointment(holder, local(17, 10))
         entry = world.entry(
-            world.client("Ann", 1001), provider_ids=(world.johnson.id,),
-            preferred_time_start=time(9), preferred_time_end=time(12), preferred_days=(2, 4),
+            world.client("Ann", 1001),
+            provider_ids=(world.johnson.id,),
+            preferred_time_start=time(9),
+            preferred_time_end=time(12),
+            preferred_days=(2, 4),
         )
         with world.make_uow() as uow:
-            found = slots.find_matching_slots(uow=uow, entry_id=entry.id, now=NOW,
-                                              start_date=date(2026, 2, 16),
-                                              end_date=date(2026, 2, 20), limit=10)
+            found = slots.find_matching_slots(
+                uow=uow,
+                entry_id=entry.id,
+                now=NOW,
+                start_date=date(2026, 2, 16),
+                end_date=date(2026, 2, 20),
+                limit=10,
+            )
         assert found == [
-            {"date": "2026-02-17", "provider_id": world.johnson.id,
-             "provider_name": "Dr. Johnson",
-             "slots": [{"start": "2026-02-17T14:00:00Z", "end": "2026-02-17T15:00:00Z"},
-                       {"start": "2026-02-17T16:00:00Z", "end": "2026-02-17T17:00:00Z"}]},
-            {"date": "2026-02-19", "provider_id": world.johnson.id,
-             "provider_name": "Dr. Johnson",
-             "slots": [{"start": "2026-02-19T14:00:00Z", "end": "2026-02-19T15:00:00Z"},
-                       {"start": "2026-02-19T15:00:00Z", "end": "2026-02-19T16:00:00Z"},
-                       {"start": "2026-02-19T16:00:00Z", "end": "2026-02-19T17:00:00Z"}]},
+            {
+                "date": "2026-02-17",
+                "provider_id": world.johnson.id,
+                "provider_name": "Dr. Johnson",
+                "slots": [
+                    {"start": "2026-02-17T14:00:00Z", "end": "2026-02-17T15:00:00Z"},
+                    {"start": "2026-02-17T16:00:00Z", "end": "2026-02-17T17:00:00Z"},
+                ],
+            },
+            {
+                "date": "2026-02-19",
+                "provider_id": world.johnson.id,
+                "provider_name": "Dr. Johnson",
+                "slots": [
+                    {"start": "2026-02-19T14:00:00Z", "end": "2026-02-19T15:00:00Z"},
+                    {"start": "2026-02-19T15:00:00Z", "end": "2026-02-19T16:00:00Z"},
+                    {"start": "2026-02-19T16:00:00Z", "end": "2026-02-19T17:00:00Z"},
+                ],
+            },
         ]
 
     def test_matching_slots_never_in_the_past_and_respect_limit(self, world: World) -> None:
@@ -220,8 +270,13 @@ class TestSlots:
     def test_matching_slots_bad_range(self, world: World) -> None:
         entry = world.entry(world.client("Ann", 1001))
         with pytest.raises(InvalidInput, match="before the start"), world.make_uow() as uow:
-            slots.find_matching_slots(uow=uow, entry_id=entry.id, now=NOW,
-                                      start_date=date(2026, 3, 2), end_date=date(2026, 3, 1))
+            slots.find_matching_slots(
+                uow=uow,
+                entry_id=entry.id,
+                now=NOW,
+                start_date=date(2026, 3, 2),
+                end_date=date(2026, 3, 1),
+            )
         with pytest.raises(InvalidInput, match="Limit"), world.make_uow() as uow:
             slots.find_matching_slots(uow=uow, entry_id=entry.id, now=NOW, limit=0)
 
@@ -231,12 +286,19 @@ class TestSlots:
         world.entry(world.client("Bob", 1002), preferred_days=(3,))
         urgent = world.entry(world.client("Cy", 1003), priority=1)
         with world.make_uow() as uow:
-            result = slots.notify_waitlist_clients(uow=uow, service_id=world.botox.id,
-                                                   day=date(2026, 2, 17), now=NOW,
-                                                   policy=world.policy)
+            result = slots.notify_waitlist_clients(
+                uow=uow,
+                service_id=world.botox.id,
+                day=date(2026, 2, 17),
+                now=NOW,
+                policy=world.policy,
+            )
         assert [c["id"] for c in result["clients"]] == [urgent.id, first.id]
         assert result["clients"][1]["client"] == {
-            "id": ann.id, "first_name": "Ann", "last_name": "Tester",
-            "email": "ann@example.com", "phone": "+16175551001",
+            "id": ann.id,
+            "first_name": "Ann",
+            "last_name": "Tester",
+            "email": "ann@example.com",
+            "phone": "+16175551001",
         }
         assert result["message"] == "Found 2 clients to notify about availability on 2026-02-17"

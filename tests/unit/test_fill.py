@@ -7,9 +7,9 @@ from datetime import time, timedelta
 import pytest
 
 from core import entries, fill, offers
+from core.dispatch import dispatch_outbox
 from core.errors import Conflict, NoPendingOffer, OfferExpired, SlotTaken
-from core.model import EntryStatus, MessageStatus, OfferStatus, OpeningStatus
-from core.outbox import dispatch_outbox
+from core.model import EntryStatus, MessageStatus, OpeningStatus
 from core.policy import Policy, QuietHours
 from core.ports import SendResult
 from tests.scenario import NOW, World, later, local
@@ -44,8 +44,9 @@ def _seed(world: World, n: int = 5, **prefs):
     added = []
     for i in range(n):
         client = world.client(f"Client{i}", 1000 + i)
-        added.append(world.entry(client, at=NOW - timedelta(days=1) + timedelta(minutes=i),
-                                 **prefs))
+        added.append(
+            world.entry(client, at=NOW - timedelta(days=1) + timedelta(minutes=i), **prefs)
+        )
     return appt, added
 
 
@@ -148,11 +149,13 @@ class TestFill:
         night = local(16, 22, 30)
         step = _cancel(world, appt.id, at=night)
         assert step.offered == [] and len(step.deferred) == 1
-        report = fill.sweep_fills(uow_factory=world.make_uow, now=local(17, 7, 59),
-                                  policy=world.policy)
+        report = fill.sweep_fills(
+            uow_factory=world.make_uow, now=local(17, 7, 59), policy=world.policy
+        )
         assert report.offered == 0
-        report = fill.sweep_fills(uow_factory=world.make_uow, now=local(17, 8, 0),
-                                  policy=world.policy)
+        report = fill.sweep_fills(
+            uow_factory=world.make_uow, now=local(17, 8, 0), policy=world.policy
+        )
         assert report.offered == 1
         assert _entry(world, waiting.id).status is EntryStatus.OFFERED
 
@@ -175,8 +178,11 @@ class TestFill:
         step = _cancel(world, appt.id)
         assert [o.entry_id for o in step.offered] == [added[1].id]
         with world.make_uow() as uow:
-            skipped = [e for e in uow.events.list(opening_id=step.opening.id)
-                       if e.kind == "CandidateSkipped"]
+            skipped = [
+                e
+                for e in uow.events.list(opening_id=step.opening.id)
+                if e.kind == "CandidateSkipped"
+            ]
         assert [e.entry_id for e in skipped] == [added[0].id]
         assert skipped[0].data["reason"] == "opted out of texts"
 
@@ -187,8 +193,7 @@ class TestFill:
         second = world.appointment(holder, local(17, 13))
         early = world.entry(world.client("Early", 1001), at=NOW - timedelta(days=3))
         late = world.entry(world.client("Late", 1002), at=NOW - timedelta(days=2))
-        urgent = world.entry(world.client("Urgent", 1003), at=NOW - timedelta(days=1),
-                             priority=1)
+        urgent = world.entry(world.client("Urgent", 1003), at=NOW - timedelta(days=1), priority=1)
         assert _cancel(world, first.id).offered[0].entry_id == urgent.id
         assert _answer(world, offers.decline_offer, urgent.id, later(1)).offered[0].entry_id == (
             early.id
@@ -232,8 +237,9 @@ class TestFill:
         appt, added = _seed(world, n=2)
         _cancel(world, appt.id)
         with world.make_uow() as uow:
-            entries.remove_from_waitlist(uow=uow, entry_id=added[0].id, actor="staff",
-                                         now=later(1), policy=world.policy)
+            entries.remove_from_waitlist(
+                uow=uow, entry_id=added[0].id, actor="staff", now=later(1), policy=world.policy
+            )
             uow.commit()
         assert _entry(world, added[0].id).status is EntryStatus.CANCELLED
         assert _entry(world, added[1].id).status is EntryStatus.OFFERED
@@ -255,8 +261,9 @@ class TestFill:
         appt, added = _seed(world, n=2)
         _cancel(world, appt.id)
         sender = RecordingSender([SendResult(ok=False, error_code="21610", permanent_error=True)])
-        dispatch_outbox(uow_factory=world.make_uow, sender=sender, now=later(1),
-                        policy=world.policy)
+        dispatch_outbox(
+            uow_factory=world.make_uow, sender=sender, now=later(1), policy=world.policy
+        )
         with world.make_uow() as uow:
             client = uow.clients.get(added[0].client_id)
             (failed,) = [m for m in uow.messages.recent() if m.status is MessageStatus.FAILED]
@@ -268,15 +275,21 @@ class TestFill:
         appt, _ = _seed(world, n=3)
         _cancel(world, appt.id)
         sender = RecordingSender()
-        assert dispatch_outbox(uow_factory=world.make_uow, sender=sender, now=later(1),
-                               policy=world.policy) == 3
-        assert dispatch_outbox(uow_factory=world.make_uow, sender=sender, now=later(2),
-                               policy=world.policy) == 0
+        assert (
+            dispatch_outbox(
+                uow_factory=world.make_uow, sender=sender, now=later(1), policy=world.policy
+            )
+            == 3
+        )
+        assert (
+            dispatch_outbox(
+                uow_factory=world.make_uow, sender=sender, now=later(2), policy=world.policy
+            )
+            == 0
+        )
         assert len(sender.sent) == 3
 
-    def test_nothing_is_sent_to_a_client_who_opted_out_after_queueing(
-        self, world: World
-    ) -> None:
+    def test_nothing_is_sent_to_a_client_who_opted_out_after_queueing(self, world: World) -> None:
         world.policy = Policy(batch_size=1)
         appt, added = _seed(world, n=2)
         _cancel(world, appt.id)
@@ -286,8 +299,9 @@ class TestFill:
             uow.clients.save(client)
             uow.commit()
         sender = RecordingSender()
-        dispatch_outbox(uow_factory=world.make_uow, sender=sender, now=later(1),
-                        policy=world.policy)
+        dispatch_outbox(
+            uow_factory=world.make_uow, sender=sender, now=later(1), policy=world.policy
+        )
         assert all(m.client_id != added[0].client_id for m in sender.sent)
         assert _entry(world, added[1].id).status is EntryStatus.OFFERED
 

@@ -10,8 +10,14 @@ from tests.scenario import NOW, TZ, local
 
 
 def _spec(start: datetime, minutes: int = 60):
-    return slot_spec(clinic_id=1, timezone=TZ, starts_at=start,
-                     ends_at=start + timedelta(minutes=minutes), service_id=1, provider_id=1)
+    return slot_spec(
+        clinic_id=1,
+        timezone=TZ,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=minutes),
+        service_id=1,
+        provider_id=1,
+    )
 
 
 def _entry(**prefs) -> WaitlistEntry:
@@ -57,14 +63,30 @@ def test_days_dates_and_expiry() -> None:
 def test_free_slots_skip_bookings_and_follow_local_time_across_dst() -> None:
     provider = Provider(clinic_id=1, name="Dr. A", hours={0: [(time(9), time(12))]}, id=1)
     before_dst = datetime(2026, 3, 1, tzinfo=UTC)
-    booked = [Appointment(clinic_id=1, client_id=1, service_id=1, provider_id=1,
-                          scheduled_at=datetime(2026, 3, 8, 14, 30, tzinfo=UTC),
-                          duration_minutes=60)]
-    found = list(free_slots(provider, booked, first_day=date(2026, 3, 1),
-                            last_day=date(2026, 3, 8), duration_minutes=60, timezone=TZ,
-                            now=before_dst))
+    booked = [
+        Appointment(
+            clinic_id=1,
+            client_id=1,
+            service_id=1,
+            provider_id=1,
+            scheduled_at=datetime(2026, 3, 8, 14, 30, tzinfo=UTC),
+            duration_minutes=60,
+        )
+    ]
+    found = list(
+        free_slots(
+            provider,
+            booked,
+            first_day=date(2026, 3, 1),
+            last_day=date(2026, 3, 8),
+            duration_minutes=60,
+            timezone=TZ,
+            now=before_dst,
+        )
+    )
     # Sunday Mar 1 is EST (UTC-5); Sunday Mar 8 is EDT (UTC-4): 09:00 local both days.
     assert [s.starts_at.hour for s in found if s.local_date == date(2026, 3, 1)] == [14, 15, 16]
     # On Mar 8 the 10:30–11:30 booking pushes the next slot to 11:30; 12:30 would overrun.
-    assert [(s.starts_at.hour, s.starts_at.minute) for s in found
-            if s.local_date == date(2026, 3, 8)] == [(13, 0)]
+    assert [
+        (s.starts_at.hour, s.starts_at.minute) for s in found if s.local_date == date(2026, 3, 8)
+    ] == [(13, 0)]
