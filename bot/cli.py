@@ -179,3 +179,7 @@ def _settings_errors(exc: ValidationError) -> str:
         name = ".".join(str(p) for p in error["loc"])
         lines.append(f"  {name}: {error['msg']}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
