@@ -14,12 +14,17 @@ from bot.demo import SAMPLE
 
 
 def _run(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("WAITLIST_", "SLACK",
-                                                                             "TWILIO"))}
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("WAITLIST_", "SLACK", "TWILIO"))
+    }
     environment.update({"WAITLIST_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", **env})
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=environment,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -56,7 +61,10 @@ def test_import_stats_and_expire(tmp_path: Path) -> None:
     stats = _run(tmp_path, "stats", "--json")
     assert json.loads(stats.stdout) == {
         "counts": {"waiting": 0, "offered": 0, "booked": 0, "cancelled": 0, "expired": 0},
-        "total": 0, "activeCount": 0, "conversionRate": 0, "averageWaitDays": 0,
+        "total": 0,
+        "activeCount": 0,
+        "conversionRate": 0,
+        "averageWaitDays": 0,
     }
     assert _run(tmp_path, "expire", "--days", "30").stdout.strip() == "Expired 0 entries."
 

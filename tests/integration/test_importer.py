@@ -56,15 +56,27 @@ def test_import_creates_everything_and_a_second_run_changes_nothing(
     ("old", "new", "message"),
     [
         ('"09:00-17:00", tue', '"9-5", tue', "line 7, providers[0].hours: Working hours '9-5'"),
-        ("duration_minutes: 60", "duration_minutes: sixty",
-         "line 5, services[0].duration_minutes: expected a whole number"),
+        (
+            "duration_minutes: 60",
+            "duration_minutes: sixty",
+            "line 5, services[0].duration_minutes: expected a whole number",
+        ),
         ('phone: "(617) 555-0101"', "phone: 12", "line 10, clients[0].phone: '12' is not a"),
-        ("provider: dr. johnson", "provider: Dr. Who",
-         "line 12, appointments[0].provider: unknown provider 'Dr. Who'"),
-        ("timezone: America/New_York", "timezone: Mars/Olympus",
-         "line 2, clinic.timezone: Unknown time zone"),
-        ('start: "2026-02-17T10:00"', 'start: "next tuesday"',
-         "appointments[0].start: 'next tuesday' is not a local ISO"),
+        (
+            "provider: dr. johnson",
+            "provider: Dr. Who",
+            "line 12, appointments[0].provider: unknown provider 'Dr. Who'",
+        ),
+        (
+            "timezone: America/New_York",
+            "timezone: Mars/Olympus",
+            "line 2, clinic.timezone: Unknown time zone",
+        ),
+        (
+            'start: "2026-02-17T10:00"',
+            'start: "next tuesday"',
+            "appointments[0].start: 'next tuesday' is not a local ISO",
+        ),
     ],
 )
 def test_a_bad_file_names_line_and_field_and_imports_nothing(
@@ -79,8 +91,9 @@ def test_a_bad_file_names_line_and_field_and_imports_nothing(
         assert uow.clients.list().total == 0
 
 
-def test_not_yaml_and_missing_sections(tmp_path: Path,
-                                       uow_factory: Callable[[], SqlUnitOfWork]) -> None:
+def test_not_yaml_and_missing_sections(
+    tmp_path: Path, uow_factory: Callable[[], SqlUnitOfWork]
+) -> None:
     with pytest.raises(ImportFailed, match="not valid YAML"):
         import_file(_write(tmp_path, "clinic: [unclosed"), make_uow=uow_factory, now=NOW)
     with pytest.raises(ImportFailed, match="'clinic' must be a mapping"):

@@ -9,9 +9,9 @@ import pytest
 from storage.uow import SqlUnitOfWork
 from tests.scenario import World, build_world
 from tests.unit.test_entries import TestEntries, TestSlots
-from tests.unit.test_fill import TestFill
+from tests.unit.test_fill import TestFill, TestManualOffers
 
-__all__ = ["TestEntries", "TestFill", "TestSlots"]
+__all__ = ["TestEntries", "TestFill", "TestManualOffers", "TestSlots"]
 
 
 @pytest.fixture

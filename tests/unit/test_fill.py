@@ -8,7 +8,7 @@ import pytest
 
 from core import entries, fill, offers
 from core.dispatch import dispatch_outbox
-from core.errors import Conflict, NoPendingOffer, OfferExpired, SlotTaken
+from core.errors import Conflict, InvalidInput, NoPendingOffer, OfferExpired, SlotTaken
 from core.model import EntryStatus, MessageStatus, OpeningStatus
 from core.policy import Policy, QuietHours
 from core.ports import SendResult
@@ -317,3 +317,117 @@ class TestFill:
         assert quiet.contains(local(16, 21), "America/New_York")
         assert quiet.contains(local(17, 7, 59), "America/New_York")
         assert not quiet.contains(local(17, 8), "America/New_York")
+
+
+class TestManualOffers:
+    def test_staff_offer_a_cancelled_slot_to_a_chosen_entry(self, world: World) -> None:
+        world.policy = Policy(batch_size=1)
+        appt, added = _seed(world, n=3)
+        _cancel(world, appt.id)  # the fill offers added[0]
+        with world.make_uow() as uow:
+            offer = offers.offer_appointment(
+                uow=uow,
+                entry_id=added[2].id,
+                appointment_id=appt.id,
+                actor="staff",
+                now=later(1),
+                policy=world.policy,
+            )
+            uow.commit()
+        entry = _entry(world, added[2].id)
+        assert entry.status is EntryStatus.OFFERED
+        assert (entry.offered_appointment_id, entry.offered_at) == (appt.id, later(1))
+        assert offer.expires_at == later(16)
+        booking = _answer(world, offers.accept_offer, added[2].id, later(2))
+        assert booking.entry.booked_at == later(2)
+        assert [o.entry_id for o in booking.withdrawn] == [added[0].id]
+
+    def test_a_booked_appointment_cannot_be_offered(self, world: World) -> None:
+        appt, added = _seed(world, n=1)
+        with (
+            pytest.raises(Conflict, match="still booked. Cancel it first"),
+            world.make_uow() as uow,
+        ):
+            offers.offer_appointment(
+                uow=uow,
+                entry_id=added[0].id,
+                appointment_id=appt.id,
+                actor="staff",
+                now=NOW,
+                policy=world.policy,
+            )
+        assert _entry(world, added[0].id).status is EntryStatus.WAITING
+
+    def test_an_entry_with_a_pending_offer_cannot_get_another(self, world: World) -> None:
+        appt, added = _seed(world, n=1)
+        _cancel(world, appt.id)
+        with pytest.raises(Conflict, match="already has a pending offer"), world.make_uow() as uow:
+            offers.offer_appointment(
+                uow=uow,
+                entry_id=added[0].id,
+                appointment_id=appt.id,
+                actor="staff",
+                now=NOW,
+                policy=world.policy,
+            )
+
+    def test_no_manual_offer_in_quiet_hours(self, world: World) -> None:
+        appt, added = _seed(world, n=1)
+        night = local(16, 22)
+        _cancel(world, appt.id, at=night)
+        with (
+            pytest.raises(Conflict, match="quiet hours for Client0.*Tue Feb 17 8:00 AM"),
+            world.make_uow() as uow,
+        ):
+            offers.offer_appointment(
+                uow=uow,
+                entry_id=added[0].id,
+                appointment_id=appt.id,
+                actor="staff",
+                now=night,
+                policy=world.policy,
+            )
+
+    def test_staff_declared_opening_is_filled_like_a_cancellation(self, world: World) -> None:
+        ann = world.entry(world.client("Ann", 1001))
+        with world.make_uow() as uow:
+            step = fill.declare_opening(
+                uow=uow,
+                provider_id=world.lee.id,
+                service_id=world.botox.id,
+                starts_at=local(18, 15),
+                actor="staff",
+                now=NOW,
+                policy=world.policy,
+            )
+            uow.commit()
+        assert step.opening.origin_appointment_id is None
+        assert step.opening.ends_at == local(18, 16)
+        assert [o.entry_id for o in step.offered] == [ann.id]
+
+    def test_a_declared_opening_must_be_free_and_in_the_future(self, world: World) -> None:
+        holder = world.client("Holder", 9999)
+        booked = world.appointment(holder, local(18, 15), provider=world.lee)
+        with (
+            pytest.raises(Conflict, match=f"already has {booked.ref} booked"),
+            world.make_uow() as uow,
+        ):
+            fill.declare_opening(
+                uow=uow,
+                provider_id=world.lee.id,
+                service_id=world.botox.id,
+                starts_at=local(18, 15, 30),
+                actor="s",
+                now=NOW,
+                policy=world.policy,
+            )
+        with pytest.raises(InvalidInput, match="future"), world.make_uow() as uow:
+            fill.declare_opening(
+                uow=uow,
+                provider_id=world.lee.id,
+                service_id=world.botox.id,
+                starts_at=NOW - timedelta(hours=1),
+                actor="s",
+                now=NOW,
+                policy=world.policy,
+            )
