@@ -9,6 +9,18 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.ports import (
+    AppointmentRepository,
+    ClientRepository,
+    ClinicRepository,
+    EntryRepository,
+    EventRepository,
+    MessageRepository,
+    OfferRepository,
+    OpeningRepository,
+    ProviderRepository,
+    ServiceRepository,
+)
 from storage.repositories import (
     SqlAppointmentRepository,
     SqlClientRepository,
@@ -27,16 +39,17 @@ class SqlUnitOfWork:
     """`with uow:` opens a session (and so a transaction); `commit()` makes it stick; leaving
     the block rolls back whatever was not committed. Enter it again for a new transaction."""
 
-    clinics: SqlClinicRepository
-    clients: SqlClientRepository
-    providers: SqlProviderRepository
-    services: SqlServiceRepository
-    appointments: SqlAppointmentRepository
-    entries: SqlEntryRepository
-    openings: SqlOpeningRepository
-    offers: SqlOfferRepository
-    messages: SqlMessageRepository
-    events: SqlEventRepository
+    # Typed as the ports, so that mypy checks each repository against its protocol.
+    clinics: ClinicRepository
+    clients: ClientRepository
+    providers: ProviderRepository
+    services: ServiceRepository
+    appointments: AppointmentRepository
+    entries: EntryRepository
+    openings: OpeningRepository
+    offers: OfferRepository
+    messages: MessageRepository
+    events: EventRepository
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory

@@ -20,7 +20,7 @@ def database_url() -> str:
         return str(url)
     from bot.settings import Settings  # only when run from the alembic command line
 
-    return Settings().database_url
+    return Settings().database_url  # type: ignore[call-arg]  # values come from the environment
 
 
 def run_migrations_offline() -> None:
@@ -33,7 +33,9 @@ def run_migrations_online() -> None:
     engine = make_engine(database_url())
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=None)
+            # SQLite can run DDL in a transaction too, since make_engine issues BEGIN itself:
+            # a migration that fails half-way then leaves nothing behind.
+            context.configure(connection=connection, target_metadata=None, transactional_ddl=True)
             with context.begin_transaction():
                 context.run_migrations()
     finally:

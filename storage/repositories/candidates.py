@@ -8,47 +8,57 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.model import EntryStatus, OfferStatus
 from core.ports import CandidateQuery, SlotSpec
 from storage.tables import ClientRow, EntryProviderRow, EntryRow, OfferRow
 
+# Built once: aliasing a mapped class is costly compared with running the query.
 _entry = aliased(EntryRow, name="entry")
+_recent = aliased(OfferRow, name="recent_offer")
+_pending = aliased(OfferRow, name="pending_offer")
+_offered = aliased(OfferRow, name="offer_of_opening")
 
 
 def candidates_select(query: CandidateQuery) -> Select[tuple[EntryRow, ClientRow, int, int]]:
-    """Rows of (entry, client, offers_this_week, offers_today), best first."""
+    """Rows of (entry, client, offers_this_week, offers_today), best first.
+
+    Ranking happens on narrow rows in a LIMITed subquery; whole entry and client rows are
+    read only for the few that win.
+    """
     fits = (
         select(
             _entry.id.label("entry_id"),
+            _entry.priority,
+            _entry.created_at,
             _offers_since(query.week_since).label("offers_this_week"),
             _offers_since(query.day_since).label("offers_today"),
         )
         .where(*_fit_conditions(query.slot, query), *_fairness_conditions(query))
         .subquery("fits")
     )
-    statement = (
-        select(EntryRow, ClientRow, fits.c.offers_this_week, fits.c.offers_today)
-        .join(fits, fits.c.entry_id == EntryRow.id)
-        .join(ClientRow, ClientRow.id == EntryRow.client_id)
-    )
+    best = select(fits)
     if query.cap_per_day:
-        statement = statement.where(fits.c.offers_today < query.cap_per_day)
+        best = best.where(fits.c.offers_today < query.cap_per_day)
     if query.cap_per_week:
-        statement = statement.where(fits.c.offers_this_week < query.cap_per_week)
-    return statement.order_by(
-        EntryRow.priority, fits.c.offers_this_week, EntryRow.created_at, EntryRow.id
-    ).limit(query.limit)
+        best = best.where(fits.c.offers_this_week < query.cap_per_week)
+    ranking = (fits.c.priority, fits.c.offers_this_week, fits.c.created_at, fits.c.entry_id)
+    top = best.order_by(*ranking).limit(query.limit).subquery("best")
+    return (
+        select(EntryRow, ClientRow, top.c.offers_this_week, top.c.offers_today)
+        .join(top, top.c.entry_id == EntryRow.id)
+        .join(ClientRow, ClientRow.id == EntryRow.client_id)
+        .order_by(top.c.priority, top.c.offers_this_week, top.c.created_at, top.c.entry_id)
+    )
 
 
 def _offers_since(since: datetime) -> ColumnElement[int]:
     """How many offers the entry's client received since `since` (any outcome)."""
-    offer = aliased(OfferRow)
     return (
-        select(func.count(offer.id))
-        .where(offer.client_id == _entry.client_id, offer.created_at >= since)
+        select(func.count(_recent.id))
+        .where(_recent.client_id == _entry.client_id, _recent.created_at >= since)
         .correlate(_entry)
         .scalar_subquery()
     )
@@ -85,16 +95,14 @@ def _fit_conditions(slot: SlotSpec, query: CandidateQuery) -> list[ColumnElement
 
 
 def _fairness_conditions(query: CandidateQuery) -> list[ColumnElement[bool]]:
-    offer = aliased(OfferRow)
     pending = exists().where(
-        offer.client_id == _entry.client_id, offer.status == OfferStatus.PENDING.value
+        _pending.client_id == _entry.client_id, _pending.status == OfferStatus.PENDING.value
     )
     conditions: list[ColumnElement[bool]] = [~pending]
     if query.exclude_opening_id is not None:
-        offered = aliased(OfferRow)
         conditions.append(
             ~exists().where(
-                and_(offered.entry_id == _entry.id, offered.opening_id == query.exclude_opening_id)
+                _offered.entry_id == _entry.id, _offered.opening_id == query.exclude_opening_id
             )
         )
     return conditions

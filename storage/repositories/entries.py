@@ -30,7 +30,7 @@ SORT_COLUMNS: dict[str, Any] = {
     "date_range_end": EntryRow.preferred_date_end,
 }
 _NULLABLE_SORTS = frozenset({"updated_at", "date_range_start", "date_range_end"})
-_ACTIVE = [status.value for status in ACTIVE_STATUSES]
+_ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
 
 
 class SqlEntryRepository(SqlRepository):
@@ -62,35 +62,6 @@ class SqlEntryRepository(SqlRepository):
         wanted = tuple(dict.fromkeys(entry.provider_ids))
         if stored != wanted:
             store_provider_ids(self.session, row.id, wanted, replace=True)
-
-    def list(
-        self,
-        filters: EntryFilter,
-        *,
-        sort_by: str = "created_at",
-        descending: bool = True,
-        offset: int = 0,
-        limit: int = 20,
-    ) -> Page[WaitlistEntry]:
-        if sort_by not in SORT_COLUMNS:
-            raise InvalidInput(
-                f"Cannot sort by {sort_by!r}; use one of {', '.join(SORT_FIELDS)}.", "sort_by"
-            )
-        conditions = _filter_conditions(filters)
-        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
-        column = SORT_COLUMNS[sort_by]
-        order = column.desc() if descending else column.asc()
-        if sort_by in _NULLABLE_SORTS:
-            order = order.nulls_last()  # same place for "not set" on every database
-        tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
-        rows = self.session.scalars(
-            select(EntryRow)
-            .where(*conditions)
-            .order_by(order, tie_break)
-            .offset(offset)
-            .limit(limit)
-        )
-        return Page(to_entries(self.session, rows), total or 0)
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         rows = self.session.execute(candidates_select(query)).all()
@@ -137,6 +108,36 @@ class SqlEntryRepository(SqlRepository):
             .order_by(EntryRow.id)
         )
         return list(self.session.scalars(query))
+
+    # Last in the class: a method named `list` would shadow the builtin in later annotations.
+    def list(
+        self,
+        filters: EntryFilter,
+        *,
+        sort_by: str = "created_at",
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[WaitlistEntry]:
+        if sort_by not in SORT_COLUMNS:
+            raise InvalidInput(
+                f"Cannot sort by {sort_by!r}; use one of {', '.join(SORT_FIELDS)}.", "sort_by"
+            )
+        conditions = _filter_conditions(filters)
+        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
+        column = SORT_COLUMNS[sort_by]
+        order = column.desc() if descending else column.asc()
+        if sort_by in _NULLABLE_SORTS:
+            order = order.nulls_last()  # same place for "not set" on every database
+        tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
+        rows = self.session.scalars(
+            select(EntryRow)
+            .where(*conditions)
+            .order_by(order, tie_break)
+            .offset(offset)
+            .limit(limit)
+        )
+        return Page(to_entries(self.session, rows), total or 0)
 
 
 def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:

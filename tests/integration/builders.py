@@ -41,9 +41,7 @@ def make_practice(
             _id(uow.services.add(Service(clinic.id, f"Service {n}", 30 + 15 * n)).id)
             for n in range(services)
         )
-        client_ids = tuple(
-            _id(uow.clients.add(new_client(n)).id) for n in range(clients)
-        )
+        client_ids = tuple(_id(uow.clients.add(new_client(n)).id) for n in range(clients))
         uow.commit()
     return Practice(clinic.id, provider_ids, service_ids, client_ids)
 
@@ -57,7 +55,9 @@ def new_client(n: int) -> Client:
     )
 
 
-def booked(practice: Practice, start: datetime, minutes: int = 30, provider: int = 0) -> Appointment:
+def booked(
+    practice: Practice, start: datetime, minutes: int = 30, provider: int = 0
+) -> Appointment:
     return Appointment(
         clinic_id=practice.clinic_id,
         client_id=practice.client_ids[0],

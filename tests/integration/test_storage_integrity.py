@@ -143,9 +143,7 @@ def test_overlapping_booked_appointment_is_a_slot_conflict(uow_factory, practice
         assert page.total == 1
 
 
-def test_back_to_back_other_provider_and_cancelled_appointments_are_allowed(
-    uow_factory, practice
-):
+def test_back_to_back_other_provider_and_cancelled_appointments_are_allowed(uow_factory, practice):
     with uow_factory() as uow:
         first = uow.appointments.add(booked(practice, T0, minutes=30))
         uow.appointments.add(booked(practice, T0 + timedelta(minutes=30)))
@@ -174,7 +172,7 @@ def test_moving_an_appointment_onto_another_is_a_slot_conflict(uow_factory, prac
             uow.appointments.save(later)
 
 
-def _raw_appointment(connection, dialect: str, start: str, end: str) -> None:
+def _raw_appointment(connection, start: str, end: str) -> None:
     connection.execute(
         text(
             "INSERT INTO appointments (clinic_id, client_id, service_id, provider_id, "
@@ -193,13 +191,13 @@ def test_the_schema_refuses_overlaps_even_from_raw_sql(engine, practice):
     ]
     with engine.begin() as connection:
         for start, end in rows:
-            _raw_appointment(connection, engine.dialect.name, start, end)
-    with pytest.raises(IntegrityError, match="slot_conflict|ex_appointments_no_overlap"):
-        with engine.begin() as connection:
-            _raw_appointment(
-                connection, engine.dialect.name, "2026-03-02 14:20:00.000000",
-                "2026-03-02 14:40:00.000000",
-            )
+            _raw_appointment(connection, start, end)
+    overlapping = ("2026-03-02 14:20:00.000000", "2026-03-02 14:40:00.000000")
+    with (
+        pytest.raises(IntegrityError, match="slot_conflict|ex_appointments_no_overlap"),
+        engine.begin() as connection,
+    ):
+        _raw_appointment(connection, *overlapping)
 
 
 @pytest.mark.parametrize(
@@ -210,9 +208,8 @@ def test_events_cannot_be_changed_or_removed(uow_factory, engine, statement):
     with uow_factory() as uow:
         uow.events.add(Event(kind="EntryAdded", actor="U1", at=T0, data={"ref": "W-1"}))
         uow.commit()
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as connection:
-            connection.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text(statement))
     with uow_factory() as uow:
         assert [e.actor for e in uow.events.list()] == ["U1"]
 

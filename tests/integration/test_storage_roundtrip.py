@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.model import (
-    Appointment,
     AppointmentStatus,
     AppointmentType,
     Client,

@@ -14,6 +14,7 @@ Create Date: 2026-11-21
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -40,7 +41,7 @@ SLOT_CONFLICT = "slot_conflict: the provider already has a booked appointment at
 APPEND_ONLY = "events are append-only"
 
 
-def where(condition: str) -> dict[str, sa.TextClause]:
+def where(condition: str) -> dict[str, Any]:
     return {"sqlite_where": sa.text(condition), "postgresql_where": sa.text(condition)}
 
 
