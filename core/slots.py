@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import InvalidInput, NotFound
-from core.matching import day_spec, entry_fits, free_slots, slot_spec
+from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
+from core.model import Appointment, Provider
 from core.policy import Policy
 from core.ports import CandidateQuery, UnitOfWork
 from core.ranking import rank
@@ -56,28 +58,41 @@ def find_matching_slots(
     booked = uow.appointments.booked_between(
         [p.id for p in providers if p.id is not None], window_start, window_end
     )
-    found = []
-    for provider in providers:
-        assert provider.id is not None
-        for slot in free_slots(
-            provider,
-            booked,
-            first_day=first,
-            last_day=last,
-            duration_minutes=duration,
-            timezone=clinic.timezone,
-            now=now,
-        ):
-            spec = slot_spec(
-                clinic_id=entry.clinic_id,
-                timezone=clinic.timezone,
-                starts_at=slot.starts_at,
-                ends_at=slot.ends_at,
-                service_id=entry.service_id,
-                provider_id=provider.id,
+    busy = _by_provider_and_day(booked, zone)
+    found: list[tuple[FreeSlot, Provider]] = []
+    day = first
+    # Day by day, so the search stops as soon as the earliest `limit` slots are known.
+    while day <= last and len(found) < limit:
+        if (
+            mismatch(
+                entry,
+                day_spec(clinic_id=entry.clinic_id, day=day, service_id=entry.service_id),
+                now,
             )
-            if entry_fits(entry, spec, now):
-                found.append((slot, provider))
+            is None
+        ):
+            for provider in providers:
+                assert provider.id is not None
+                for slot in free_slots(
+                    provider,
+                    busy.get((provider.id, day), []),
+                    first_day=day,
+                    last_day=day,
+                    duration_minutes=duration,
+                    timezone=clinic.timezone,
+                    now=now,
+                ):
+                    spec = slot_spec(
+                        clinic_id=entry.clinic_id,
+                        timezone=clinic.timezone,
+                        starts_at=slot.starts_at,
+                        ends_at=slot.ends_at,
+                        service_id=entry.service_id,
+                        provider_id=provider.id,
+                    )
+                    if entry_fits(entry, spec, now):
+                        found.append((slot, provider))
+        day += timedelta(days=1)
     found.sort(key=lambda pair: (pair[0].starts_at, pair[1].name, pair[0].provider_id))
     groups: list[dict[str, Any]] = []
     for slot, provider in found[:limit]:
@@ -136,6 +151,21 @@ def notify_waitlist_clients(
         "clients": clients,
         "message": f"Found {len(clients)} clients to notify about availability on {day}",
     }
+
+
+def _by_provider_and_day(
+    booked: list[Appointment], zone: ZoneInfo
+) -> dict[tuple[int, date], list[Appointment]]:
+    """Bookings filed under each local day they touch, so a day's search reads only its own."""
+    index: dict[tuple[int, date], list[Appointment]] = defaultdict(list)
+    for appointment in booked:
+        first = appointment.scheduled_at.astimezone(zone).date()
+        last = appointment.ends_at.astimezone(zone).date()
+        day = first
+        while day <= last:
+            index[(appointment.provider_id, day)].append(appointment)
+            day += timedelta(days=1)
+    return index
 
 
 def _iso(moment: datetime) -> str:
