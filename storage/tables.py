@@ -274,6 +274,7 @@ class OfferRow(Base):
         ),
         Index("ix_offers_client_id_created_at", "client_id", "created_at"),
         Index("ix_offers_entry_id_created_at", "entry_id", "created_at"),
+        Index("ix_offers_created_at_client_id", "created_at", "client_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

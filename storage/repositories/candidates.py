@@ -6,10 +6,8 @@ for the time window), so the whole fit is a WHERE clause both SQLite and Postgre
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from core.model import EntryStatus, OfferStatus
 from core.ports import CandidateQuery, SlotSpec
@@ -22,46 +20,66 @@ _pending = aliased(OfferRow, name="pending_offer")
 _offered = aliased(OfferRow, name="offer_of_opening")
 
 
-def candidates_select(query: CandidateQuery) -> Select[tuple[EntryRow, ClientRow, int, int]]:
-    """Rows of (entry, client, offers_this_week, offers_today), best first.
+def find_candidates(
+    session: Session, query: CandidateQuery
+) -> list[tuple[EntryRow, ClientRow, int, int]]:
+    """Rows of (entry, client, offers_this_week, offers_today), best first, at most `limit`.
 
-    Ranking happens on narrow rows in a LIMITed subquery; whole entry and client rows are
-    read only for the few that win.
+    Most clients had no offer this week, so the search is split in two, giving the same
+    result as ranking everyone: those clients, read in index order (priority, created_at) and
+    stopped at the limit; and the few clients offered something this week, counted. The two
+    lists are merged on the full ranking key.
     """
-    fits = (
-        select(
-            _entry.id.label("entry_id"),
-            _entry.priority,
-            _entry.created_at,
-            _offers_since(query.week_since).label("offers_this_week"),
-            _offers_since(query.day_since).label("offers_today"),
-        )
-        .where(*_fit_conditions(query.slot, query), *_fairness_conditions(query))
-        .subquery("fits")
+    recent = _recent_counts(session, query)
+    fits = [*_fit_conditions(query.slot, query), *_fairness_conditions(query)]
+    recently_offered = select(_recent.client_id).where(_recent.created_at >= query.week_since)
+    fresh = session.execute(
+        select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at)
+        .where(*fits, _entry.client_id.not_in(recently_offered))
+        .order_by(_entry.priority, _entry.created_at, _entry.id)
+        .limit(query.limit)
+    ).all()
+    seen = (
+        session.execute(
+            select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at).where(
+                *fits, _entry.client_id.in_(recently_offered)
+            )
+        ).all()
+        if recent
+        else []
     )
-    best = select(fits)
-    if query.cap_per_day:
-        best = best.where(fits.c.offers_today < query.cap_per_day)
-    if query.cap_per_week:
-        best = best.where(fits.c.offers_this_week < query.cap_per_week)
-    ranking = (fits.c.priority, fits.c.offers_this_week, fits.c.created_at, fits.c.entry_id)
-    top = best.order_by(*ranking).limit(query.limit).subquery("best")
-    return (
-        select(EntryRow, ClientRow, top.c.offers_this_week, top.c.offers_today)
-        .join(top, top.c.entry_id == EntryRow.id)
-        .join(ClientRow, ClientRow.id == EntryRow.client_id)
-        .order_by(top.c.priority, top.c.offers_this_week, top.c.created_at, top.c.entry_id)
-    )
+    ranked = []
+    for entry_id, client_id, priority, created_at in [*fresh, *seen]:
+        week, day = recent.get(client_id, (0, 0))
+        if query.cap_per_day and day >= query.cap_per_day:
+            continue
+        if query.cap_per_week and week >= query.cap_per_week:
+            continue
+        ranked.append(((priority, week, created_at, entry_id), week, day))
+    ranked.sort()
+    best = ranked[: query.limit]
+    if not best:
+        return []
+    rows = {
+        entry.id: (entry, client)
+        for entry, client in session.execute(
+            select(EntryRow, ClientRow)
+            .join(ClientRow, ClientRow.id == EntryRow.client_id)
+            .where(EntryRow.id.in_([key[3] for key, _, _ in best]))
+        ).all()
+    }
+    return [(*rows[key[3]], week, day) for key, week, day in best]
 
 
-def _offers_since(since: datetime) -> ColumnElement[int]:
-    """How many offers the entry's client received since `since` (any outcome)."""
-    return (
-        select(func.count(_recent.id))
-        .where(_recent.client_id == _entry.client_id, _recent.created_at >= since)
-        .correlate(_entry)
-        .scalar_subquery()
-    )
+def _recent_counts(session: Session, query: CandidateQuery) -> dict[int, tuple[int, int]]:
+    """client_id -> (offers since week_since, offers since day_since), for clients with any."""
+    today = case((_recent.created_at >= query.day_since, 1), else_=0)
+    rows = session.execute(
+        select(_recent.client_id, func.count(), func.sum(today))
+        .where(_recent.created_at >= query.week_since)
+        .group_by(_recent.client_id)
+    ).all()
+    return {client_id: (int(week), int(day or 0)) for client_id, week, day in rows}
 
 
 def _fit_conditions(slot: SlotSpec, query: CandidateQuery) -> list[ColumnElement[bool]]:

@@ -11,7 +11,7 @@ from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page
 from storage.repositories.base import SqlRepository, existing
-from storage.repositories.candidates import candidates_select
+from storage.repositories.candidates import find_candidates
 from storage.repositories.directory import to_client
 from storage.repositories.entry_mapping import (
     entry_row_values,
@@ -64,7 +64,7 @@ class SqlEntryRepository(SqlRepository):
             store_provider_ids(self.session, row.id, wanted, replace=True)
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        rows = self.session.execute(candidates_select(query)).all()
+        rows = find_candidates(self.session, query)
         providers = load_provider_ids(self.session, (entry.id for entry, *_ in rows))
         return [
             Candidate(
