@@ -53,12 +53,7 @@ def find_matching_slots(
         if not entry.provider_ids or p.id in entry.provider_ids
     ]
     zone = ZoneInfo(clinic.timezone)
-    window_start = datetime.combine(first, time(0), zone).astimezone(UTC)
-    window_end = datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(UTC)
-    booked = uow.appointments.booked_between(
-        [p.id for p in providers if p.id is not None], window_start, window_end
-    )
-    busy = _by_provider_and_day(booked, zone)
+    bookings = _Bookings(uow, [p.id for p in providers if p.id is not None], zone)
     found: list[tuple[FreeSlot, Provider]] = []
     day = first
     # Day by day, so the search stops as soon as the earliest `limit` slots are known.
@@ -75,7 +70,7 @@ def find_matching_slots(
                 assert provider.id is not None
                 for slot in free_slots(
                     provider,
-                    busy.get((provider.id, day), []),
+                    bookings.on(provider.id, day),
                     first_day=day,
                     last_day=day,
                     duration_minutes=duration,
@@ -153,19 +148,32 @@ def notify_waitlist_clients(
     }
 
 
-def _by_provider_and_day(
-    booked: list[Appointment], zone: ZoneInfo
-) -> dict[tuple[int, date], list[Appointment]]:
-    """Bookings filed under each local day they touch, so a day's search reads only its own."""
-    index: dict[tuple[int, date], list[Appointment]] = defaultdict(list)
-    for appointment in booked:
-        first = appointment.scheduled_at.astimezone(zone).date()
-        last = appointment.ends_at.astimezone(zone).date()
-        day = first
-        while day <= last:
-            index[(appointment.provider_id, day)].append(appointment)
-            day += timedelta(days=1)
-    return index
+class _Bookings:
+    """Booked appointments filed under each local day they touch, read as the search reaches
+    them: two days first (most searches end there), then twice as many each time."""
+
+    def __init__(self, uow: UnitOfWork, provider_ids: list[int], zone: ZoneInfo) -> None:
+        self.uow, self.provider_ids, self.zone = uow, provider_ids, zone
+        self.index: dict[tuple[int, date], list[Appointment]] = defaultdict(list)
+        self.loaded_until: date | None = None
+        self.chunk_days = 2
+
+    def on(self, provider_id: int, day: date) -> list[Appointment]:
+        if self.loaded_until is None or day >= self.loaded_until:
+            self._load(day, day + timedelta(days=self.chunk_days))
+            self.chunk_days *= 2
+        return self.index.get((provider_id, day), [])
+
+    def _load(self, first: date, until: date) -> None:
+        start = datetime.combine(first, time(0), self.zone).astimezone(UTC)
+        end = datetime.combine(until, time(0), self.zone).astimezone(UTC)
+        for appointment in self.uow.appointments.booked_between(self.provider_ids, start, end):
+            day = max(appointment.scheduled_at.astimezone(self.zone).date(), first)
+            last = min(appointment.ends_at.astimezone(self.zone).date(), until - timedelta(1))
+            while day <= last:
+                self.index[(appointment.provider_id, day)].append(appointment)
+                day += timedelta(days=1)
+        self.loaded_until = until
 
 
 def _iso(moment: datetime) -> str:

@@ -21,6 +21,16 @@ from storage.repositories.base import (
 from storage.tables import AppointmentRow
 
 BOOKED = AppointmentStatus.BOOKED.value
+_BOOKED_COLUMNS = (
+    "id",
+    "clinic_id",
+    "client_id",
+    "service_id",
+    "provider_id",
+    "scheduled_at",
+    "duration_minutes",
+    "created_at",
+)
 
 
 def _appointment(row: AppointmentRow) -> Appointment:
@@ -71,8 +81,10 @@ class SqlAppointmentRepository(SqlRepository):
     ) -> list[Appointment]:
         if not provider_ids:
             return []
+        # Plain columns, not ORM rows: slot searches read thousands of these.
+        columns = [getattr(AppointmentRow, name) for name in _BOOKED_COLUMNS]
         query = (
-            select(AppointmentRow)
+            select(*columns)
             .where(
                 AppointmentRow.provider_id.in_(list(provider_ids)),
                 AppointmentRow.status == BOOKED,
@@ -81,7 +93,12 @@ class SqlAppointmentRepository(SqlRepository):
             )
             .order_by(AppointmentRow.scheduled_at, AppointmentRow.id)
         )
-        return [_appointment(row) for row in self.session.scalars(query)]
+        return [
+            Appointment(
+                **dict(zip(_BOOKED_COLUMNS, row, strict=True)), status=AppointmentStatus.BOOKED
+            )
+            for row in self.session.execute(query)
+        ]
 
     def list(
         self,

@@ -259,6 +259,28 @@ class TestSlots:
             },
         ]
 
+    def test_bookings_far_into_the_search_are_still_avoided(self, world: World) -> None:
+        holder = world.client("Holder", 9999)
+        for day in (19, 24):  # read in the second and third batches of days
+            world.appointment(holder, local(day, 10))
+        entry = world.entry(
+            world.client("Ann", 1001),
+            provider_ids=(world.johnson.id,),
+            preferred_days=(2, 4),
+            preferred_time_start=time(10),
+            preferred_time_end=time(11),
+        )
+        with world.make_uow() as uow:
+            found = slots.find_matching_slots(
+                uow=uow,
+                entry_id=entry.id,
+                now=NOW,
+                start_date=date(2026, 2, 16),
+                end_date=date(2026, 2, 28),
+                limit=10,
+            )
+        assert [g["date"] for g in found] == ["2026-02-17", "2026-02-26"]
+
     def test_matching_slots_never_in_the_past_and_respect_limit(self, world: World) -> None:
         entry = world.entry(world.client("Ann", 1001), preferred_time_slots=(TimeSlot.MORNING,))
         with world.make_uow() as uow:
