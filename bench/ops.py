@@ -17,6 +17,7 @@ from core.matching import entry_fits, slot_spec
 from core.model import ACTIVE_STATUSES, EntryStatus, OfferStatus, Opening
 from core.policy import Policy
 from core.ports import Candidate, CandidateQuery, EntryFilter
+from core.ranking import candidate_query as query_for_slot
 from core.ranking import rank
 from core.slots import find_matching_slots
 from storage.repositories.directory import to_client
@@ -50,15 +51,8 @@ def candidate_query(opening: Opening) -> CandidateQuery:
         service_id=opening.service_id,
         provider_id=opening.provider_id,
     )
-    return CandidateQuery(
-        slot=spec,
-        now=NOW,
-        week_since=NOW - timedelta(days=POLICY.fairness_window_days),
-        day_since=NOW - timedelta(days=1),
-        cap_per_day=POLICY.cap_per_day,
-        cap_per_week=POLICY.cap_per_week,
-        exclude_opening_id=opening.id,
-        limit=CANDIDATE_LIMIT,
+    return query_for_slot(
+        spec, now=NOW, policy=POLICY, exclude_opening_id=opening.id, limit=CANDIDATE_LIMIT
     )
 
 

@@ -24,8 +24,8 @@ from core.model import (
 )
 from core.outbox import queue_sms
 from core.policy import Policy
-from core.ports import Candidate, CandidateQuery, UnitOfWork
-from core.ranking import rank
+from core.ports import Candidate, UnitOfWork
+from core.ranking import candidate_query, rank
 from core.texts import DEFAULT_TEMPLATES, local_clock, local_when, render
 
 # How many candidates past the open places to look at, for those skipped or held back.
@@ -223,15 +223,8 @@ def _ranked_candidates(
         service_id=opening.service_id,
         provider_id=opening.provider_id,
     )
-    query = CandidateQuery(
-        slot=spec,
-        now=now,
-        week_since=now - timedelta(days=policy.fairness_window_days),
-        day_since=now - timedelta(days=1),
-        cap_per_day=policy.cap_per_day,
-        cap_per_week=policy.cap_per_week,
-        exclude_opening_id=opening.id,
-        limit=limit,
+    query = candidate_query(
+        spec, now=now, policy=policy, exclude_opening_id=opening.id, limit=limit
     )
     return rank(uow.entries.candidates(query), policy)
 

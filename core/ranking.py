@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core.policy import Policy
-from core.ports import Candidate
+from core.ports import Candidate, CandidateQuery, SlotSpec
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -30,3 +30,19 @@ def within_caps(candidate: Candidate, policy: Policy) -> bool:
 def rank(candidates: Iterable[Candidate], policy: Policy) -> list[Candidate]:
     """Candidates within the contact caps, best first, in a deterministic order."""
     return sorted((c for c in candidates if within_caps(c, policy)), key=rank_key)
+
+
+def candidate_query(
+    slot: SlotSpec, *, now: datetime, policy: Policy, exclude_opening_id: int | None, limit: int
+) -> CandidateQuery:
+    """The candidate search for a slot under a policy's fairness window and contact caps."""
+    return CandidateQuery(
+        slot=slot,
+        now=now,
+        week_since=now - timedelta(days=policy.fairness_window_days),
+        day_since=now - timedelta(days=1),
+        cap_per_day=policy.cap_per_day,
+        cap_per_week=policy.cap_per_week,
+        exclude_opening_id=exclude_opening_id,
+        limit=limit,
+    )

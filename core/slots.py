@@ -11,8 +11,8 @@ from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
 from core.model import Appointment, Provider
 from core.policy import Policy
-from core.ports import CandidateQuery, UnitOfWork
-from core.ranking import rank
+from core.ports import UnitOfWork
+from core.ranking import candidate_query, rank
 
 DEFAULT_DURATION = 60
 MAX_RANGE_DAYS = 92
@@ -118,13 +118,10 @@ def notify_waitlist_clients(
     service = uow.services.get(service_id)
     if service is None:
         raise NotFound(f"Service {service_id} does not exist.")
-    query = CandidateQuery(
-        slot=day_spec(clinic_id=service.clinic_id, day=day, service_id=service_id),
+    query = candidate_query(
+        day_spec(clinic_id=service.clinic_id, day=day, service_id=service_id),
         now=now,
-        week_since=now - timedelta(days=policy.fairness_window_days),
-        day_since=now - timedelta(days=1),
-        cap_per_day=policy.cap_per_day,
-        cap_per_week=policy.cap_per_week,
+        policy=policy,
         exclude_opening_id=None,
         limit=limit,
     )
