@@ -35,17 +35,7 @@ from core.model import (
 from storage.repositories.base import row_values
 from storage.repositories.directory import hours_to_json
 from storage.repositories.entry_mapping import entry_row_values
-from storage.tables import (
-    AppointmentRow,
-    ClientRow,
-    ClinicRow,
-    EntryProviderRow,
-    EntryRow,
-    OfferRow,
-    OpeningRow,
-    ProviderRow,
-    ServiceRow,
-)
+from storage.tables import Base
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in New York
 TIMEZONE = "America/New_York"
@@ -60,6 +50,7 @@ DURATIONS = (30, 45, 60, 30, 60)
 CHUNK = 10_000
 
 Rows = list[dict[str, Any]]
+TABLES = Base.metadata.tables
 
 
 @dataclass
@@ -88,11 +79,11 @@ def tables(entries: int, seed: int = 20261121) -> Iterator[tuple[Table, Rows]]:
     rng = random.Random(seed)
     state = _State(clients=client_count(entries))
     clinic = Clinic(name="Bench Clinic", timezone=TIMEZONE, id=CLINIC_ID, contact="555-0100")
-    yield ClinicRow.__table__, [row_values(clinic)]
-    yield ProviderRow.__table__, [_provider(p) for p in range(1, PROVIDERS + 1)]
-    yield ServiceRow.__table__, [row_values(_service(s)) for s in range(1, SERVICES + 1)]
-    yield from _chunked(ClientRow.__table__, (_client(rng, c) for c in range(1, state.clients + 1)))
-    yield AppointmentRow.__table__, _appointments(rng, state)
+    yield TABLES["clinics"], [row_values(clinic)]
+    yield TABLES["providers"], [_provider(p) for p in range(1, PROVIDERS + 1)]
+    yield TABLES["services"], [row_values(_service(s)) for s in range(1, SERVICES + 1)]
+    yield from _chunked(TABLES["clients"], (_client(rng, c) for c in range(1, state.clients + 1)))
+    yield TABLES["appointments"], _appointments(rng, state)
     for start in range(0, entries, CHUNK):
         rows: Rows = []
         links: Rows = []
@@ -103,11 +94,11 @@ def tables(entries: int, seed: int = 20261121) -> Iterator[tuple[Table, Rows]]:
                 {"entry_id": entry_id, "provider_id": provider_id, "position": position}
                 for position, provider_id in enumerate(entry.provider_ids)
             ]
-        yield EntryRow.__table__, rows
-        yield EntryProviderRow.__table__, links
+        yield TABLES["waitlist_entries"], rows
+        yield TABLES["entry_providers"], links
     openings, offers = _offer_history(rng, state)
-    yield OpeningRow.__table__, openings
-    yield from _chunked(OfferRow.__table__, iter(offers))
+    yield TABLES["openings"], openings
+    yield from _chunked(TABLES["offers"], iter(offers))
 
 
 def _chunked(table: Table, rows: Iterator[dict[str, Any]]) -> Iterator[tuple[Table, Rows]]:

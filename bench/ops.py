@@ -17,7 +17,7 @@ from core.matching import entry_fits, slot_spec
 from core.model import ACTIVE_STATUSES, EntryStatus, OfferStatus, Opening
 from core.policy import Policy
 from core.ports import Candidate, CandidateQuery, EntryFilter
-from core.ranking import candidate_query as query_for_slot
+from core.ranking import candidate_query as ranking_query
 from core.ranking import rank
 from core.slots import find_matching_slots
 from storage.repositories.directory import to_client
@@ -42,7 +42,7 @@ class MatchInput:
 
 
 def candidate_query(opening: Opening) -> CandidateQuery:
-    """The query core.fill._ranked_candidates builds for an opening."""
+    """The query core.fill.advance_fill makes for an opening (see _ranked_candidates)."""
     spec = slot_spec(
         clinic_id=opening.clinic_id,
         timezone=TIMEZONE,
@@ -51,7 +51,7 @@ def candidate_query(opening: Opening) -> CandidateQuery:
         service_id=opening.service_id,
         provider_id=opening.provider_id,
     )
-    return query_for_slot(
+    return ranking_query(
         spec, now=NOW, policy=POLICY, exclude_opening_id=opening.id, limit=CANDIDATE_LIMIT
     )
 
@@ -113,7 +113,9 @@ def ranking_naive(uow: SqlUnitOfWork, query: CandidateQuery) -> list[int]:
             and row.id not in offered_here
         ):
             client = to_client(client_row)
-            candidates.append(Candidate(entry, client, week[client.id], today[client.id]))
+            candidates.append(
+                Candidate(entry, client, week[entry.client_id], today[entry.client_id])
+            )
     return [c.entry.id or 0 for c in rank(candidates, POLICY)[: query.limit]]
 
 

@@ -108,8 +108,8 @@ def _database(database: str, by_size: dict[str, Any], meta: dict[str, Any]) -> l
     if not sizes:
         return [f"## {database}", "", meta.get("skipped", {}).get(database, "Not run."), ""]
     first, last = sizes[0], sizes[-1]
-    growth = f"p50 {last} / {first}" if len(sizes) > 1 else None
-    head = ["operation", *(f"N = {s}" for s in sizes), *([growth] if growth else [])]
+    growth = f"p50 {_shown(last)} / {_shown(first)}" if len(sizes) > 1 else None
+    head = ["operation", *(f"N = {_shown(s)}" for s in sizes), *([growth] if growth else [])]
     lines = [f"## {database}", "", _row(head), _row(["---"] * len(head))]
     for key, name in ROWS:
         cells = [_cell(by_size[s].get(key)) for s in sizes]
@@ -124,10 +124,11 @@ def _database(database: str, by_size: dict[str, Any], meta: dict[str, Any]) -> l
 
 
 def _targets(database: str, size: str, found: dict[str, Any]) -> list[str]:
-    met, missed = [], []
+    met: list[str] = []
+    missed: list[str] = []
     for what, key, limit in TARGETS:
         p50 = found[key]["p50"]
-        (met if p50 <= limit else missed).append(f"{what} ({p50:.1f} ms)")
+        (met if p50 <= limit else missed).append(f"{what} ({p50:.2f} ms)")
     naive = found["ranking naive"]["p50"] / found["ranking"]["p50"]
     floor = found["ranking"]["p50"] / found["ranking floor"]["p50"]
     (met if naive >= 100 else missed).append(f"ranking ≥ 100× faster than naive ({naive:.0f}×)")
@@ -135,12 +136,12 @@ def _targets(database: str, size: str, found: dict[str, Any]) -> list[str]:
     checks = found["checks"]
     agreed = ", ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks.items())
     return [
-        f"Targets at N = {size} on {database}:",
+        f"Targets at N = {_shown(size)} on {database}:",
         "",
         f"- met: {'; '.join(met) or 'none'}",
         f"- missed: {'; '.join(missed) or 'none'}",
         "",
-        f"Checks (same answers, N = {size}): {agreed}.",
+        f"Checks (same answers, N = {_shown(size)}): {agreed}.",
     ]
 
 
@@ -163,3 +164,7 @@ def _ratio(top: dict[str, Any] | None, bottom: dict[str, Any] | None) -> str:
 
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _shown(size: str) -> str:
+    return size.replace("m", "M")

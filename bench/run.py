@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         for size in args.sizes:
             name = datasets.label(size)
-            started = time.perf_counter()
+            preparing = time.perf_counter()
             url = datasets.ensure(database, size, rebuild=args.rebuild)
-            meta["build_seconds"][f"{database} {name}"] = round(time.perf_counter() - started, 1)
+            meta["build_seconds"][f"{database} {name}"] = round(time.perf_counter() - preparing, 1)
             engine = make_engine(url)
             try:
                 results[database][name] = suite.run(engine, size, args.repeat)
