@@ -30,24 +30,21 @@ def find_candidates(
     stopped at the limit; and the few clients offered something this week, counted. The two
     lists are merged on the full ranking key.
     """
-    recent = _recent_counts(session, query)
     fits = [*_fit_conditions(query.slot, query), *_fairness_conditions(query)]
     recently_offered = select(_recent.client_id).where(_recent.created_at >= query.week_since)
+    narrow = select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at)
     fresh = session.execute(
-        select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at)
-        .where(*fits, _entry.client_id.not_in(recently_offered))
+        narrow.where(*fits, _entry.client_id.not_in(recently_offered))
         .order_by(_entry.priority, _entry.created_at, _entry.id)
         .limit(query.limit)
     ).all()
-    seen = (
-        session.execute(
-            select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at).where(
-                *fits, _entry.client_id.in_(recently_offered)
-            )
-        ).all()
-        if recent
-        else []
-    )
+    seen_filter = [*fits, _entry.client_id.in_(recently_offered)]
+    if len(fresh) == query.limit:
+        # A client offered something this week ranks after every fresh one of the same
+        # priority, so only a strictly better priority can displace the last fresh row.
+        seen_filter.append(_entry.priority < fresh[-1].priority)
+    seen = session.execute(narrow.where(*seen_filter)).all()
+    recent = _recent_counts(session, query, {row.client_id for row in seen})
     ranked = []
     for entry_id, client_id, priority, created_at in [*fresh, *seen]:
         week, day = recent.get(client_id, (0, 0))
@@ -71,12 +68,16 @@ def find_candidates(
     return [(*rows[key[3]], week, day) for key, week, day in best]
 
 
-def _recent_counts(session: Session, query: CandidateQuery) -> dict[int, tuple[int, int]]:
-    """client_id -> (offers since week_since, offers since day_since), for clients with any."""
+def _recent_counts(
+    session: Session, query: CandidateQuery, client_ids: set[int]
+) -> dict[int, tuple[int, int]]:
+    """client_id -> (offers since week_since, offers since day_since), for these clients."""
+    if not client_ids:
+        return {}
     today = case((_recent.created_at >= query.day_since, 1), else_=0)
     rows = session.execute(
         select(_recent.client_id, func.count(), func.sum(today))
-        .where(_recent.created_at >= query.week_since)
+        .where(_recent.created_at >= query.week_since, _recent.client_id.in_(client_ids))
         .group_by(_recent.client_id)
     ).all()
     return {client_id: (int(week), int(day or 0)) for client_id, week, day in rows}
