@@ -14,9 +14,10 @@ from bot.importer import import_data, load_file
 from core import entries, fill, offers
 from core.dispatch import dispatch_outbox
 from core.matching import mismatch, slot_spec
-from core.model import Client, Message, TimeSlot
+from core.model import Appointment, Client, EntryStatus, Message, TimeSlot
 from core.policy import Policy
 from core.ports import EntryFilter, SendResult, UnitOfWork
+from core.ranking import candidate_query, rank
 from core.texts import local_when
 from storage.db import make_engine, upgrade
 from storage.uow import uow_factory
@@ -87,6 +88,7 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
             for a in uow.appointments.list(client_id=sam.id, limit=50).items
             if a.scheduled_at == datetime.combine(monday + timedelta(days=1), time(10), TZ)
         )
+        lines = _ranking_lines(uow, appointment, now, policy)
         step = fill.handle_cancellation(
             uow=uow,
             appointment_id=appointment.id or 0,
@@ -102,7 +104,13 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
         f"{local_when(opening.starts_at, 'America/New_York')}, offers close at "
         f"{local_when(opening.cutoff_at, 'America/New_York')}."
     )
-    _explain_ranking(make_uow, opening.id or 0, now, write)
+    offered = {o.entry_id for o in step.offered}
+    write("   Who fits, best first (priority, then fewest recent offers, then first come):")
+    for rank_no, (entry_id, line) in enumerate(lines.fits, start=1):
+        state = "offered" if entry_id in offered else "next in line"
+        write(f"     {rank_no}. {line} -> {state}")
+    for line in lines.others:
+        write(f"     -  {line}")
     write(f"   Offers go to the top {policy.batch_size}; each holds {policy.hold_minutes} min:")
     sender = _NamedSender(names, write)
     dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
@@ -228,42 +236,38 @@ def _join_waitlist(make_uow: Callable[[], UnitOfWork], now: datetime) -> list[st
     return lines
 
 
-def _explain_ranking(
-    make_uow: Callable[[], UnitOfWork], opening_id: int, now: datetime, write: Write
-) -> None:
-    with make_uow() as uow:
-        opening = uow.openings.get(opening_id)
-        assert opening is not None
-        spec = slot_spec(
-            clinic_id=opening.clinic_id,
-            timezone="America/New_York",
-            starts_at=opening.starts_at,
-            ends_at=opening.ends_at,
-            service_id=opening.service_id,
-            provider_id=opening.provider_id,
-        )
-        offered = {o.entry_id: o for o in uow.offers.for_opening(opening_id)}
-        active = uow.entries.list(
-            EntryFilter(), sort_by="priority", descending=False, limit=100
-        ).items
-        write("   Who fits, best first (priority, then fewest recent offers, then first come):")
-        rank = 0
-        for entry in sorted(active, key=lambda e: (e.priority, e.created_at or now, e.id or 0)):
-            client = uow.clients.get(entry.client_id)
-            assert client is not None
-            why = mismatch(entry, spec, now)
-            if why is None:
-                rank += 1
-                state = "offered" if entry.id in offered else "next in line"
-                write(
-                    f"     {rank}. {entry.ref:<5} {_name(client):<13} priority "
-                    f"{entry.priority} -> {state}"
-                )
-        for entry in active:
-            client = uow.clients.get(entry.client_id)
-            why = mismatch(entry, spec, now)
-            if why is not None and client is not None:
-                write(f"     -  {entry.ref:<5} {_name(client):<13} does not fit: {why}")
+@dataclass
+class _RankingLines:
+    fits: list[tuple[int, str]]  # (entry id, text), in the engine's order
+    others: list[str]  # waiting entries that do not fit, and why
+
+
+def _ranking_lines(
+    uow: UnitOfWork, appointment: Appointment, now: datetime, policy: Policy
+) -> _RankingLines:
+    """The engine's own ranking for the appointment's slot, read before the slot is opened
+    (afterwards the clients it offered hold pending offers and drop out of the search)."""
+    spec = slot_spec(
+        clinic_id=appointment.clinic_id,
+        timezone="America/New_York",
+        starts_at=appointment.scheduled_at,
+        ends_at=appointment.ends_at,
+        service_id=appointment.service_id,
+        provider_id=appointment.provider_id,
+    )
+    query = candidate_query(spec, now=now, policy=policy, exclude_opening_id=None, limit=50)
+    fits = [
+        (c.entry.id or 0, f"{c.entry.ref:<5} {_name(c.client):<13} priority {c.entry.priority}")
+        for c in rank(uow.entries.candidates(query), policy)
+    ]
+    others = []
+    waiting = uow.entries.list(EntryFilter(statuses=(EntryStatus.WAITING,)), limit=100).items
+    for entry in waiting:
+        why = mismatch(entry, spec, now)
+        client = uow.clients.get(entry.client_id)
+        if why is not None and client is not None:
+            others.append(f"{entry.ref:<5} {_name(client):<13} does not fit: {why}")
+    return _RankingLines(fits, others)
 
 
 def _reply(
