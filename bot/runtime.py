@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings
+from core.model import Event
 from core.policy import Policy
-from core.ports import SmsSender, UnitOfWork
+from core.ports import SmsSender, StaffNotifier, UnitOfWork
 from storage.db import make_engine
 from storage.uow import uow_factory
 
@@ -23,6 +24,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class LogNotifier:
+    """Without Slack, staff read what happened in the log (event kinds and refs, no PHI)."""
+
+    def published(self, events: Sequence[Event]) -> None:
+        for event in events:
+            log.info("event %s opening=%s entry=%s", event.kind, event.opening_id, event.entry_id)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -30,21 +39,29 @@ class Runtime:
     make_uow: Callable[[], UnitOfWork]
     sender: SmsSender
     policy: Policy
+    notifier: StaffNotifier
     clock: Callable[[], datetime] = field(default=utc_now)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, sender: SmsSender | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    sender: SmsSender | None = None,
+    notifier: StaffNotifier | None = None,
+) -> Runtime:
     """Wire everything from settings. Connects lazily: nothing is opened until first use."""
     engine = make_engine(settings.database_url)
+    notifier = notifier or LogNotifier()
     return Runtime(
         settings=settings,
         engine=engine,
-        make_uow=uow_factory(engine),
+        make_uow=uow_factory(engine, notifier.published),
         sender=sender or ConsoleSender(),
         policy=settings.policy(),
+        notifier=notifier,
     )
 
 

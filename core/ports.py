@@ -274,3 +274,13 @@ class SendResult:
 
 class SmsSender(Protocol):
     def send(self, message: Message) -> SendResult: ...
+
+
+class StaffNotifier(Protocol):
+    """Tells the clinic's staff what happened (the Slack channel; the log without Slack).
+
+    Called after a transaction commits, with the Events it recorded, oldest first. It must
+    return quickly (slow delivery belongs on a thread of its own) and must never raise.
+    """
+
+    def published(self, events: Sequence[Event]) -> None: ...

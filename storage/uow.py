@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.model import Event
 from core.ports import (
     AppointmentRepository,
     ClientRepository,
@@ -51,8 +52,13 @@ class SqlUnitOfWork:
     messages: MessageRepository
     events: EventRepository
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        after_commit: Callable[[list[Event]], None] | None = None,
+    ) -> None:
         self._session_factory = session_factory
+        self._after_commit = after_commit
         self._session: Session | None = None
 
     @property
@@ -74,7 +80,7 @@ class SqlUnitOfWork:
         self.openings = SqlOpeningRepository(session)
         self.offers = SqlOfferRepository(session)
         self.messages = SqlMessageRepository(session)
-        self.events = SqlEventRepository(session)
+        self.events = self._events = SqlEventRepository(session)
         return self
 
     def __exit__(
@@ -91,10 +97,15 @@ class SqlUnitOfWork:
                 session.close()
 
     def commit(self) -> None:
+        """Make the transaction stick, then hand the Events it recorded to `after_commit`."""
         self.session.commit()
+        published = self._events.take_recorded()
+        if published and self._after_commit is not None:
+            self._after_commit(published)
 
     def rollback(self) -> None:
         self.session.rollback()
+        self._events.take_recorded()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -102,7 +113,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
-def uow_factory(engine: Engine) -> Callable[[], SqlUnitOfWork]:
-    """What the services and entrypoints call to start a transaction."""
+def uow_factory(
+    engine: Engine, after_commit: Callable[[list[Event]], None] | None = None
+) -> Callable[[], SqlUnitOfWork]:
+    """What the services and entrypoints call to start a transaction. `after_commit` receives
+    the Events of each committed transaction (how staff get told)."""
     sessions = session_factory(engine)
-    return lambda: SqlUnitOfWork(sessions)
+    return lambda: SqlUnitOfWork(sessions, after_commit)

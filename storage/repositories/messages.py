@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
 
 from core.model import Event, Message, MessageDirection, MessageStatus
 from storage.repositories.base import (
@@ -92,12 +93,22 @@ class SqlMessageRepository(SqlRepository):
 class SqlEventRepository(SqlRepository):
     """Only adds and reads: the table's triggers refuse UPDATE and DELETE anyway."""
 
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._recorded: list[Event] = []
+
     def add(self, event: Event) -> Event:
         row = EventRow(**row_values(event, skip=("id",)))
         self.session.add(row)
         self.session.flush()
         event.id = row.id
+        self._recorded.append(event)
         return event
+
+    def take_recorded(self) -> list[Event]:
+        """The events added since the last call (the unit of work publishes them)."""
+        recorded, self._recorded = self._recorded, []
+        return recorded
 
     def list(
         self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
