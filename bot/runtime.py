@@ -42,6 +42,15 @@ class Runtime:
     notifier: StaffNotifier
     clock: Callable[[], datetime] = field(default=utc_now)
 
+    def dispatch_now(self) -> int:
+        """Send what the outbox holds, here and now (the console and the CLI use this; the
+        service has a dispatcher thread). Returns how many texts the gateway accepted."""
+        from core.dispatch import dispatch_outbox
+
+        return dispatch_outbox(
+            uow_factory=self.make_uow, sender=self.sender, now=self.clock(), policy=self.policy
+        )
+
     def close(self) -> None:
         self.engine.dispose()
 
