@@ -70,10 +70,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     expire.set_defaults(run=_expire)
 
+    from bot.sms.cli import register as register_sms
+
+    register_sms(commands)
+
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="web only: leave the scheduled jobs to a `waitlist worker`",
+    )
     serve.set_defaults(run=_serve)
+
+    console = commands.add_parser(
+        "console", help="try /waitlist and patient texts, no Slack needed"
+    )
+    console.set_defaults(run=_console)
+
+    token = commands.add_parser("token", help="mint a REST API token (for local use and tests)")
+    token.add_argument("--role", required=True, choices=["USER", "STAFF", "ADMIN"])
+    token.add_argument("--sub", required=True, help="who the token is for")
+    token.add_argument("--patient-id", type=int, default=None, help="required for USER")
+    token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
+    token.set_defaults(run=_token)
+
+    worker = commands.add_parser("worker", help="run the scheduled jobs alone, until stopped")
+    worker.add_argument("--every-seconds", type=int, default=60, help=argparse.SUPPRESS)
+    worker.set_defaults(run=_worker)
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs")
+    jobs_commands = jobs.add_subparsers(required=True, metavar="action")
+    run_job = jobs_commands.add_parser("run", help="run one job now")
+    run_job.add_argument("name", choices=["sweep", "expire_entries", "stats_post"])
+    run_job.set_defaults(run=_jobs_run)
     return parser
 
 
@@ -121,10 +152,11 @@ def _stats(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
     from core.entries import get_waitlist_stats
 
-    runtime = build_runtime(_settings())
+    settings = _settings()
+    runtime = build_runtime(settings)
     try:
         with runtime.make_uow() as uow:
-            stats = get_waitlist_stats(uow=uow)
+            stats = get_waitlist_stats(uow=uow, now=runtime.clock(), timezone=settings.timezone)
     finally:
         runtime.close()
     if args.json:
@@ -136,6 +168,10 @@ def _stats(args: argparse.Namespace) -> int:
         f"Active: {stats['activeCount']}  Conversion: {stats['conversionRate']}%  "
         f"Average wait to booking: {stats['averageWaitDays']} days"
     )
+    from bot.scheduler.stats_post import fill_lines
+
+    for line in fill_lines(stats["fills"]):
+        print(line)
     return 0
 
 
@@ -169,7 +205,108 @@ def _serve(args: argparse.Namespace) -> int:
     for line in banner(settings):
         log.info(line)
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    app = create_app(settings)
+    scheduler = None
+    if not args.no_scheduler:
+        from bot.scheduler.service import Scheduler
+
+        scheduler = Scheduler(app.state.runtime)
+        scheduler.start()
+    from bot.slack.socket import start_socket_mode
+
+    socket_mode = start_socket_mode(app.state.runtime)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port)
+    finally:
+        if socket_mode is not None:
+            socket_mode.close()
+        if scheduler is not None:
+            scheduler.shutdown()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from bot.runtime import banner, build_runtime
+    from bot.scheduler.service import Scheduler
+
+    if args.every_seconds < 1:
+        raise _Failed("--every-seconds must be at least 1.")
+    settings = _settings()
+    for line in banner(settings):
+        log.info(line)
+    runtime = build_runtime(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler = Scheduler(runtime, every_seconds=args.every_seconds)
+    try:
+        scheduler.start()
+        while not stop.wait(1):  # a timed wait lets the signal handlers run
+            pass
+    finally:
+        scheduler.shutdown()  # lets a running job finish
+        runtime.close()
+    return 0
+
+
+def _jobs_run(args: argparse.Namespace) -> int:
+    from bot.runtime import build_runtime
+    from bot.scheduler.jobs import clinic_timezone
+    from bot.scheduler.service import run_job
+
+    runtime = build_runtime(_settings())
+    try:
+        now = runtime.clock()
+        summary = run_job(
+            runtime,
+            args.name,
+            timezone=clinic_timezone(runtime),
+            tick=f"manual {now.isoformat()}",
+            actor="cli",
+        )
+    finally:
+        runtime.close()
+    print(f"{args.name}: " + ", ".join(f"{k} {v}" for k, v in (summary or {}).items()))
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from bot.api.auth import Role, Unauthorized, mint_token
+
+    if args.role == "USER" and args.patient_id is None:
+        raise _Failed("a USER token needs --patient-id")
+    if not 1 <= args.minutes <= 7 * 24 * 60:
+        raise _Failed("--minutes must be 1 to 10080")
+    try:
+        print(
+            mint_token(
+                _settings(),
+                sub=args.sub,
+                role=Role(args.role),
+                patient_id=args.patient_id,
+                minutes=args.minutes,
+            )
+        )
+    except Unauthorized as exc:
+        raise _Failed(str(exc)) from exc
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    from bot.runtime import build_runtime
+    from bot.slack.console import interactive_lines, run_console
+    from storage.db import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        run_console(runtime, interactive_lines(), echo=not sys.stdin.isatty())
+    finally:
+        runtime.close()
     return 0
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.importer import import_data, load_file
 from core import entries, fill, offers
-from core.dispatch import dispatch_outbox
+from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.matching import mismatch, slot_spec
 from core.model import Appointment, Client, EntryStatus, Message, TimeSlot
 from core.policy import Policy
@@ -117,10 +117,14 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
 
     write("\n4. Replies come in")
     by_name = {c.first_name: c for c in clients.values()}
-    _reply(make_uow, by_name["Maria"], "NO", now + timedelta(minutes=3), policy, write)
-    dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
-    _reply(make_uow, by_name["Priya"], "YES", now + timedelta(minutes=6), policy, write)
-    dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
+    at = now + timedelta(minutes=3)
+    _reply(make_uow, by_name["Maria"], "NO", at, policy, write)
+    dispatch_outbox(uow_factory=make_uow, sender=sender, now=at, policy=policy)
+    at = now + timedelta(minutes=6)
+    _reply(make_uow, by_name["Priya"], "YES", at, policy, write)
+    # "The slot is gone" texts wait out a short grace first (core.dispatch.WITHDRAWN_GRACE).
+    at += WITHDRAWN_GRACE
+    dispatch_outbox(uow_factory=make_uow, sender=sender, now=at, policy=policy)
 
     write("\n5. Where things stand")
     with make_uow() as uow:
@@ -140,6 +144,14 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
         f"   Conversion {stats['conversionRate']}%, average wait to booking "
         f"{stats['averageWaitDays']} days."
     )
+    from bot.scheduler.stats_post import fill_lines
+
+    morning = datetime.combine(monday + timedelta(days=1), time(8), TZ).astimezone(UTC)
+    with make_uow() as uow:
+        report = entries.get_waitlist_stats(uow=uow, now=morning, timezone=TZ.key)
+    write("   The next morning's stats post in Slack says:")
+    for line in fill_lines(report["fills"]):
+        write(f"   {line}")
 
 
 def _week_of_appointments(monday: date) -> list[dict[str, Any]]:

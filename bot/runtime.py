@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
-from bot.settings import Settings
+from bot.settings import Settings, twilio_ready
 from core.model import Event
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
@@ -41,6 +42,8 @@ class Runtime:
     policy: Policy
     notifier: StaffNotifier
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Set after every commit that recorded something: the outbox dispatcher wakes on it.
+    outbox_ready: threading.Event = field(default_factory=threading.Event)
 
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the
@@ -63,22 +66,52 @@ def build_runtime(
 ) -> Runtime:
     """Wire everything from settings. Connects lazily: nothing is opened until first use."""
     engine = make_engine(settings.database_url)
+    if notifier is None and settings.slack_bot_token and settings.slack_channel:
+        from bot.slack.notifier import slack_notifier
+
+        notifier = slack_notifier(settings, engine)
     notifier = notifier or LogNotifier()
+    outbox_ready = threading.Event()
+
+    def published(events: list[Event]) -> None:
+        outbox_ready.set()
+        notifier.published(events)
+
     return Runtime(
         settings=settings,
         engine=engine,
-        make_uow=uow_factory(engine, notifier.published),
-        sender=sender or ConsoleSender(),
+        make_uow=uow_factory(engine, published),
+        sender=sender or sms_sender(settings),
         policy=settings.policy(),
         notifier=notifier,
+        outbox_ready=outbox_ready,
+    )
+
+
+def sms_sender(settings: Settings) -> SmsSender:
+    """Twilio when it is configured; otherwise texts are printed and kept in the outbox."""
+    if not twilio_ready(settings):
+        return ConsoleSender()
+    from bot.sms.twilio_sender import TwilioSender
+
+    token = settings.twilio_auth_token
+    return TwilioSender(
+        account_sid=settings.twilio_account_sid or "",
+        auth_token=token.get_secret_value() if token else "",
+        from_number=settings.twilio_from_number,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        status_callback=settings.public_url.rstrip("/") + "/sms/status",
+        base_url=settings.twilio_api_base_url,
     )
 
 
 def banner(settings: Settings) -> list[str]:
     """What the service says about itself at start: where data lives and what is off."""
     lines = [f"Waitlist: database {_safe_url(settings.database_url)}"]
-    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+    if not twilio_ready(settings):
         lines.append("SMS: no Twilio credentials; texts go to the console and the outbox only.")
+    else:
+        lines.append(f"SMS: Twilio; webhooks at {settings.public_url.rstrip('/')}/sms/inbound.")
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         lines.append("Slack: no credentials; the Slack bot is off.")
     elif not settings.staff_ids:

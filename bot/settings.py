@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -23,6 +24,12 @@ class Settings(BaseSettings):
     public_url: str = Field("http://localhost:8000", alias="WAITLIST_PUBLIC_URL")
     timezone: str = Field("America/New_York", alias="WAITLIST_TIMEZONE")
     jwt_secret: SecretStr | None = Field(None, alias="WAITLIST_JWT_SECRET")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = Field(
+        "HS256", alias="WAITLIST_JWT_ALGORITHM"
+    )
+    jwt_issuer: str | None = Field(None, alias="WAITLIST_JWT_ISSUER")
+    jwt_audience: str | None = Field(None, alias="WAITLIST_JWT_AUDIENCE")
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300, alias="WAITLIST_JWT_LEEWAY_SECONDS")
     slack_channel: str | None = Field(None, alias="WAITLIST_SLACK_CHANNEL")
     slack_staff: str = Field("", alias="WAITLIST_SLACK_STAFF")
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
@@ -34,6 +41,7 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = Field(None, alias="TWILIO_FROM_NUMBER")
     twilio_messaging_service_sid: str | None = Field(None, alias="TWILIO_MESSAGING_SERVICE_SID")
     twilio_api_base_url: str | None = Field(None, alias="TWILIO_API_BASE_URL")
+    clinic_phone: str | None = Field(None, alias="WAITLIST_CLINIC_PHONE")  # in the HELP reply
 
     offer_batch_size: int = Field(3, ge=1, le=100, alias="WAITLIST_OFFER_BATCH_SIZE")
     offer_hold_minutes: int = Field(15, ge=1, le=24 * 60, alias="WAITLIST_OFFER_HOLD_MINUTES")
@@ -103,3 +111,12 @@ def _quiet_hours(value: str) -> QuietHours:
     if quiet.start == quiet.end:
         raise ValueError("quiet hours start and end are the same; leave it empty for none")
     return quiet
+
+
+def twilio_ready(settings: Settings) -> bool:
+    """Credentials and a sender: enough to text through Twilio."""
+    return bool(
+        settings.twilio_account_sid
+        and settings.twilio_auth_token
+        and (settings.twilio_from_number or settings.twilio_messaging_service_sid)
+    )

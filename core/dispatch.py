@@ -1,16 +1,31 @@
-"""Sending what the outbox holds, and what a failed send means for the client and the fill."""
+"""Sending what the outbox holds, and what a failed send means for the client and the fill.
+
+Every rule that protects the patient is checked again at send time, not only when the text
+was queued: an opt-out or a bad number found since, quiet hours in the recipient's time zone,
+and the contact caps for offers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.audit import mask_phone, record
 from core.fill import fail_offer
-from core.model import Message, MessageStatus, OfferStatus
+from core.model import Client, Message, MessageStatus, OfferStatus
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from core.policy import Policy
 from core.ports import SmsSender, UnitOfWork
+
+# Transient failures are tried again after 30 s, 1 min, 2 min … up to this many attempts.
+MAX_ATTEMPTS = 8
+_FIRST_RETRY = timedelta(seconds=30)
+_LONGEST_WAIT = timedelta(minutes=15)
+# Answers to something the patient just did go out at any hour; other texts wait for morning.
+ANSWERS = frozenset({"booked", "declined"})
+# "The slot has been filled" waits a little: a holder who answers YES meanwhile is told in the
+# reply instead (see core.conversation), so nobody gets the same news twice.
+WITHDRAWN_GRACE = timedelta(seconds=30)
 
 
 def dispatch_outbox(
@@ -21,26 +36,20 @@ def dispatch_outbox(
     policy: Policy,
     limit: int = 100,
 ) -> int:
-    """Send what the outbox holds. Returns how many messages the gateway accepted.
+    """Send what the outbox holds and is due. Returns how many texts the gateway accepted.
 
     Each message is claimed in its own transaction before it is sent, so two dispatchers never
-    send the same one. Reachability is checked again here: an opt-out that arrived after the
-    message was queued still stops it.
+    send the same one.
     """
     with uow_factory() as uow:
-        queued_ids = [m.id for m in uow.messages.queued(limit) if m.id is not None]
+        due = [m.id for m in uow.messages.queued(limit) if m.id is not None and _due(m, now)]
     sent = 0
-    for message_id in queued_ids:
+    for message_id in due:
         with uow_factory() as uow:
             message = uow.messages.claim(message_id, now)
             if message is None:
                 continue
-            client = uow.clients.get(message.client_id) if message.client_id else None
-            if client is not None and not client.reachable:
-                message.status = MessageStatus.CANCELLED
-                message.error_code = "opted_out" if client.sms_opt_out else "invalid_phone"
-                uow.messages.save(message)
-                _fail_offer_of(uow, message, now, policy)
+            if not _may_send(uow, message, now, policy):
                 uow.commit()
                 continue
             uow.commit()
@@ -53,21 +62,102 @@ def dispatch_outbox(
                 message.status = MessageStatus.SENT
                 message.provider_sid = result.provider_sid
                 message.sent_at = now
+                message.error_code = None
                 sent += 1
-            elif result.permanent_error:
+            elif result.permanent_error or message.attempts >= MAX_ATTEMPTS:
                 message.status = MessageStatus.FAILED
                 message.error_code = result.error_code
-                _mark_client(uow, message, result.error_code, now)
-                _fail_offer_of(uow, message, now, policy)
+                mark_client(uow, message, result.error_code, now)
+                fail_offer_of(uow, message, now, policy)
             else:
-                message.status = MessageStatus.QUEUED  # a transient error: try again later
+                message.status = MessageStatus.QUEUED  # try again after a pause (see _due)
                 message.error_code = result.error_code
             uow.messages.save(message)
             uow.commit()
     return sent
 
 
-def _mark_client(uow: UnitOfWork, message: Message, code: str | None, now: datetime) -> None:
+def retry_after(attempts: int) -> timedelta:
+    """How long a message that failed `attempts` times waits before the next try."""
+    if attempts <= 0:
+        return timedelta(0)
+    return min(_FIRST_RETRY * (1 << min(attempts - 1, 10)), _LONGEST_WAIT)
+
+
+def _due(message: Message, now: datetime) -> bool:
+    held = message.kind == "withdrawn" and message.created_at is not None
+    if held and now < message.created_at + WITHDRAWN_GRACE:  # type: ignore[operator]
+        return False
+    if message.attempts == 0 or message.updated_at is None:
+        return True
+    return now >= message.updated_at + retry_after(message.attempts)
+
+
+def _may_send(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) -> bool:
+    """Check the claimed message against the patient's protections; a message that must not
+    go now is cancelled or put back in the queue."""
+    client = uow.clients.get(message.client_id) if message.client_id else None
+    if client is None:
+        return True
+    if not client.reachable:
+        _cancel(uow, message, "opted_out" if client.sms_opt_out else "invalid_phone", now)
+        fail_offer_of(uow, message, now, policy)
+        return False
+    if _quiet_now(uow, client, message, now, policy):
+        if message.kind == "offer":  # a held offer must not wake anyone: the fill waits instead
+            _cancel(uow, message, "quiet_hours", now)
+            fail_offer_of(uow, message, now, policy)
+        else:
+            _put_back(uow, message, now)
+        return False
+    if message.kind == "offer" and cap_reached(uow, client.id or 0, now, policy, counting=0):
+        _cancel(uow, message, "contact_cap", now)
+        fail_offer_of(uow, message, now, policy)
+        return False
+    return True
+
+
+def _quiet_now(
+    uow: UnitOfWork, client: Client, message: Message, now: datetime, policy: Policy
+) -> bool:
+    if policy.quiet_hours is None or message.kind in ANSWERS:
+        return False
+    clinic = uow.clinics.get(message.clinic_id) if message.clinic_id else None
+    timezone = client.timezone or (clinic.timezone if clinic else None)
+    return timezone is not None and policy.quiet_hours.contains(now, timezone)
+
+
+def cap_reached(
+    uow: UnitOfWork, client_id: int, now: datetime, policy: Policy, *, counting: int
+) -> str | None:
+    """Which contact cap `counting` more offers would break ("day" or "week"), if any. At
+    send time the offer exists already, so `counting` is 0 there and 1 before making one."""
+    for cap, days, name in ((policy.cap_per_day, 1, "day"), (policy.cap_per_week, 7, "week")):
+        if (
+            cap
+            and uow.offers.count_for_client(client_id, now - timedelta(days=days)) + counting > cap
+        ):
+            return name
+    return None
+
+
+def _cancel(uow: UnitOfWork, message: Message, reason: str, now: datetime) -> None:
+    message.status = MessageStatus.CANCELLED
+    message.error_code = reason
+    message.updated_at = now
+    uow.messages.save(message)
+
+
+def _put_back(uow: UnitOfWork, message: Message, now: datetime) -> None:
+    """Not an attempt: the claim's count is given back, and the next pass looks again."""
+    message.status = MessageStatus.QUEUED
+    message.attempts = max(message.attempts - 1, 0)
+    message.updated_at = now
+    uow.messages.save(message)
+
+
+def mark_client(uow: UnitOfWork, message: Message, code: str | None, now: datetime) -> None:
+    """A permanent error says the client opted out or the number is bad: remember it."""
     if message.client_id is None or code is None:
         return
     client = uow.clients.get(message.client_id)
@@ -93,7 +183,8 @@ def _mark_client(uow: UnitOfWork, message: Message, code: str | None, now: datet
     )
 
 
-def _fail_offer_of(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) -> None:
+def fail_offer_of(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) -> None:
+    """The offer this text carried did not reach the client: end it and move the fill on."""
     if message.kind != "offer" or message.offer_id is None:
         return
     offer = uow.offers.get(message.offer_id)

@@ -21,6 +21,7 @@ from core.model import (
 )
 from core.policy import Policy
 from core.ports import EntryFilter, Page, UnitOfWork
+from core.reports import fill_report
 
 EDITABLE = frozenset(
     {
@@ -168,19 +169,45 @@ def get_waitlist(
     )
 
 
-def get_waitlist_stats(*, uow: UnitOfWork, clinic_id: int | None = None) -> dict[str, Any]:
-    """The seed's stats shape: counts, total, activeCount, conversionRate, averageWaitDays."""
+def get_waitlist_stats(
+    *,
+    uow: UnitOfWork,
+    clinic_id: int | None = None,
+    now: datetime | None = None,
+    timezone: str | None = None,
+) -> dict[str, Any]:
+    """The seed's stats shape: counts, total, activeCount, conversionRate, averageWaitDays.
+
+    Given `now`, it adds `fills`: what the fills did yesterday and over the last 30 days, by
+    local days of the clinic's time zone (else `timezone`, else the only clinic's, else UTC).
+    """
     found = uow.entries.counts_by_status(clinic_id)
     counts = {status.value: found.get(status, 0) for status in EntryStatus}
     total = sum(counts.values())
     average = uow.entries.average_wait_days(clinic_id)
-    return {
+    stats: dict[str, Any] = {
         "counts": counts,
         "total": total,
         "activeCount": counts["waiting"] + counts["offered"],
         "conversionRate": round(100 * counts["booked"] / total) if total else 0,
         "averageWaitDays": round(average, 1) if average is not None else 0,
     }
+    if now is not None:
+        zone = _report_timezone(uow, clinic_id, timezone)
+        stats["fills"] = fill_report(uow=uow, now=now, timezone=zone, clinic_id=clinic_id)
+    return stats
+
+
+def _report_timezone(uow: UnitOfWork, clinic_id: int | None, timezone: str | None) -> str:
+    if clinic_id is not None:
+        clinic = uow.clinics.get(clinic_id)
+        if clinic is None:
+            raise NotFound(f"Clinic {clinic_id} does not exist.")
+        return clinic.timezone
+    if timezone:
+        return timezone
+    clinics = uow.clinics.list()
+    return clinics[0].timezone if len(clinics) == 1 else "UTC"
 
 
 def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:

@@ -53,3 +53,9 @@ class SlotConflict(Conflict):
     """The provider already has a booked appointment overlapping that time."""
 
     code = "slot_conflict"
+
+
+class DuplicateMessage(Conflict):
+    """An inbound text with this provider id was already received (a webhook redelivery)."""
+
+    code = "duplicate_message"

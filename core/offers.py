@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.audit import record
+from core.dispatch import cap_reached
 from core.errors import (
     Conflict,
     IllegalTransition,
@@ -51,8 +52,8 @@ def offer_appointment(
 ) -> Offer:
     """Offer the slot of a cancelled appointment to one entry, by hand.
 
-    Staff may pick anyone waiting (preferences and contact caps are theirs to judge), but the
-    client must be textable and it must not be quiet hours for them.
+    Staff may pick anyone waiting (preferences are theirs to judge), but the client must be
+    textable, within the contact caps, and it must not be quiet hours for them.
     """
     entry = _entry(uow, entry_id)
     if entry.status is not EntryStatus.WAITING:
@@ -90,6 +91,13 @@ def offer_appointment(
         raise Conflict(
             f"It is quiet hours for {client.first_name}; offers can be texted from "
             f"{local_when(until, timezone)}."
+        )
+    cap = cap_reached(uow, client.id or 0, now, policy, counting=1)
+    if cap is not None:
+        limit = policy.cap_per_day if cap == "day" else policy.cap_per_week
+        raise Conflict(
+            f"{client.first_name} has had {limit} offer{'s' if limit != 1 else ''} "
+            f"{'today' if cap == 'day' else 'this week'} already, the most the contact caps allow."
         )
     offer = uow.offers.add(
         Offer(

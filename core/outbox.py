@@ -12,9 +12,10 @@ from core.model import (
 )
 from core.ports import UnitOfWork
 
-# Twilio error codes that no retry can fix.
+# Twilio error codes that no retry can fix: the recipient unsubscribed; the number cannot
+# take texts (invalid, not mobile, unknown handset, landline).
 OPTED_OUT_CODES = frozenset({"21610"})
-BAD_NUMBER_CODES = frozenset({"21211", "21614", "21612", "21408"})
+BAD_NUMBER_CODES = frozenset({"21211", "21614", "21612", "21408", "30005", "30006"})
 
 
 def queue_sms(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -109,6 +109,10 @@ class ClientRepository(Protocol):
     def add(self, client: Client) -> Client: ...
     def get(self, client_id: int) -> Client | None: ...
     def get_by_phone(self, phone: str) -> Client | None: ...
+    def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
+        """Clients by id, in one query; ids not found are left out."""
+        ...
+
     def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]: ...
     def save(self, client: Client) -> None: ...
 
@@ -179,6 +183,21 @@ class EntryRepository(Protocol):
         """Active entries whose expires_at <= now or created_at < created_before."""
         ...
 
+    def list_by_open_slots(
+        self,
+        filters: EntryFilter,
+        slots: Sequence[SlotSpec],
+        *,
+        now: datetime,
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[tuple[WaitlistEntry, int]]:
+        """Entries matching the filters, each with how many of `slots` it fits now (waiting
+        entries only: `core.matching.entry_fits`), ordered by that count, then created_at,
+        then id, all in the same direction. One query for the page, whatever its size."""
+        ...
+
     # Last in the class: a method named `list` would shadow the builtin in the annotations
     # that follow it.
     def list(
@@ -199,6 +218,14 @@ class OpeningRepository(Protocol):
     def save(self, opening: Opening) -> None: ...
     def open_ids(self) -> list[int]: ...
 
+    def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
+        """Openings by id, in one query; ids not found are left out."""
+        ...
+
+    def still_open(self, now: datetime) -> list[Opening]:
+        """Open openings whose cut-off is still ahead: the slots that can be offered now."""
+        ...
+
 
 class OfferRepository(Protocol):
     def add(self, offer: Offer) -> Offer: ...
@@ -208,6 +235,11 @@ class OfferRepository(Protocol):
     def pending_for_client(self, client_id: int) -> Offer | None: ...
     def latest_for_entry(self, entry_id: int) -> Offer | None: ...
     def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]: ...
+    def latest_for_client(self, client_id: int) -> Offer | None: ...
+
+    def count_for_client(self, client_id: int, since: datetime) -> int:
+        """Offers made to the client at or after `since` (the contact caps)."""
+        ...
 
 
 class MessageRepository(Protocol):
@@ -222,6 +254,11 @@ class MessageRepository(Protocol):
         ...
 
     def get_by_provider_sid(self, sid: str) -> Message | None: ...
+
+    def add_inbound(self, message: Message) -> Message:
+        """Record a received text. Raises DuplicateMessage if its provider_sid was seen before;
+        the unique index makes that check atomic across processes."""
+        ...
     def for_client(self, client_id: int, limit: int = 50) -> list[Message]: ...
     def recent(self, limit: int = 50) -> list[Message]: ...
 
@@ -232,6 +269,33 @@ class EventRepository(Protocol):
         self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
     ) -> list[Event]: ...
     def exists(self, *, kind: str, opening_id: int | None, entry_id: int | None) -> bool: ...
+
+
+@dataclass(frozen=True)
+class FillCounts:
+    """What the fills did in one window of time."""
+
+    openings: int = 0  # openings created
+    filled: int = 0  # openings booked
+    expired: int = 0  # openings that reached their cut-off unfilled
+    offers_sent: int = 0
+    accepted: int = 0  # of the offers sent in the window, those accepted
+
+
+class ReportRepository(Protocol):
+    """Aggregates for the stats report; counting is done by the database."""
+
+    def fill_counts(
+        self, bounds: Sequence[datetime], clinic_id: int | None = None
+    ) -> list[FillCounts]:
+        """One FillCounts per window [bounds[i], bounds[i + 1]), in order."""
+        ...
+
+    def fill_times(
+        self, start: datetime, end: datetime, clinic_id: int | None = None
+    ) -> list[timedelta]:
+        """For each opening filled in [start, end), the time from its creation to booking."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -248,6 +312,7 @@ class UnitOfWork(Protocol):
     offers: OfferRepository
     messages: MessageRepository
     events: EventRepository
+    reports: ReportRepository
 
     def __enter__(self) -> Self: ...
 

@@ -334,3 +334,15 @@ class EventRow(Base):
     appointment_id: Mapped[int | None] = mapped_column(Integer)
     client_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+
+
+class SlackThreadRow(Base):
+    """The Slack message whose thread carries an opening's fill progress. No foreign key:
+    it only points at the chat, and must never block anything the domain does."""
+
+    __tablename__ = "slack_threads"
+
+    opening_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(40))
+    ts: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

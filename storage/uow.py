@@ -20,6 +20,7 @@ from core.ports import (
     OfferRepository,
     OpeningRepository,
     ProviderRepository,
+    ReportRepository,
     ServiceRepository,
 )
 from storage.repositories import (
@@ -34,6 +35,7 @@ from storage.repositories import (
     SqlProviderRepository,
     SqlServiceRepository,
 )
+from storage.repositories.reports import SqlReportRepository
 
 
 class SqlUnitOfWork:
@@ -51,6 +53,7 @@ class SqlUnitOfWork:
     offers: OfferRepository
     messages: MessageRepository
     events: EventRepository
+    reports: ReportRepository
 
     def __init__(
         self,
@@ -81,6 +84,7 @@ class SqlUnitOfWork:
         self.offers = SqlOfferRepository(session)
         self.messages = SqlMessageRepository(session)
         self.events = self._events = SqlEventRepository(session)
+        self.reports = SqlReportRepository(session)
         return self
 
     def __exit__(

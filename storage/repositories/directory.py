@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from sqlalchemy import func, select
@@ -80,6 +81,12 @@ class SqlClientRepository(SqlRepository):
     def get_by_phone(self, phone: str) -> Client | None:
         row = self.session.scalars(select(ClientRow).where(ClientRow.phone == phone)).first()
         return to_client(row) if row else None
+
+    def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
+        if not client_ids:
+            return {}
+        rows = self.session.scalars(select(ClientRow).where(ClientRow.id.in_(list(client_ids))))
+        return {row.id: to_client(row) for row in rows}
 
     def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
         total = self.session.scalar(select(func.count()).select_from(ClientRow)) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import ColumnElement, exists, extract, func, select
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
-from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page
+from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from storage.repositories.base import SqlRepository, existing
 from storage.repositories.candidates import find_candidates
 from storage.repositories.directory import to_client
@@ -20,6 +21,7 @@ from storage.repositories.entry_mapping import (
     to_entries,
     to_entry,
 )
+from storage.repositories.open_slots import page_by_open_slots
 from storage.tables import EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -108,6 +110,30 @@ class SqlEntryRepository(SqlRepository):
             .order_by(EntryRow.id)
         )
         return list(self.session.scalars(query))
+
+    def list_by_open_slots(
+        self,
+        filters: EntryFilter,
+        slots: Sequence[SlotSpec],
+        *,
+        now: datetime,
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[tuple[WaitlistEntry, int]]:
+        conditions = _filter_conditions(filters)
+        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
+        found = page_by_open_slots(
+            self.session,
+            conditions,
+            slots,
+            now=now,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+        entries = to_entries(self.session, [row for row, _ in found])
+        return Page([(e, n) for e, (_, n) in zip(entries, found, strict=True)], total or 0)
 
     # Last in the class: a method named `list` would shadow the builtin in later annotations.
     def list(

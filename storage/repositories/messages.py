@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from core.errors import DuplicateMessage, WaitlistError
 from core.model import Event, Message, MessageDirection, MessageStatus
 from storage.repositories.base import (
     SqlRepository,
     domain_values,
     existing,
+    guarded,
     row_values,
     update_row,
 )
@@ -24,6 +27,15 @@ def _message(row: MessageRow) -> Message:
     return Message(**values)
 
 
+def _duplicate(message: Message) -> Callable[[str], WaitlistError | None]:
+    def translate(rule: str) -> WaitlistError | None:
+        if rule in ("uq_messages_provider_sid", "messages.provider_sid"):
+            return DuplicateMessage(f"Message {message.provider_sid} was already received.")
+        return None
+
+    return translate
+
+
 class SqlMessageRepository(SqlRepository):
     def add(self, message: Message) -> Message:
         if message.created_at is None:
@@ -31,6 +43,13 @@ class SqlMessageRepository(SqlRepository):
         row = MessageRow(**row_values(message, skip=("id",)))
         self.session.add(row)
         self.session.flush()
+        message.id = row.id
+        return message
+
+    def add_inbound(self, message: Message) -> Message:
+        row = MessageRow(**row_values(message, skip=("id",)))
+        with guarded(self.session, _duplicate(message)):
+            self.session.add(row)
         message.id = row.id
         return message
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.errors import Conflict, SlotTaken, WaitlistError
 from core.model import Offer, OfferStatus, Opening, OpeningStatus
@@ -70,6 +70,18 @@ class SqlOpeningRepository(SqlRepository):
         query = select(OpeningRow.id).where(OpeningRow.status == OpeningStatus.OPEN.value)
         return list(self.session.scalars(query.order_by(OpeningRow.id)))
 
+    def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
+        if not opening_ids:
+            return {}
+        query = select(OpeningRow).where(OpeningRow.id.in_(list(opening_ids)))
+        return {row.id: _opening(row) for row in self.session.scalars(query)}
+
+    def still_open(self, now: datetime) -> list[Opening]:
+        query = select(OpeningRow).where(
+            OpeningRow.status == OpeningStatus.OPEN.value, OpeningRow.cutoff_at > now
+        )
+        return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
+
 
 def _offer(row: OfferRow) -> Offer:
     values = domain_values(row, Offer)
@@ -132,6 +144,21 @@ class SqlOfferRepository(SqlRepository):
             .limit(1)
         ).first()
         return _offer(row) if row else None
+
+    def latest_for_client(self, client_id: int) -> Offer | None:
+        row = self.session.scalars(
+            select(OfferRow)
+            .where(OfferRow.client_id == client_id)
+            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            .limit(1)
+        ).first()
+        return _offer(row) if row else None
+
+    def count_for_client(self, client_id: int, since: datetime) -> int:
+        query = select(func.count()).where(
+            OfferRow.client_id == client_id, OfferRow.created_at >= since
+        )
+        return int(self.session.scalar(query) or 0)
 
     def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]:
         if not entry_ids:

@@ -23,6 +23,7 @@ TABLES = {
     "offers",
     "messages",
     "events",
+    "slack_threads",
 }
 
 

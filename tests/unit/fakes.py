@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from core.errors import Conflict, SlotConflict
+from core.errors import Conflict, DuplicateMessage, SlotConflict
 from core.matching import entry_fits
 from core.model import (
     Appointment,
@@ -26,7 +26,15 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
-from core.ports import Candidate, CandidateQuery, EntryFilter, Page, SendResult
+from core.ports import (
+    Candidate,
+    CandidateQuery,
+    EntryFilter,
+    FillCounts,
+    Page,
+    SendResult,
+    SlotSpec,
+)
 from core.ranking import rank_key
 
 
@@ -63,6 +71,9 @@ class FakeClinics(_Table):
 
 
 class FakeClients(_Table):
+    def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
+        return {c.id: c for c in self.all() if c.id in client_ids}
+
     def get_by_phone(self, phone: str) -> Client | None:
         return next((c for c in self.all() if c.phone == phone), None)
 
@@ -160,6 +171,29 @@ class FakeEntries(_Table):
         )
         return Page(rows[offset : offset + limit], len(rows))
 
+    def list_by_open_slots(
+        self,
+        filters: EntryFilter,
+        slots: Sequence[SlotSpec],
+        *,
+        now: datetime,
+        descending: bool = True,
+        offset: int = 0,
+        limit: int = 20,
+    ) -> Page[tuple[WaitlistEntry, int]]:
+        def count(e: WaitlistEntry) -> int:
+            if e.status is not EntryStatus.WAITING:
+                return 0
+            return sum(1 for slot in slots if entry_fits(e, slot, now))
+
+        everyone = self.list(filters, offset=0, limit=len(self.rows) + 1).items
+        rows = sorted(
+            ((e, count(e)) for e in everyone),
+            key=lambda pair: (pair[1], pair[0].created_at, pair[0].id),
+            reverse=descending,
+        )
+        return Page(rows[offset : offset + limit], len(rows))
+
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         offers = self.uow.offers.all()
         found = []
@@ -215,6 +249,12 @@ class FakeOpenings(_Table):
     def open_ids(self) -> list[int]:
         return [o.id for o in self.all() if o.status is OpeningStatus.OPEN]
 
+    def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
+        return {o.id: o for o in self.all() if o.id in opening_ids}
+
+    def still_open(self, now: datetime) -> list[Opening]:
+        return [o for o in self.all() if o.status is OpeningStatus.OPEN and o.cutoff_at > now]
+
 
 class FakeOffers(_Table):
     def _check(self, offer: Offer) -> None:
@@ -258,6 +298,13 @@ class FakeOffers(_Table):
     def for_entries(self, entry_ids: Sequence[int]) -> list[Offer]:
         return [o for o in self.all() if o.entry_id in entry_ids]
 
+    def latest_for_client(self, client_id: int) -> Offer | None:
+        mine = [o for o in self.all() if o.client_id == client_id]
+        return max(mine, key=lambda o: o.id) if mine else None
+
+    def count_for_client(self, client_id: int, since: datetime) -> int:
+        return sum(1 for o in self.all() if o.client_id == client_id and o.created_at >= since)
+
 
 class FakeMessages(_Table):
     def queued(self, limit: int = 100) -> list[Message]:
@@ -274,6 +321,11 @@ class FakeMessages(_Table):
 
     def get_by_provider_sid(self, sid: str) -> Message | None:
         return next((m for m in self.all() if m.provider_sid == sid), None)
+
+    def add_inbound(self, message: Message) -> Message:
+        if message.provider_sid and self.get_by_provider_sid(message.provider_sid):
+            raise DuplicateMessage(f"Message {message.provider_sid} was already received.")
+        return self.add(message)  # type: ignore[no-any-return]
 
     def for_client(self, client_id: int, limit: int = 50) -> list[Message]:
         return [m for m in self.all() if m.client_id == client_id][-limit:]
@@ -302,6 +354,50 @@ class FakeEvents(_Table):
         return [e.kind for e in self.rows.values()]
 
 
+class FakeReports:
+    """The report aggregates, counted over the other fakes' rows."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    def fill_counts(
+        self, bounds: Sequence[datetime], clinic_id: int | None = None
+    ) -> list[FillCounts]:
+        openings = [o for o in self.uow.openings.all() if clinic_id in (None, o.clinic_id)]
+        in_clinic = {o.id for o in openings}
+        offers = [o for o in self.uow.offers.all() if o.opening_id in in_clinic]
+        result = []
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            sent = [o for o in offers if start <= o.created_at < end]
+            result.append(
+                FillCounts(
+                    openings=sum(start <= o.created_at < end for o in openings),
+                    filled=sum(
+                        o.status is OpeningStatus.FILLED and start <= o.filled_at < end
+                        for o in openings
+                    ),
+                    expired=sum(
+                        o.status is OpeningStatus.EXPIRED and start <= o.closed_at < end
+                        for o in openings
+                    ),
+                    offers_sent=len(sent),
+                    accepted=sum(o.status is OfferStatus.ACCEPTED for o in sent),
+                )
+            )
+        return result
+
+    def fill_times(
+        self, start: datetime, end: datetime, clinic_id: int | None = None
+    ) -> list[timedelta]:
+        return [
+            o.filled_at - o.created_at
+            for o in self.uow.openings.all()
+            if o.status is OpeningStatus.FILLED
+            and clinic_id in (None, o.clinic_id)
+            and start <= o.filled_at < end
+        ]
+
+
 class FakeUnitOfWork:
     """Commits by snapshot: leaving `with` without commit() restores the last commit."""
 
@@ -316,6 +412,7 @@ class FakeUnitOfWork:
         self.offers = FakeOffers()
         self.messages = FakeMessages()
         self.events = FakeEvents()
+        self.reports = FakeReports(self)
         self.commits = 0
         self._saved = self._state()
 

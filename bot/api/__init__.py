@@ -1,0 +1,57 @@
+"""The REST API for integrations (SPEC §7), mounted under /apis/v1 by `mount`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from bot.api import appointments, directory, errors, offers, requests, stats
+from bot.api.context import known_query_only
+from bot.api.schemas import ErrorEnvelope
+from bot.runtime import Runtime
+
+PREFIX = "/apis/v1"
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope, "description": "Invalid input (code 4000)"},
+    401: {"model": ErrorEnvelope, "description": "No valid Bearer token (code 4010)"},
+    403: {"model": ErrorEnvelope, "description": "The role may not do this (code 4030)"},
+    404: {"model": ErrorEnvelope, "description": "Not found, or not yours (code 4040)"},
+    405: {"model": ErrorEnvelope, "description": "Method not allowed (code 4050)"},
+    409: {"model": ErrorEnvelope, "description": "Conflict with the current state (code 4090)"},
+}
+
+
+def mount(app: FastAPI, runtime: Runtime) -> None:
+    """Add the /apis/v1 routes, their error handlers and their OpenAPI description."""
+    app.state.runtime = runtime
+    api = APIRouter(prefix=PREFIX, responses=_ERRORS, dependencies=[Depends(known_query_only)])
+    for module in (requests, offers, stats, appointments, directory):
+        api.include_router(module.router)
+    app.include_router(api)
+    errors.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, without the 422 it documents by default: the API answers 400."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description="Waitlist REST API. Bearer JWT; every response is an envelope "
+            '{"code", "message", "data"} (lists add "pagination"; errors add "details").',
+            routes=app.routes,
+        )
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith(PREFIX):
+                continue
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+                operation["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema

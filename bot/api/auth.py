@@ -1,0 +1,133 @@
+"""Bearer JWT for the REST API: who is calling, and with which role.
+
+The algorithm comes from configuration, never from the token's header, so `alg: none` and
+algorithm-confusion tokens fail verification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from fastapi import Request
+
+from bot.settings import Settings
+
+
+class Role(StrEnum):
+    USER = "USER"  # a patient: only their own waitlist requests
+    STAFF = "STAFF"
+    ADMIN = "ADMIN"
+
+
+class Unauthorized(Exception):
+    """No valid token: 401."""
+
+
+class Forbidden(Exception):
+    """A valid token whose role may not do this: 403."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: Role
+    patient_id: int | None = None
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role is Role.USER
+
+    @property
+    def actor(self) -> str:
+        return f"api:{self.sub}"[:100]
+
+
+def mint_token(
+    settings: Settings,
+    *,
+    sub: str,
+    role: Role,
+    patient_id: int | None = None,
+    minutes: int = 60,
+    now: datetime | None = None,
+) -> str:
+    """A signed token for local use and tests."""
+    secret = _secret(settings)
+    if role is Role.USER and patient_id is None:
+        raise ValueError("a USER token needs a patient id")
+    issued = now or datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "role": role.value,
+        "iat": issued,
+        "exp": issued + timedelta(minutes=minutes),
+    }
+    if patient_id is not None:
+        claims["patient_id"] = patient_id
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, secret, algorithm=settings.jwt_algorithm)
+
+
+def verify_token(settings: Settings, token: str) -> Principal:
+    """The caller named by a valid token; Unauthorized for anything else."""
+    secret = _secret(settings)
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[settings.jwt_algorithm],
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            leeway=settings.jwt_leeway_seconds,
+            options={
+                "require": ["exp", "sub"],
+                "verify_aud": settings.jwt_audience is not None,
+            },
+        )
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"Invalid token: {exc}.") from exc
+    try:
+        role = Role(claims.get("role"))
+    except ValueError as exc:
+        raise Unauthorized("The token's role must be USER, STAFF or ADMIN.") from exc
+    patient_id = _patient_id(claims.get("patient_id"))
+    if role is Role.USER and patient_id is None:
+        raise Unauthorized("A USER token needs a numeric patient_id.")
+    return Principal(sub=str(claims["sub"]), role=role, patient_id=patient_id)
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the verified caller of this request."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+    return verify_token(request.app.state.runtime.settings, token.strip())
+
+
+def require(caller: Principal, *roles: Role) -> None:
+    if caller.role not in roles:
+        raise Forbidden(f"This needs the {' or '.join(r.value for r in roles)} role.")
+
+
+def _secret(settings: Settings) -> str:
+    if settings.jwt_secret is None or not settings.jwt_secret.get_secret_value():
+        raise Unauthorized("The API is not configured: WAITLIST_JWT_SECRET is not set.")
+    return settings.jwt_secret.get_secret_value()
+
+
+def _patient_id(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None

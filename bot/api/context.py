@@ -1,0 +1,61 @@
+"""What every route needs: the runtime, the caller, and the bounds of ids in paths."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from bot.api.auth import Principal, Role, principal, require
+from bot.runtime import Runtime
+from core.ports import UnitOfWork
+
+# Ids are 32-bit in the database; a larger one can only be "not found", never an overflow.
+MAX_ID = 2_147_483_647
+
+
+def staff(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    require(caller, Role.STAFF, Role.ADMIN)
+    return caller
+
+
+def admin(caller: Annotated[Principal, Depends(principal)]) -> Principal:
+    require(caller, Role.ADMIN)
+    return caller
+
+
+# As dependencies, role checks run before the body is read: a refused caller learns nothing
+# about what a valid body would be.
+Caller = Annotated[Principal, Depends(principal)]
+StaffCaller = Annotated[Principal, Depends(staff)]
+AdminCaller = Annotated[Principal, Depends(admin)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@contextmanager
+def unit_of_work(request: Request) -> Iterator[tuple[UnitOfWork, Runtime]]:
+    runtime = runtime_of(request)
+    with runtime.make_uow() as uow:
+        yield uow, runtime
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse query parameters the route does not take: a misspelt filter (`page_sise=5`)
+    must not quietly return everything."""
+    from bot.api.errors import InvalidQuery
+
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {param.alias for param in dependant.query_params}
+    for name in request.query_params:
+        if name not in known:
+            raise InvalidQuery(name or "query", f"Unknown query parameter {name!r}.")

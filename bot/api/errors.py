@@ -1,0 +1,116 @@
+"""The REST envelope and every error turned into it, in one place (SPEC §7).
+
+Success: {"code": 2000, "message": "Success", "data": …}. Errors: {"code": 4000,
+"message": "invalid input", "data": null, "details": [{"field": …, "message": …}]} with the
+HTTP status the code names. Paths outside /apis/ keep FastAPI's own error responses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from bot.api.auth import Forbidden, Unauthorized
+from core.errors import Conflict, InvalidInput, NotFound, WaitlistError
+
+log = logging.getLogger("waitlist.api")
+
+API_PREFIX = "/apis/"
+MESSAGES = {
+    400: "invalid input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    500: "internal error",
+}
+
+
+def ok(data: Any, **extra: Any) -> dict[str, Any]:
+    return {"code": 2000, "message": "Success", "data": data, **extra}
+
+
+def error_response(
+    status: int, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "code": status * 10,
+        "message": MESSAGES.get(status, "error"),
+        "data": None,
+    }
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class InvalidQuery(Exception):
+    """A query or body value the route itself found wrong (beyond what the schema says)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers. They answer only for API paths and defer to FastAPI elsewhere."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        return error_response(400, [_detail(error) for error in exc.errors()])
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if not _is_api(request):
+            return await http_exception_handler(request, exc)
+        status = exc.status_code if exc.status_code in MESSAGES else 400
+        return error_response(status, [{"message": str(exc.detail)}], exc.headers)
+
+    @app.exception_handler(InvalidQuery)
+    async def _query(request: Request, exc: InvalidQuery) -> Response:
+        return error_response(400, [{"field": exc.field, "message": exc.message}])
+
+    @app.exception_handler(Unauthorized)
+    async def _unauthorized(request: Request, exc: Unauthorized) -> Response:
+        return error_response(401, [{"message": str(exc)}], {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return error_response(403, [{"message": str(exc)}])
+
+    @app.exception_handler(WaitlistError)
+    async def _domain(request: Request, exc: WaitlistError) -> Response:
+        if isinstance(exc, InvalidInput):
+            detail: dict[str, Any] = {"message": exc.message}
+            if exc.field:
+                detail["field"] = exc.field
+            return error_response(400, [detail])
+        if isinstance(exc, NotFound):
+            return error_response(404, [{"message": exc.message}])
+        if isinstance(exc, Conflict):
+            return error_response(409, [{"message": exc.message, "reason": exc.code}])
+        return error_response(400, [{"message": exc.message}])
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The trace goes to the log, never to the caller.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _detail(error: dict[str, Any]) -> dict[str, Any]:
+    where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
+    return {"field": ".".join(where) or "request", "message": str(error.get("msg", "invalid"))}

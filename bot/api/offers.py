@@ -1,0 +1,140 @@
+"""A request's side of an offer over REST: matching slots, offer, accept, decline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from bot.api import mapping
+from bot.api.auth import Principal
+from bot.api.context import Caller, IdPath, StaffCaller, unit_of_work
+from bot.api.errors import ok
+from bot.api.requests import DATE_PATTERN, parse_date, request_items, visible_entry
+from bot.api.schemas import Decision, Envelope, OfferBody, OfferOut, SlotGroup
+from core import offers, slots
+from core.model import Offer
+from core.ports import UnitOfWork
+
+router = APIRouter(tags=["waitlist requests"])
+
+
+@router.get(
+    "/waitlist-requests/{request_id}/matching-slots",
+    response_model=Envelope[list[SlotGroup]],
+    summary="Free provider time that fits the request, grouped by date and provider",
+)
+def matching_slots(
+    request: Request,
+    caller: Caller,
+    request_id: IdPath,
+    start_date: Annotated[str | None, Query(pattern=DATE_PATTERN)] = None,
+    end_date: Annotated[str | None, Query(pattern=DATE_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> dict[str, Any]:
+    first, last = parse_date("start_date", start_date), parse_date("end_date", end_date)
+    with unit_of_work(request) as (uow, runtime):
+        visible_entry(uow, caller, request_id)
+        groups = slots.find_matching_slots(
+            uow=uow,
+            entry_id=request_id,
+            now=runtime.clock(),
+            start_date=first,
+            end_date=last,
+            limit=limit,
+        )
+    for group in groups:
+        group["provider_id"] = str(group["provider_id"])
+    return ok(groups)
+
+
+@router.post(
+    "/waitlist-requests/{request_id}/offer",
+    status_code=201,
+    response_model=Envelope[OfferOut],
+    summary="Offer the slot of a cancelled appointment to this request (texts the patient)",
+)
+def offer(
+    request: Request, caller: StaffCaller, request_id: IdPath, body: OfferBody
+) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        made = offers.offer_appointment(
+            uow=uow,
+            entry_id=request_id,
+            appointment_id=body.appointment_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(
+        {
+            "invite_id": str(made.id),
+            "request_id": str(made.entry_id),
+            "waitlist_id": str(made.opening_id),
+            "status": made.status.value,
+            "expires_at": mapping.iso(made.expires_at),
+        }
+    )
+
+
+@router.post(
+    "/waitlist-requests/{request_id}/accept",
+    response_model=Envelope[Decision],
+    response_model_exclude_unset=True,
+    summary="Accept the request's pending offer: books the slot (the first acceptance wins)",
+)
+def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        visible_entry(uow, caller, request_id)
+        booking = offers.accept_offer(
+            uow=uow,
+            entry_id=request_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+        opening = booking.opening
+        return ok(
+            {
+                "request": request_items(uow, [booking.entry], include=True)[0],
+                "appointment": mapping.appointment_item(booking.appointment),
+                "opening": mapping.opening_item(opening, _invites(uow, caller, opening.id)),
+            }
+        )
+
+
+@router.post(
+    "/waitlist-requests/{request_id}/decline",
+    response_model=Envelope[Decision],
+    response_model_exclude_unset=True,
+    summary="Decline the pending offer: the request waits again and the fill moves on",
+)
+def decline(request: Request, caller: Caller, request_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        visible_entry(uow, caller, request_id)
+        step = offers.decline_offer(
+            uow=uow,
+            entry_id=request_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+        entry = visible_entry(uow, caller, request_id)
+        opening = step.opening
+        return ok(
+            {
+                "request": request_items(uow, [entry], include=True)[0],
+                "opening": mapping.opening_item(opening, _invites(uow, caller, opening.id)),
+            }
+        )
+
+
+def _invites(uow: UnitOfWork, caller: Principal, opening_id: int | None) -> list[Offer]:
+    """The opening's invites; a patient sees only their own, never who else was asked."""
+    found = uow.offers.for_opening(opening_id or 0)
+    if caller.is_patient:
+        return [o for o in found if o.client_id == caller.patient_id]
+    return found

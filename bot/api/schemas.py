@@ -1,0 +1,304 @@
+"""Shapes of the REST API (SPEC §7), as pydantic models: they are the OpenAPI schema and they
+check every body on the way in and every response on the way out.
+
+Ids are strings in responses, as in the seed's examples; they hold the engine's numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+ApiStatus = Literal["ACTIVE", "FULFILLED", "CANCELLED", "EXPIRED"]
+DayName = Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+TimeSlotName = Literal["MORNING", "AFTERNOON", "EVENING"]
+AppointmentTypeName = Literal["INITIAL_EVAL", "FOLLOW_UP"]
+PaymentTypeName = Literal["SELF_PAY", "INSURANCE_PAY"]
+Clock = str  # "HH:MM"
+CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+MAX_ID = 2_147_483_647  # ids are 32-bit in the database
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Envelope(BaseModel, Generic[T]):
+    code: int = Field(2000, description="2000 on success")
+    message: str = "Success"
+    data: T
+
+
+class Pagination(BaseModel):
+    page: int
+    page_size: int
+    total: int = Field(description="Number of matching items on every page together")
+    total_pages: int
+
+
+class PageEnvelope(Envelope[list[T]], Generic[T]):
+    pagination: Pagination
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = None
+    message: str
+    reason: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    code: int = Field(description="HTTP status × 10: 4000, 4010, 4030, 4040, 4050, 4090, 5000")
+    message: str = Field(description="'invalid input', 'unauthorized', 'not found', …")
+    data: None = None
+    details: list[ErrorDetail] | None = None
+
+
+class Patient(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+
+
+class Invite(BaseModel):
+    """An offer of one opening to one request. With include_waitlists=true it carries the
+    slot's times and the offer's status."""
+
+    invite_id: str
+    waitlist_id: str = Field(description="The opening (slot) the invite is for")
+    status: str | None = None
+    slot_start: datetime | None = None
+    slot_end: datetime | None = None
+    expires_at: datetime | None = None
+    created_at: datetime | None = None
+    responded_at: datetime | None = None
+
+
+class MatchedWaitlist(BaseModel):
+    """An opening (a slot being filled) that this request was invited to."""
+
+    id: str
+    reference: str
+    clinic_id: str
+    provider_id: str
+    service_id: str
+    start: datetime
+    end: datetime
+    cutoff_at: datetime
+    status: str
+
+
+class WaitlistRequest(BaseModel):
+    id: str
+    reference: str = Field(description="Short reference staff type in Slack, e.g. W-42")
+    clinic_id: str
+    patient_id: str
+    service_id: str | None
+    preferred_providers: list[str]
+    preferred_time_slots: list[TimeSlotName]
+    preferred_days: list[DayName]
+    preferred_time_start: Clock | None
+    preferred_time_end: Clock | None
+    date_range_start: date | None
+    date_range_end: date | None
+    appointment_category_id: str | None = Field(description="The appointment category label")
+    appointment_type: AppointmentTypeName | None
+    appointment_duration: int | None = Field(description="Minutes, from the service")
+    payment_type: PaymentTypeName | None
+    priority: int
+    status: ApiStatus
+    waitlist_status: Literal["waiting", "offered", "booked", "cancelled", "expired"]
+    notes: str | None
+    expires_at: datetime | None
+    offered_at: datetime | None
+    booked_at: datetime | None
+    booked_appointment_id: str | None
+    patient: Patient
+    matched_invites: list[Invite]
+    matched_waitlists: list[MatchedWaitlist] | None = Field(
+        None, description="Only with include_waitlists=true"
+    )
+    available_slots: int | None = Field(None, description="Only with sort_by=available_slots")
+    created_at: datetime
+    created_at_epoch_ms: int
+    updated_at: datetime | None
+    created_by: str | None
+    updated_by: str | None
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestChanges(_Body):
+    """Editable preferences of a request. Only the fields sent are changed."""
+
+    service_id: int | None = Field(None, ge=1, le=MAX_ID)
+    preferred_providers: list[Id] | None = Field(None, max_length=20)
+    preferred_time_slots: list[TimeSlotName] | None = Field(None, max_length=3)
+    preferred_days: list[DayName] | None = Field(None, max_length=7)
+    preferred_time_start: Clock | None = Field(None, pattern=CLOCK_PATTERN)
+    preferred_time_end: Clock | None = Field(None, pattern=CLOCK_PATTERN)
+    date_range_start: date | None = None
+    date_range_end: date | None = None
+    appointment_category_id: str | None = Field(None, max_length=100)
+    appointment_type: AppointmentTypeName | None = None
+    payment_type: PaymentTypeName | None = None
+    priority: int | None = Field(None, ge=1, le=5)
+    notes: str | None = Field(None, max_length=2000)
+    expires_at: datetime | None = None
+
+
+class NewRequest(RequestChanges):
+    patient_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Required for STAFF/ADMIN; a USER always adds their own"
+    )
+    clinic_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Needed when there are many clinics"
+    )
+
+
+class OfferBody(_Body):
+    appointment_id: int = Field(
+        ge=1, le=MAX_ID, description="The cancelled appointment whose slot to offer"
+    )
+
+
+class Slot(BaseModel):
+    start: str
+    end: str
+
+
+class SlotGroup(BaseModel):
+    date: str
+    provider_id: str
+    provider_name: str
+    slots: list[Slot]
+
+
+class OfferOut(BaseModel):
+    invite_id: str
+    request_id: str
+    waitlist_id: str
+    status: str
+    expires_at: datetime
+
+
+class Appointment(BaseModel):
+    id: str
+    reference: str
+    clinic_id: str
+    patient_id: str | None
+    service_id: str
+    provider_id: str
+    scheduled_at: datetime
+    duration_minutes: int
+    status: str
+    created_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+
+
+class Opening(BaseModel):
+    id: str
+    reference: str
+    clinic_id: str
+    provider_id: str
+    service_id: str
+    start: datetime
+    end: datetime
+    cutoff_at: datetime
+    status: str
+    origin_appointment_id: str | None
+    booked_appointment_id: str | None
+    filled_request_id: str | None
+    invites: list[Invite]
+
+
+class NewAppointment(_Body):
+    patient_id: int = Field(ge=1, le=MAX_ID)
+    service_id: int = Field(ge=1, le=MAX_ID)
+    provider_id: int = Field(ge=1, le=MAX_ID)
+    scheduled_at: datetime = Field(description="With a time zone offset")
+    duration_minutes: int | None = Field(None, ge=5, le=720)
+
+
+class CancelBody(_Body):
+    reason: str | None = Field(None, max_length=500)
+
+
+class Decision(BaseModel):
+    request: WaitlistRequest
+    appointment: Appointment | None = None
+    opening: Opening | None = None
+
+
+class Client(BaseModel):
+    id: str
+    first_name: str
+    last_name: str
+    phone: str
+    email: str | None
+    timezone: str | None
+    sms_opt_out: bool
+
+
+class NewClient(_Body):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field("", max_length=100)
+    phone: str = Field(min_length=1, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    timezone: str | None = Field(None, max_length=64)
+
+
+class ClientChanges(_Body):
+    first_name: str | None = Field(None, min_length=1, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, min_length=1, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    timezone: str | None = Field(None, max_length=64)
+
+
+class Provider(BaseModel):
+    id: str
+    clinic_id: str
+    name: str
+    hours: dict[str, str] = Field(description='e.g. {"mon": "09:00-12:00, 13:00-17:00"}')
+
+
+class NewProvider(_Body):
+    clinic_id: int = Field(ge=1, le=MAX_ID)
+    name: str = Field(min_length=1, max_length=200)
+    hours: dict[str, str] = Field(default_factory=dict, max_length=7)
+
+
+class ProviderChanges(_Body):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    hours: dict[str, str] | None = Field(None, max_length=7)
+
+
+class Service(BaseModel):
+    id: str
+    clinic_id: str
+    name: str
+    duration_minutes: int
+    category: str | None
+    appointment_type: AppointmentTypeName | None
+
+
+class NewService(_Body):
+    clinic_id: int = Field(ge=1, le=MAX_ID)
+    name: str = Field(min_length=1, max_length=200)
+    duration_minutes: int = Field(ge=5, le=720)
+    category: str | None = Field(None, max_length=100)
+    appointment_type: AppointmentTypeName | None = None
+
+
+class ServiceChanges(_Body):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    duration_minutes: int | None = Field(None, ge=5, le=720)
+    category: str | None = Field(None, max_length=100)
+    appointment_type: AppointmentTypeName | None = None
+
+
+Stats = dict[str, Any]

@@ -1,0 +1,75 @@
+"""The scheduled jobs. Each is one sweep over the database through the core services, so a
+missed run is caught up by the next and a second run for the same moment changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.runtime import Runtime
+from bot.scheduler.chart import fills_chart
+from bot.scheduler.stats_post import post_stats
+from core.entries import expire_old_entries, get_waitlist_stats
+from core.fill import sweep_fills
+
+Summary = dict[str, Any]
+
+
+def clinic_timezone(runtime: Runtime) -> str:
+    """The clinic's own time zone when the database holds one clinic, else WAITLIST_TIMEZONE."""
+    with runtime.make_uow() as uow:
+        clinics = uow.clinics.list()
+    return clinics[0].timezone if len(clinics) == 1 else runtime.settings.timezone
+
+
+def run_sweep(runtime: Runtime, now: datetime) -> Summary:
+    """Lapse offers past their hold and move their fills on, resume fills held back by quiet
+    hours, and expire openings past their cut-off (`core.fill.sweep_fills`)."""
+    report = sweep_fills(uow_factory=runtime.make_uow, now=now, policy=runtime.policy)
+    runtime.dispatch_now()
+    return asdict(report)
+
+
+def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
+    """Expire entries past their expires_at or older than WAITLIST_MAX_WAIT_DAYS."""
+    with runtime.make_uow() as uow:
+        result = expire_old_entries(
+            uow=uow,
+            days=runtime.settings.max_wait_days,
+            now=now,
+            policy=runtime.policy,
+            actor="scheduler",
+        )
+        uow.commit()
+    runtime.dispatch_now()  # withdrawing an offer can move a fill on to someone new
+    return result
+
+
+def run_stats_post(runtime: Runtime, now: datetime) -> Summary:
+    """Post yesterday's numbers and the 30-day chart to the clinic's Slack channel."""
+    timezone = clinic_timezone(runtime)
+    with runtime.make_uow() as uow:
+        stats = get_waitlist_stats(uow=uow, now=now, timezone=timezone)
+    fills = stats["fills"]
+    chart = fills_chart(fills["last30Days"]["days"])
+    posted = post_stats(runtime.settings, stats, chart, day=fills["yesterday"]["date"])
+    return {"posted": posted, "day": fills["yesterday"]["date"]}
+
+
+JOBS: dict[str, Callable[[Runtime, datetime], Summary]] = {
+    "sweep": run_sweep,
+    "expire_entries": run_expire_entries,
+    "stats_post": run_stats_post,
+}
+
+
+def tick_of(job: str, now: datetime, *, timezone: str, every_seconds: int) -> str:
+    """Which scheduled run `now` belongs to, the same on every instance: the interval start
+    for the sweep (fire times are aligned to the epoch), the local date for daily jobs."""
+    if job == "sweep":
+        seconds = int(now.timestamp()) // every_seconds * every_seconds
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    return now.astimezone(ZoneInfo(timezone)).date().isoformat()

@@ -1,0 +1,138 @@
+"""The Bolt app: `/waitlist`, its buttons, the Add form and App Home.
+
+Every listener acks first and works after (Bolt runs it on a thread once the ack is sent), so
+Slack's 3-second limit never depends on the database. Errors meant for the user become one
+ephemeral reply in `on_error`; retried deliveries are answered and dropped before any listener.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime
+from bot.slack import blocks
+from bot.slack.auth import is_staff
+from bot.slack.commands import error_reply, run_line
+from bot.slack.commands.base import Context, Reply
+from bot.slack.home import home_view
+from bot.slack.modal import CALLBACK_ID, submit_add
+
+log = logging.getLogger("waitlist.slack")
+
+COMMAND = "/waitlist"
+EVENTS = ("app_home_opened",)
+SORRY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
+
+
+def build_slack_app(runtime: Runtime) -> App:
+    settings = runtime.settings
+    assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=False,
+        token_verification_enabled=False,  # no call to Slack while building the app
+    )
+    app.middleware(drop_retries)
+    register(app, runtime)
+    return app
+
+
+def drop_retries(
+    req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+) -> BoltResponse:  # noqa: A002
+    """Slack redelivers an event it thinks was missed; the first delivery did the work."""
+    if req.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.command(COMMAND)
+    def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        ctx = Context(runtime, command["user_id"], command.get("channel_id", ""))
+        reply = run_line(ctx, command.get("text", ""))
+        if reply.modal is not None:
+            client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+            return
+        send(reply, respond)
+
+    @app.action(re.compile(f"^{blocks.ACTION_PREFIX}"))
+    def on_button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        user = body["user"]["id"]
+        ctx = Context(runtime, user, (body.get("channel") or {}).get("id", ""))
+        line = action["value"]
+        reply = run_line(ctx, line)
+        if body.get("response_url"):
+            send(reply, respond, replace=line.startswith("list"))
+        else:  # App Home has no response URL: answer in the app's DM
+            client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks or None)
+
+    @app.view(CALLBACK_ID)
+    def on_add_form(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        user = body["user"]["id"]
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
+        if not is_staff(runtime.settings, user, channel):
+            ack(
+                response_action="errors",
+                errors={"first_name": "Only clinic staff can add entries."},
+            )
+            return
+        result = submit_add(Context(runtime, user, channel), view["state"]["values"])
+        if isinstance(result, dict):
+            ack(response_action="errors", errors=result)
+            return
+        ack()
+        if channel:
+            client.chat_postEphemeral(
+                channel=channel, user=user, text=result.text, blocks=result.blocks
+            )
+        else:
+            client.chat_postMessage(channel=user, text=result.text, blocks=result.blocks)
+
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        with runtime.make_uow() as uow:
+            view = home_view(uow, now=runtime.clock(), timezone=runtime.settings.timezone)
+        client.views_publish(user_id=event["user"], view=view)
+
+    @app.error
+    def on_error(
+        error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient
+    ) -> None:
+        reply = error_reply(error)
+        if reply is None:
+            log.exception("Slack request failed", exc_info=error)
+            reply = Reply(SORRY, blocks.problem(SORRY))
+        if respond is not None and body.get("response_url"):
+            send(reply, respond)
+        elif (body.get("user") or {}).get("id") or body.get("user_id"):
+            user = (body.get("user") or {}).get("id") or body["user_id"]
+            client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+
+
+def send(reply: Reply, respond: Respond, *, replace: bool = False) -> None:
+    respond(
+        text=reply.text,
+        blocks=reply.blocks or None,
+        response_type="in_channel" if reply.in_channel else "ephemeral",
+        replace_original=replace,
+    )

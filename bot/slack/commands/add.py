@@ -1,0 +1,58 @@
+"""`/waitlist add <one line>`: put a client on the waitlist from natural language.
+
+With no text, Slack opens the Add form instead. The client is found by phone or created,
+and the entry added, in one transaction: a line that is not fully understood creates nothing.
+"""
+
+from __future__ import annotations
+
+from bot.slack import blocks
+from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.errors import CommandError
+from core.directory import add_client
+from core.entries import add_to_waitlist
+
+NAME = "add"
+USAGE = 'add Jane Doe +1 555 123 4567 botox with Dr. Johnson weekdays 9am-2pm "note"'
+SUMMARY = "put a client on the waitlist (no text: opens a form)"
+CHANGES = True
+
+
+def run(ctx: Context, args: str) -> Reply:
+    from bot.slack import parser
+
+    if not args.strip():
+        from bot.slack.modal import add_view
+
+        with ctx.uow() as uow:
+            view = add_view(uow.services.list(), uow.providers.list(), ctx.channel_id)
+        return Reply(
+            "Opening the Add form. In text, try `/waitlist add Jane Doe +1 555 123 4567 botox`.",
+            modal=view,
+        )
+    with ctx.uow() as uow:
+        directory = parser.Directory(services=uow.services.list(), providers=uow.providers.list())
+    try:
+        parsed = parser.parse_add(args, directory=directory, now=ctx.now(), timezone=ctx.timezone)
+    except parser.ParseError as exc:
+        raise CommandError(exc.message) from None
+    now = ctx.now()
+    with ctx.uow() as uow:
+        client = uow.clients.get_by_phone(parsed.phone)
+        if client is None:
+            client = add_client(
+                uow=uow,
+                first_name=parsed.first_name,
+                last_name=parsed.last_name,
+                phone=parsed.phone,
+                now=now,
+                actor=ctx.actor,
+            )
+        entry = add_to_waitlist(
+            uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **parsed.preferences
+        )
+        view = entry_view(uow, entry)
+        uow.commit()
+    message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
+    understood = blocks.context("Understood: " + "; ".join(parsed.understood))
+    return Reply(message, blocks.confirmation(message, *blocks.entry_card(view), understood))

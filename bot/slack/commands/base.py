@@ -1,0 +1,73 @@
+"""What every subcommand gets (who asked, where, the runtime) and gives back (a reply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Protocol
+
+from bot.runtime import Runtime
+from core.model import Client, Provider, Service, WaitlistEntry
+from core.ports import UnitOfWork
+
+
+@dataclass
+class Reply:
+    """`text` is the notification fallback (and what the console prints without blocks)."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    in_channel: bool = False
+    modal: dict[str, Any] | None = None  # a view to open instead (Slack only)
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    user_id: str
+    channel_id: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"slack:{self.user_id}"
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+    def uow(self) -> UnitOfWork:
+        return self.runtime.make_uow()
+
+    @cached_property
+    def timezone(self) -> str:
+        """The clinic's zone (one clinic per deployment), else the configured default."""
+        with self.uow() as uow:
+            clinics = uow.clinics.list()
+        return clinics[0].timezone if len(clinics) == 1 else self.runtime.settings.timezone
+
+
+class Command(Protocol):
+    NAME: str
+    USAGE: str
+    SUMMARY: str
+    CHANGES: bool  # only staff may run it
+
+    def run(self, ctx: Context, args: str) -> Reply: ...
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An entry with the names a card shows."""
+
+    entry: WaitlistEntry
+    client: Client
+    service: Service | None
+    providers: list[Provider]
+
+
+def entry_view(uow: UnitOfWork, entry: WaitlistEntry) -> EntryView:
+    client = uow.clients.get(entry.client_id)
+    assert client is not None
+    service = uow.services.get(entry.service_id) if entry.service_id else None
+    providers = [p for p in (uow.providers.get(i) for i in entry.provider_ids) if p is not None]
+    return EntryView(entry, client, service, providers)

@@ -1,0 +1,52 @@
+"""`/waitlist cancel A-7 [reason]`: an appointment was cancelled; fill its slot."""
+
+from __future__ import annotations
+
+from bot.slack import blocks
+from bot.slack.commands.base import Context, Reply
+from bot.slack.errors import CommandError
+from bot.slack.refs import parse_ref
+from core.fill import FillStep, handle_cancellation
+from core.ports import UnitOfWork
+
+NAME = "cancel"
+USAGE = "cancel A-7 [reason]"
+SUMMARY = "an appointment was cancelled: open its slot and text the best candidates"
+CHANGES = True
+
+
+def run(ctx: Context, args: str) -> Reply:
+    words = args.split(maxsplit=1)
+    if not words:
+        raise CommandError("Say which appointment, e.g. `/waitlist cancel A-7`.")
+    appointment_id = parse_ref(words[0], "A")
+    reason = words[1].strip('"“” ') if len(words) > 1 else None
+    timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    with ctx.uow() as uow:
+        step = handle_cancellation(
+            uow=uow,
+            appointment_id=appointment_id,
+            actor=ctx.actor,
+            now=ctx.now(),
+            policy=ctx.runtime.policy,
+            reason=reason,
+        )
+        message = describe_step(uow, step, timezone)
+        uow.commit()
+    return Reply(message, blocks.confirmation(message))
+
+
+def describe_step(uow: UnitOfWork, step: FillStep, timezone: str) -> str:
+    opening = step.opening
+    head = f"{opening.ref} opened for {blocks.when(opening.starts_at, timezone)}"
+    names = []
+    for offer in step.offered:
+        client = uow.clients.get(offer.client_id)
+        names.append(
+            blocks.client_line(client.first_name if client else "?", f"W-{offer.entry_id}")
+        )
+    if names:
+        return f"{head}. Offers texted to {', '.join(names)}."
+    if step.deferred:
+        return f"{head}. {len(step.deferred)} candidate(s) wait for quiet hours to end."
+    return f"{head}. No one on the waitlist fits it yet."

@@ -1,0 +1,23 @@
+"""`/waitlist help`: what each subcommand does. Read-only, for everyone."""
+
+from __future__ import annotations
+
+from bot.slack import blocks
+from bot.slack.commands.base import Context, Reply
+
+NAME = "help"
+USAGE = "help"
+SUMMARY = "this list"
+CHANGES = False
+
+
+def run(ctx: Context, args: str) -> Reply:
+    from bot.slack.commands import COMMANDS
+
+    lines = [f"`/waitlist {c.USAGE}` — {c.SUMMARY}" for c in COMMANDS.values()]
+    text = "*/waitlist* commands:\n" + "\n".join(lines)
+    example = (
+        "Example: `/waitlist add Jane Doe +1 555 123 4567 botox with Dr. Johnson weekdays "
+        '9am-2pm Feb 15 to Feb 28 priority 2 "no weekends"`'
+    )
+    return Reply(text, [blocks.section(text), blocks.context(example)])

@@ -1,0 +1,89 @@
+"""`/waitlist offer W-12 A-7|O-3|<slot>`: text one entry an offer, by hand.
+
+With only the entry, lists the open openings to pick from. A slot (`P2@2026-02-17T14:00Z`,
+as match's Offer buttons carry) is opened for that entry alone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.slack import blocks
+from bot.slack.commands.base import Context, Reply
+from bot.slack.errors import CommandError
+from bot.slack.refs import parse_ref
+from core.model import Offer
+from core.offers import offer_appointment
+from core.ports import UnitOfWork
+from core.staff_offers import offer_opening, offer_slot
+
+NAME = "offer"
+USAGE = "offer W-12 A-7 (or O-3)"
+SUMMARY = "text an entry an offer for a cancelled appointment's slot or an opening"
+CHANGES = True
+
+
+def run(ctx: Context, args: str) -> Reply:
+    words = args.split()
+    if not 1 <= len(words) <= 2:
+        raise CommandError("Say the entry and the slot, e.g. `/waitlist offer W-12 A-7`.")
+    entry_id = parse_ref(words[0], "W")
+    if len(words) == 1:
+        return _open_openings(ctx, entry_id)
+    target, now, policy = words[1], ctx.now(), ctx.runtime.policy
+    timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    with ctx.uow() as uow:
+        common = dict(uow=uow, entry_id=entry_id, actor=ctx.actor, now=now, policy=policy)
+        kind = target[:1].upper()
+        if kind == "P" and "@" in target:
+            provider_id, starts_at = _slot(target)
+            offer = offer_slot(provider_id=provider_id, starts_at=starts_at, **common)
+        elif kind == "O":
+            offer = offer_opening(opening_id=parse_ref(target, "O"), **common)
+        else:
+            offer = offer_appointment(appointment_id=parse_ref(target, "A"), **common)
+        message = _sent(uow, offer, timezone)
+        uow.commit()
+    return Reply(message, blocks.confirmation(message))
+
+
+def _sent(uow: UnitOfWork, offer: Offer, timezone: str) -> str:
+    client = uow.clients.get(offer.client_id)
+    opening = uow.openings.get(offer.opening_id)
+    assert client is not None and opening is not None
+    return (
+        f"Offer sent to {client.first_name} (W-{offer.entry_id}) for "
+        f"{blocks.when(opening.starts_at, timezone)} ({opening.ref}); it holds until "
+        f"{blocks.clock(offer.expires_at.astimezone(blocks.ZoneInfo(timezone)))}."
+    )
+
+
+def _slot(token: str) -> tuple[int, datetime]:
+    provider, _, start = token.partition("@")
+    try:
+        moment = datetime.strptime(start, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
+        return int(provider[1:]), moment
+    except ValueError:
+        raise CommandError(f"'{token}' is not a slot (use a Match button).") from None
+
+
+def _open_openings(ctx: Context, entry_id: int) -> Reply:
+    with ctx.uow() as uow:
+        openings = [o for o in (uow.openings.get(i) for i in uow.openings.open_ids()) if o]
+        providers = {p.id: p.name for p in uow.providers.list()}
+    if not openings:
+        text = f"No openings are open right now. Try `/waitlist match W-{entry_id}`."
+        return Reply(text, [blocks.section(text)])
+    found = [blocks.section(f"*Open openings to offer W-{entry_id}*")]
+    for opening in sorted(openings, key=lambda o: o.starts_at):
+        label = f"{opening.ref} · {blocks.when(opening.starts_at, ctx.timezone)} · "
+        label += providers.get(opening.provider_id, "?")
+        found.append(
+            {
+                **blocks.section(label),
+                "accessory": blocks.button(
+                    "Offer", f"offer W-{entry_id} {opening.ref}", style="primary"
+                ),
+            }
+        )
+    return Reply(f"{len(openings)} open opening(s)", found)

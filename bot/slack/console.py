@@ -1,0 +1,73 @@
+"""`waitlist console`: type `/waitlist …` lines and `sms <phone> <text>` to play a patient,
+and read the replies as text. Same commands, parser and services as Slack; no Slack needed."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+
+from bot.runtime import Runtime
+from bot.slack.blocks import to_text
+from bot.slack.commands import error_reply, run_line
+from bot.slack.commands.base import Context, Reply
+
+PROMPT = "waitlist> "
+INTRO = (
+    "Type /waitlist lines (e.g. `help`, `list`, `add Jane Doe 617 555 0101 botox`), "
+    "`sms <phone> <text>` to text as a patient, or `quit`."
+)
+
+
+def render(reply: Reply) -> str:
+    return to_text(reply.blocks) if reply.blocks else reply.text
+
+
+def run_console(
+    runtime: Runtime,
+    lines: Iterable[str],
+    write: Callable[[str], None] = print,
+    *,
+    echo: bool = True,
+) -> None:
+    ctx = Context(runtime, user_id="console")
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line in ("quit", "exit"):
+            break
+        if echo:  # a transcript shows what was typed
+            write(f"{PROMPT}{line}")
+        write(_answer(ctx, runtime, line))
+        runtime.dispatch_now()
+
+
+def _answer(ctx: Context, runtime: Runtime, line: str) -> str:
+    if line.lower().startswith("sms "):
+        parts = line.split(maxsplit=2)
+        if len(parts) < 3:
+            return "Usage: sms <phone> <text>"
+        from bot.sms.inbound import handle_sms
+
+        reply = handle_sms(runtime, parts[1], parts[2])
+        return f"  reply to {parts[1]}: {reply}" if reply else "  (no reply)"
+    try:
+        return render(run_line(ctx, line, trusted=True))
+    except Exception as exc:  # noqa: BLE001 (the console shows what Slack would)
+        reply = error_reply(exc)
+        if reply is None:
+            raise
+        return render(reply)
+
+
+def interactive_lines() -> Iterable[str]:
+    """Prompted lines on a terminal; plain stdin lines when piped (scripts, tests, docs)."""
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    print(INTRO)
+    while True:
+        try:
+            yield input(PROMPT)
+        except EOFError:
+            return

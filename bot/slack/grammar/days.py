@@ -1,0 +1,79 @@
+"""Days of the week: `weekdays`, `weekends only`, `mon wed fri`, `Tue/Thu`, `mon-fri`,
+`Tuesdays`, `any day`, `except Fridays`. Days are numbered 0=Sun … 6=Sat."""
+
+from __future__ import annotations
+
+from bot.slack.grammar.findings import Context
+
+DAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("sun", "sunday", "sundays", "suns"),
+            ("mon", "monday", "mondays", "mons"),
+            ("tue", "tues", "tuesday", "tuesdays"),
+            ("wed", "weds", "wednesday", "wednesdays"),
+            ("thu", "thur", "thurs", "thursday", "thursdays"),
+            ("fri", "friday", "fridays", "fris"),
+            ("sat", "saturday", "saturdays", "sats"),
+        ]
+    )
+    for name in names
+}
+GROUPS = {
+    "weekdays": {1, 2, 3, 4, 5},
+    "weekday": {1, 2, 3, 4, 5},
+    "weekends": {0, 6},
+    "weekend": {0, 6},
+}
+ANY_DAY = {("any", "day"), ("any", "days"), ("every", "day"), ("all", "days"), ("daily",)}
+EXCEPT = {"except", "not", "no", "excluding", "but"}
+RANGE = {"-", "–", "to", "through", "thru"}
+_LINKS = {",", "/", "&", "and", "or", "+"}
+
+
+def _days(ctx: Context, i: int) -> tuple[int, set[int]]:
+    """One day, a group, or a range of days at tokens[i]: (tokens used, days)."""
+    word = ctx.norm(i)
+    if word in GROUPS:
+        return 1, set(GROUPS[word])
+    if "-" in word and all(part in DAYS for part in word.split("-")):
+        first, last = (DAYS[part] for part in word.split("-"))
+        return 1, _through(first, last)
+    if word not in DAYS:
+        return 0, set()
+    if ctx.norm(i + 1) in RANGE and ctx.norm(i + 2) in DAYS:
+        return 3, _through(DAYS[word], DAYS[ctx.norm(i + 2)])
+    return 1, {DAYS[word]}
+
+
+def _through(first: int, last: int) -> set[int]:
+    return {(first + k) % 7 for k in range((last - first) % 7 + 1)}
+
+
+def rule_days(ctx: Context, i: int) -> int:
+    """Any days-of-the-week phrase at tokens[i]; returns how many tokens it used."""
+    for words in ANY_DAY:
+        if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
+            ctx.found.cleared.add("days")
+            return len(words)
+    word = ctx.norm(i)
+    if word in EXCEPT:
+        # `except Fri`, `no weekends`, `not mon or fri`: every day named after it is left out
+        j = i + 1 + (ctx.norm(i + 1) == "not")
+        left_out: set[int] = set()
+        while True:
+            used, days = _days(ctx, j)
+            if not used:
+                break
+            left_out |= days
+            j += used
+            if ctx.norm(j) in _LINKS and _days(ctx, j + 1)[0]:
+                j += 1
+        if not left_out:
+            return 0
+        ctx.found.days_out |= left_out
+        return j - i
+    used, days = _days(ctx, i)
+    ctx.found.days_in |= days
+    return used

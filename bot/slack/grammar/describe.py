@@ -1,0 +1,60 @@
+"""Short human wording of what was understood, for the confirmation reply."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, time
+
+from core.model import TimeSlot
+
+_DAY_ABBR = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+_BUCKET = {
+    TimeSlot.MORNING: "mornings",
+    TimeSlot.AFTERNOON: "afternoons",
+    TimeSlot.EVENING: "evenings",
+}
+
+
+def clock(value: time) -> str:
+    """09:00 -> '9:00 AM', 14:30 -> '2:30 PM'."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+def day(value: date, today: date) -> str:
+    """'Feb 15', or 'Feb 15, 2027' when it is not this year."""
+    text = f"{value:%b} {value.day}"
+    return text if value.year == today.year else f"{text}, {value.year}"
+
+
+def dates(start: date | None, end: date | None, today: date) -> str:
+    if start and end:
+        return day(start, today) if start == end else f"{day(start, today)} - {day(end, today)}"
+    if start:
+        return f"from {day(start, today)}"
+    return f"until {day(end, today)}" if end else "any dates"
+
+
+def times(start: time | None, end: time | None) -> str:
+    if start and end:
+        return f"{clock(start)}-{clock(end)}"
+    if start:
+        return f"after {clock(start)}"
+    return f"before {clock(end)}" if end else "any time"
+
+
+def buckets(slots: Iterable[TimeSlot]) -> str:
+    return " or ".join(_BUCKET[s] for s in slots)
+
+
+def weekdays(days: tuple[int, ...]) -> str:
+    if set(days) == {1, 2, 3, 4, 5}:
+        return "weekdays"
+    if set(days) == {0, 6}:
+        return "weekends"
+    # Monday first, as staff read a week
+    return ", ".join(_DAY_ABBR[d] for d in sorted(days, key=lambda d: (d + 6) % 7))
+
+
+def either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -1,0 +1,74 @@
+"""What the grammar rules have found in a line so far, and the problems they met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.slack.grammar.tokens import Token
+from core.model import Provider, Service, TimeSlot
+
+if TYPE_CHECKING:
+    from bot.slack.grammar.names import NameIndex
+
+V = TypeVar("V")
+Said = tuple[V, str]  # a value and the words it came from
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    service: Said[Service] | None = None
+    providers: list[Provider] = field(default_factory=list)
+    date_start: Said[date] | None = None
+    date_end: Said[date] | None = None
+    asap: bool = False
+    time_start: Said[time] | None = None
+    time_end: Said[time] | None = None
+    slots: list[TimeSlot] = field(default_factory=list)
+    days_in: set[int] = field(default_factory=set)
+    days_out: set[int] = field(default_factory=set)
+    priority: Said[int] | None = None
+    expires: Said[date] | None = None
+    notes: list[str] = field(default_factory=list)
+    # groups of fields the line asks to empty: days, times, dates, providers, service, expiry, notes
+    cleared: set[str] = field(default_factory=set)
+
+    def once(self, current: Said[V] | None, value: V, phrase: str, what: str) -> Said[V]:
+        """Keep the first value said for a field; a different second one is a problem."""
+        if current is not None and current[0] != value:
+            self.problems.append(f"'{current[1]}' and '{phrase}' disagree about {what}.")
+            return current
+        return (value, phrase)
+
+    def start_on(self, day: date, phrase: str) -> None:
+        self.date_start = self.once(self.date_start, day, phrase, "when the dates start")
+
+    def end_on(self, day: date, phrase: str) -> None:
+        self.date_end = self.once(self.date_end, day, phrase, "when the dates end")
+
+    def between(self, first: date, last: date, phrase: str) -> None:
+        self.start_on(first, phrase)
+        self.end_on(last, phrase)
+
+
+@dataclass
+class Context:
+    """One line being parsed: its tokens, where 'today' is, and the findings."""
+
+    line: str
+    tokens: list[Token]
+    today: date
+    names: NameIndex
+    found: Findings = field(default_factory=Findings)
+
+    def norm(self, i: int) -> str:
+        return self.tokens[i].norm if 0 <= i < len(self.tokens) else ""
+
+    def kind(self, i: int) -> str:
+        return self.tokens[i].kind if 0 <= i < len(self.tokens) else ""
+
+    def span(self, i: int, n: int) -> str:
+        """The words tokens[i:i+n] as the user typed them."""
+        return self.line[self.tokens[i].start : self.tokens[i + n - 1].end]

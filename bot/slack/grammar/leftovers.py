@@ -1,0 +1,84 @@
+"""Words no rule understood: names with small typos are taken, the rest are reported exactly,
+with a "did you mean" when something close exists."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from bot.slack.grammar.describe import either
+from bot.slack.grammar.findings import Context
+from bot.slack.grammar.names import ACCEPT, MIN_TYPO_LENGTH, TITLES, Named, record
+
+_PROVIDER_CUES = {"with", "by", "see", "provider", "sees"}
+
+
+def explain(ctx: Context, run: list[int], vocabulary: list[str]) -> None:
+    """Resolve or report one run of consecutive unread tokens."""
+    unread: list[int] = []
+    k = 0
+    while k < len(run):
+        used = _close_name(ctx, run[k:])
+        if used:
+            _report(ctx, unread, vocabulary)
+            unread = []
+            k += used
+        else:
+            unread.append(run[k])
+            k += 1
+    _report(ctx, unread, vocabulary)
+
+
+def _close_name(ctx: Context, run: list[int]) -> int:
+    """A name with a small typo at the start of run: taken if close enough and unambiguous,
+    reported with a suggestion if only near. Returns the tokens used."""
+    titles = 0
+    while titles < len(run) - 1 and ctx.norm(run[titles]) in TITLES:
+        titles += 1
+    for n in range(min(4, len(run) - titles), 0, -1):
+        phrase = " ".join(ctx.norm(k) for k in run[titles : titles + n])
+        if len(phrase) < 3:
+            continue
+        typed = ctx.span(run[0], titles + n)
+        if n == 1 and len(phrase) >= 4 and (starting := ctx.names.starting(phrase)):
+            record(ctx, starting, typed)
+            return titles + n
+        close = ctx.names.close(phrase)
+        if not close:
+            continue
+        best = close[0][0]
+        near = [named for score, named in close if score >= best - 0.03]
+        if best >= ACCEPT and len(phrase.replace(" ", "")) >= MIN_TYPO_LENGTH:
+            record(ctx, near, typed)
+        else:
+            ctx.found.problems.append(_guess(typed, near))
+        return titles + n
+    return 0
+
+
+def _guess(typed: str, near: list[Named]) -> str:
+    kinds = {n.kind for n in near}
+    what = kinds.pop() if len(kinds) == 1 else "service or provider"
+    names = either([n.name for n in near])
+    return f"I couldn't tell which {what} '{typed}' is — did you mean {names}?"
+
+
+def _report(ctx: Context, unread: list[int], vocabulary: Iterable[str]) -> None:
+    if not unread:
+        return
+    typed = ctx.span(unread[0], len(unread))
+    first = unread[0]
+    if ctx.norm(first - 1) in _PROVIDER_CUES or ctx.norm(first) in TITLES:
+        known = ", ".join(n.name for n in ctx.names.named if n.kind == "provider") or "none yet"
+        ctx.found.problems.append(
+            f"I couldn't find a provider called '{typed}' (providers: {known})."
+        )
+        return
+    hint = ""
+    for k in unread:
+        if len(ctx.norm(k)) >= 4:
+            close = difflib.get_close_matches(ctx.norm(k), list(vocabulary), n=1, cutoff=0.8)
+            if close:
+                hint = f" — did you mean '{close[0]}'?"
+                break
+    ctx.found.problems.append(f"I didn't understand '{typed}'{hint}" + ("" if hint else "."))

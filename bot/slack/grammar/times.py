@@ -1,0 +1,132 @@
+"""Time-of-day preferences: buckets (`mornings`), windows (`9am-2pm`, `between 10 and 2`) and
+bounds (`after 3pm`, `before noon`). An hour without am/pm is read as clinic hours: 8–11 in the
+morning, 12–7 in the afternoon or evening."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from bot.slack.grammar.findings import Context
+from core.model import TimeSlot
+
+BUCKETS = {
+    "morning": TimeSlot.MORNING,
+    "mornings": TimeSlot.MORNING,
+    "afternoon": TimeSlot.AFTERNOON,
+    "afternoons": TimeSlot.AFTERNOON,
+    "evening": TimeSlot.EVENING,
+    "evenings": TimeSlot.EVENING,
+}
+ANY_TIME = {("any", "time"), ("anytime",), ("all", "day"), ("any", "hour")}
+JOINERS = {"-", "–", "—", "to", "till", "until"}
+AFTER = {"after", "from"}
+BEFORE = {"before", "by", "until", "till"}
+_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?\s?(?:([ap])\.?m\.?)?$")
+
+
+@dataclass(frozen=True)
+class Clock:
+    hour: int
+    minute: int
+    half: str | None  # "a", "p", or None when the user left it out
+
+    def at(self, half: str | None) -> time | None:
+        """This clock in the given half of the day (None: a 24-hour clock or a guess)."""
+        hour = self.hour
+        if half is not None:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if half == "p" else 0)
+        elif hour > 23:
+            return None
+        return time(hour, self.minute)
+
+    def guess(self) -> str | None:
+        if self.half or self.hour > 12 or self.hour == 0:
+            return self.half
+        return "a" if 8 <= self.hour <= 11 else "p"
+
+
+def _clock(ctx: Context, i: int) -> Clock | None:
+    word, kind = ctx.norm(i), ctx.kind(i)
+    if word in ("noon", "midday"):
+        return Clock(12, 0, "p")
+    if kind not in ("time", "num"):
+        return None
+    match = _CLOCK.match(word)
+    if match is None:
+        return None
+    hour, minute, half = match.groups()
+    if int(minute or 0) > 59:
+        return Clock(99, 0, None)  # reported as not a time
+    return Clock(int(hour), int(minute or 0), half)
+
+
+def _not_a_time(ctx: Context, i: int) -> int:
+    ctx.found.problems.append(f"'{ctx.span(i, 1)}' is not a time of day.")
+    return 1
+
+
+def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
+    phrase = ctx.span(i, j + 1 - i)
+    if first.half is None and second.half is not None:
+        start = first.at(second.half)
+        end = second.at(second.half)
+        if start is not None and end is not None and start >= end:
+            start = first.at("a" if second.half == "p" else "p")
+    elif second.half is None and first.half is not None:
+        start = first.at(first.half)
+        end = second.at(first.half)
+        if start is not None and end is not None and end <= start:
+            end = second.at("p" if first.half == "a" else "a")
+    else:
+        start, end = first.at(first.guess()), second.at(second.guess())
+        if start is not None and end is not None and end <= start and first.half is None:
+            ctx.found.problems.append(
+                f"I couldn't tell whether '{phrase}' is in the morning or the evening; "
+                "add am or pm."
+            )
+            return j + 1 - i
+    if start is None or end is None:
+        ctx.found.problems.append(f"'{phrase}' is not a time window.")
+        return j + 1 - i
+    found = ctx.found
+    found.time_start = found.once(found.time_start, start, phrase, "the earliest time")
+    found.time_end = found.once(found.time_end, end, phrase, "the latest time")
+    return j + 1 - i
+
+
+def rule_times(ctx: Context, i: int) -> int:
+    """Any time-of-day phrase at tokens[i]; returns how many tokens it used."""
+    word, found = ctx.norm(i), ctx.found
+    if word in BUCKETS:
+        if BUCKETS[word] not in found.slots:
+            found.slots.append(BUCKETS[word])
+        return 1
+    for words in ANY_TIME:
+        if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
+            found.cleared.add("times")
+            return len(words)
+    between = word in ("between", "from")
+    first_at = i + 1 if between else i
+    first = _clock(ctx, first_at)
+    if first is not None:
+        joiner = ctx.norm(first_at + 1)
+        second = _clock(ctx, first_at + 2)
+        if second is not None and (joiner in JOINERS or (between and joiner == "and")):
+            return _window(ctx, i, first, first_at + 2, second)
+    if word in AFTER | BEFORE and (clock := _clock(ctx, i + 1)) is not None:
+        value = clock.at(clock.guess())
+        if value is None:
+            return 1 + _not_a_time(ctx, i + 1)
+        phrase = ctx.span(i, 2)
+        if word in AFTER:
+            found.time_start = found.once(found.time_start, value, phrase, "the earliest time")
+        else:
+            found.time_end = found.once(found.time_end, value, phrase, "the latest time")
+        return 2
+    if first is not None and ctx.kind(i) == "time" and first.at(first.half) is None:
+        return _not_a_time(ctx, i)
+    return 0

@@ -1,0 +1,53 @@
+"""The App Home tab: open openings, pending offers with their time left, and the stats."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.slack import blocks
+from bot.slack.commands.stats import describe
+from core.entries import get_waitlist_stats
+from core.model import OfferStatus
+from core.ports import UnitOfWork
+
+
+def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any]:
+    providers = {p.id: p.name for p in uow.providers.list()}
+    openings = sorted(
+        (o for o in (uow.openings.get(i) for i in uow.openings.open_ids()) if o is not None),
+        key=lambda o: o.starts_at,
+    )
+    today = now.astimezone(blocks.ZoneInfo(timezone)).date()
+    body: list[dict[str, Any]] = [blocks.header("Waitlist")]
+    todays = [
+        o for o in openings if o.starts_at.astimezone(blocks.ZoneInfo(timezone)).date() == today
+    ]
+    body.append(blocks.section(f"*Today's open openings* ({len(todays)})"))
+    for opening in todays:
+        body.append(
+            blocks.context(
+                f"{opening.ref} · {blocks.when(opening.starts_at, timezone)} · "
+                f"{providers.get(opening.provider_id, '?')}"
+            )
+        )
+    pending = []
+    for opening in openings:
+        for offer in uow.offers.for_opening(opening.id or 0):
+            if offer.status is OfferStatus.PENDING:
+                client = uow.clients.get(offer.client_id)
+                minutes = max(0, int((offer.expires_at - now).total_seconds() // 60))
+                name = blocks.client_line(
+                    client.first_name if client else "?", f"W-{offer.entry_id}"
+                )
+                pending.append(f"{name} for {opening.ref} · {minutes} min left")
+    body.append(blocks.divider())
+    body.append(blocks.section(f"*Pending offers* ({len(pending)})"))
+    body.extend(blocks.context(line) for line in pending)
+    later = len(openings) - len(todays)
+    if later:
+        body.append(blocks.context(f"{later} more open opening(s) on later days."))
+    body.append(blocks.divider())
+    body.append(blocks.section(describe(get_waitlist_stats(uow=uow))))
+    body.append(blocks.context("Type `/waitlist help` in any channel for the commands."))
+    return {"type": "home", "blocks": body}

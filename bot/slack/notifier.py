@@ -1,0 +1,207 @@
+"""Fill progress in the clinic's Slack channel: one thread per opening (its parent message is
+kept up to date), plus texts from patients the SMS side could not understand.
+
+`published` only queues; a single background thread talks to Slack, in commit order, so a
+slow or failing Slack never delays nor breaks a transaction. Patients appear by first name and
+entry reference only.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from bot.slack import blocks
+from core.model import Event
+from core.ports import UnitOfWork
+from storage.repositories.slack_threads import SlackThreads
+from storage.uow import uow_factory
+
+log = logging.getLogger("waitlist.slack")
+
+THREAD_KINDS = frozenset(
+    {
+        "OpeningCreated",
+        "OfferSent",
+        "OfferDeclined",
+        "OfferLapsed",
+        "OfferFailed",
+        "OfferWithdrawn",
+        "OfferDeferred",
+        "CandidateSkipped",
+        "NoCandidates",
+        "OfferAccepted",
+        "OpeningFilled",
+        "OpeningExpired",
+    }
+)
+CHANNEL_KINDS = frozenset({"SmsNotUnderstood"})
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        client: WebClient,
+        channel: str,
+        make_uow: Callable[[], UnitOfWork],
+        threads: SlackThreads,
+        timezone: str,
+    ) -> None:
+        self.client, self.channel, self.make_uow = client, channel, make_uow
+        self.threads, self.timezone = threads, timezone
+        self._queue: queue.Queue[list[Event]] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def published(self, events: Sequence[Event]) -> None:
+        wanted = [e for e in events if e.kind in THREAD_KINDS | CHANNEL_KINDS]
+        if not wanted:
+            return
+        self._queue.put(wanted)
+        with self._start_lock:
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._run, name="slack-notifier", daemon=True
+                )
+                self._worker.start()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything queued so far was delivered (tests, the console)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def _run(self) -> None:
+        while True:
+            events = self._queue.get()
+            for event in events:
+                try:
+                    self.deliver(event)
+                except Exception:  # noqa: BLE001 (a chat failure must not stop later updates)
+                    log.exception(
+                        "could not post %s for opening %s to Slack", event.kind, event.opening_id
+                    )
+            self._queue.task_done()
+
+    def deliver(self, event: Event) -> None:
+        if event.kind == "SmsNotUnderstood":
+            self.client.chat_postMessage(channel=self.channel, text=self._not_understood(event))
+            return
+        if event.opening_id is None:
+            return
+        channel, ts = self._thread(event.opening_id)
+        if event.kind == "OpeningCreated":
+            return  # the parent message is the announcement
+        line = self._line(event)
+        self.client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
+        if event.kind in ("OpeningFilled", "OpeningExpired"):
+            head = self._headline(event.opening_id)
+            self.client.chat_update(
+                channel=channel, ts=ts, text=head, blocks=[blocks.section(head)]
+            )
+
+    def _thread(self, opening_id: int) -> tuple[str, str]:
+        found = self.threads.get(opening_id)
+        if found is not None:
+            return found
+        # Announced as it was when opened; its end updates the parent when that comes.
+        head = self._headline(opening_id, as_opened=True)
+        posted = self.client.chat_postMessage(
+            channel=self.channel, text=head, blocks=[blocks.section(head)]
+        )
+        return self.threads.remember(
+            opening_id, str(posted["channel"]), str(posted["ts"]), datetime.now(UTC)
+        )
+
+    def _headline(self, opening_id: int, *, as_opened: bool = False) -> str:
+        with self.make_uow() as uow:
+            opening = uow.openings.get(opening_id)
+            if opening is None:
+                return f"Opening O-{opening_id}"
+            provider = uow.providers.get(opening.provider_id)
+            service = uow.services.get(opening.service_id)
+            filled = uow.entries.get(opening.filled_entry_id) if opening.filled_entry_id else None
+            client = uow.clients.get(filled.client_id) if filled else None
+        what = f"{service.name if service else 'a slot'} with {provider.name if provider else '?'}"
+        head = f"*{opening.ref}* {blocks.when(opening.starts_at, self.timezone)} · {what}"
+        if as_opened:
+            return f":calendar: {head} — filling from the waitlist"
+        if opening.status == "filled" and client is not None and filled is not None:
+            booked = blocks.client_line(client.first_name, filled.ref)
+            return f":white_check_mark: {head} — booked: {booked}"
+        if opening.status == "expired":
+            return f":hourglass: {head} — expired unfilled"
+        return f":calendar: {head} — filling from the waitlist"
+
+    def _who(self, event: Event) -> str:
+        if event.entry_id is None:
+            return "someone"
+        with self.make_uow() as uow:
+            entry = uow.entries.get(event.entry_id)
+            client = uow.clients.get(entry.client_id) if entry else None
+        return blocks.client_line(client.first_name if client else "?", f"W-{event.entry_id}")
+
+    def _line(self, event: Event) -> str:
+        who = self._who(event)
+        data = event.data
+        if event.kind == "OfferSent":
+            until = _moment(data.get("expires_at"))
+            hold = f", holds until {blocks.when(until, self.timezone)}" if until else ""
+            return f"Offered to {who}{hold}."
+        if event.kind == "OfferDeferred":
+            until = _moment(data.get("until"))
+            later = f" (texts resume {blocks.when(until, self.timezone)})" if until else ""
+            return f"{who} waits for quiet hours to end{later}."
+        if event.kind == "CandidateSkipped":
+            return f"Skipped {who}: {data.get('reason', 'cannot be texted')}."
+        if event.kind == "OpeningFilled":
+            minutes = int(data.get("seconds_to_fill", 0)) // 60
+            return f":white_check_mark: Booked {who} (filled in {minutes} min)."
+        if event.kind == "OpeningExpired":
+            return ":hourglass: Expired unfilled: the cut-off was reached."
+        return {
+            "OfferDeclined": f"{who} said no.",
+            "OfferLapsed": f"The offer to {who} lapsed with no answer.",
+            "OfferFailed": f"The text to {who} could not be delivered; moving on.",
+            "OfferWithdrawn": f"The offer to {who} was withdrawn.",
+            "NoCandidates": "No one else on the waitlist fits this slot right now.",
+            "OfferAccepted": f"{who} said YES.",
+        }.get(event.kind, event.kind)
+
+    def _not_understood(self, event: Event) -> str:
+        who = f"from {event.data.get('phone', '?')}"
+        if event.client_id is not None:
+            with self.make_uow() as uow:
+                client = uow.clients.get(event.client_id)
+            if client is not None:
+                who += f" ({client.first_name}, client {client.id})"
+        return f":speech_balloon: A text {who} was not understood: “{event.data.get('text', '')}”"
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def slack_notifier(settings: Settings, engine: Engine) -> SlackNotifier | None:
+    """The notifier for this configuration, or None without a bot token and a channel."""
+    if settings.slack_bot_token is None or not settings.slack_channel:
+        return None
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+    )
+    return SlackNotifier(
+        client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), settings.timezone
+    )

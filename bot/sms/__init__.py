@@ -1,0 +1,1 @@
+"""The SMS side: Twilio sender, webhooks, the outbox dispatcher, and inbound handling."""

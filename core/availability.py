@@ -1,0 +1,42 @@
+"""The waitlist ordered by how many open slots each entry could be offered right now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.errors import InvalidInput
+from core.matching import slot_spec
+from core.model import WaitlistEntry
+from core.ports import EntryFilter, Page, UnitOfWork
+
+
+def list_by_available_slots(
+    *,
+    uow: UnitOfWork,
+    filters: EntryFilter,
+    now: datetime,
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = 20,
+) -> Page[tuple[WaitlistEntry, int]]:
+    """Entries with their count of available slots: the open openings (before their cut-off)
+    that the entry fits by `core.matching.entry_fits`. Only waiting, unexpired entries can be
+    offered a slot, so every other entry counts 0."""
+    if limit < 1 or offset < 0:
+        raise InvalidInput("Page bounds must be positive.")
+    zones = {clinic.id: clinic.timezone for clinic in uow.clinics.list()}
+    slots = [
+        slot_spec(
+            clinic_id=opening.clinic_id,
+            timezone=zones[opening.clinic_id],
+            starts_at=opening.starts_at,
+            ends_at=opening.ends_at,
+            service_id=opening.service_id,
+            provider_id=opening.provider_id,
+        )
+        for opening in uow.openings.still_open(now)
+        if filters.clinic_id in (None, opening.clinic_id)
+    ]
+    return uow.entries.list_by_open_slots(
+        filters, slots, now=now, descending=descending, offset=offset, limit=limit
+    )

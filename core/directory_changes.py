@@ -1,0 +1,117 @@
+"""Editing the clinic's reference data: clients, providers and services."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from core.audit import record
+from core.directory import check_timezone, normalize_phone, parse_hours
+from core.errors import Conflict, InvalidInput, NotFound
+from core.model import AppointmentType, Client, Provider, Service
+from core.ports import UnitOfWork
+
+
+def update_client(
+    *, uow: UnitOfWork, client_id: int, changes: dict[str, Any], now: datetime, actor: str
+) -> Client:
+    """Change a client's name, phone, email or time zone. Opt-out is the client's own (SMS)."""
+    client = uow.clients.get(client_id)
+    if client is None:
+        raise NotFound(f"Client {client_id} does not exist.")
+    _only(changes, {"first_name", "last_name", "phone", "email", "timezone"})
+    values = dict(changes)
+    if "first_name" in values:
+        values["first_name"] = (values["first_name"] or "").strip()
+        if not values["first_name"]:
+            raise InvalidInput("A client needs a first name.", field="first_name")
+    if "last_name" in values:
+        values["last_name"] = (values["last_name"] or "").strip()
+    if "phone" in values:
+        values["phone"] = normalize_phone(values["phone"] or "")
+        other = uow.clients.get_by_phone(values["phone"])
+        if other is not None and other.id != client_id:
+            raise Conflict(f"A client with that phone already exists (client {other.id}).")
+        if values["phone"] != client.phone:
+            values["phone_invalid"] = False  # a new number gets a new chance
+    if values.get("timezone"):
+        values["timezone"] = check_timezone(values["timezone"])
+    updated = replace(client, **values)
+    uow.clients.save(updated)
+    record(uow, "ClientUpdated", actor=actor, now=now, client_id=client_id, fields=sorted(changes))
+    return updated
+
+
+def update_provider(
+    *, uow: UnitOfWork, provider_id: int, changes: dict[str, Any], now: datetime, actor: str
+) -> Provider:
+    """Rename a provider or replace their weekly hours ({"mon": "09:00-17:00", …})."""
+    provider = uow.providers.get(provider_id)
+    if provider is None:
+        raise NotFound(f"Provider {provider_id} does not exist.")
+    _only(changes, {"name", "hours"})
+    updated = replace(provider)
+    if "name" in changes:
+        updated.name = (changes["name"] or "").strip()
+        if not updated.name:
+            raise InvalidInput("A provider needs a name.", field="name")
+    if "hours" in changes:
+        updated.hours = parse_hours(changes["hours"] or {})
+    uow.providers.save(updated)
+    record(
+        uow,
+        "ProviderUpdated",
+        actor=actor,
+        now=now,
+        clinic_id=provider.clinic_id,
+        provider_id=provider_id,
+        fields=sorted(changes),
+    )
+    return updated
+
+
+def update_service(
+    *, uow: UnitOfWork, service_id: int, changes: dict[str, Any], now: datetime, actor: str
+) -> Service:
+    service = uow.services.get(service_id)
+    if service is None:
+        raise NotFound(f"Service {service_id} does not exist.")
+    _only(changes, {"name", "duration_minutes", "category", "appointment_type"})
+    updated = replace(service)
+    if "name" in changes:
+        updated.name = (changes["name"] or "").strip()
+        if not updated.name:
+            raise InvalidInput("A service needs a name.", field="name")
+    if "duration_minutes" in changes:
+        minutes = changes["duration_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720:
+            raise InvalidInput("Duration must be 5 to 720 minutes.", field="duration_minutes")
+        updated.duration_minutes = minutes
+    if "category" in changes:
+        updated.category = changes["category"]
+    if "appointment_type" in changes:
+        kind = changes["appointment_type"]
+        try:
+            updated.appointment_type = AppointmentType(kind) if kind else None
+        except ValueError as exc:
+            raise InvalidInput(
+                "Appointment type must be INITIAL_EVAL or FOLLOW_UP.", field="appointment_type"
+            ) from exc
+    uow.services.save(updated)
+    record(
+        uow,
+        "ServiceUpdated",
+        actor=actor,
+        now=now,
+        clinic_id=service.clinic_id,
+        service_id=service_id,
+        fields=sorted(changes),
+    )
+    return updated
+
+
+def _only(changes: dict[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidInput(f"Unknown or read-only field(s): {', '.join(unknown)}.", unknown[0])

@@ -1,0 +1,63 @@
+"""Property tests of the whole API from its own /openapi.json (schemathesis): no server
+errors, every response as documented, and invalid data refused, with a bounded number of
+examples per operation so the run stays short."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis import DataGenerationMethod
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.specs.openapi.schemas import BaseOpenAPISchema
+
+from bot.api.auth import Role
+from tests.api.conftest import Api
+from tests.scenario import World, local
+
+# FastAPI writes OpenAPI 3.1, which schemathesis 3.x supports behind this switch.
+schemathesis.experimental.OPEN_API_3_1.enable()
+
+CHECKS = (
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+)
+
+
+@pytest.fixture
+def api_schema(api: Api, world: World, database_url: str) -> BaseOpenAPISchema:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the schema is the same on every database; SQLite keeps the run short")
+    jane = world.client("Jane", 1)
+    world.entry(jane)
+    appt = world.appointment(world.client("Bob", 2), local(17, 10))
+    api.post(f"/apis/v1/appointments/{appt.id}/cancel")
+    return schemathesis.from_asgi(
+        "/openapi.json",
+        api.client.app,
+        data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative],
+    )
+
+
+schema = schemathesis.from_pytest_fixture("api_schema")
+
+
+@schema.parametrize(endpoint="^/apis/v1/")
+@settings(
+    max_examples=12,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is shown as found
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_honours_its_openapi_schema(case: schemathesis.Case, api: Api) -> None:
+    case.call_and_validate(headers=api.as_(Role.ADMIN), checks=CHECKS)

@@ -1,0 +1,222 @@
+"""Each `/waitlist` subcommand over signed HTTP: a success and a bad input, with the exact
+words the user sees."""
+
+from __future__ import annotations
+
+from tests.scenario import local
+from tests.slack.conftest import OUTSIDER, SlackHttp
+
+
+def test_help_lists_every_subcommand_for_anyone(slack: SlackHttp) -> None:
+    response = slack.command("help", user=OUTSIDER)
+
+    assert response.status_code == 200
+    text = slack.reply_text()
+    for name in (
+        "add",
+        "list",
+        "show",
+        "edit",
+        "remove",
+        "match",
+        "offer",
+        "cancel",
+        "opening",
+        "stats",
+        "expire",
+        "help",
+    ):
+        assert f"/waitlist {name}" in text
+    assert slack.replies()[-1]["response_type"] == "ephemeral"
+
+
+def test_unknown_subcommand_is_named_back(slack: SlackHttp) -> None:
+    slack.command("frobnicate")
+
+    assert (
+        slack.reply_text()
+        == "! I don't know `frobnicate`. Try `/waitlist help` for the list of commands."
+    )
+
+
+def test_show_gives_the_entry_card_with_buttons(slack: SlackHttp) -> None:
+    jane = slack.world.client("Jane", 1)
+    entry = slack.world.entry(jane, priority=2, notes="no weekends")
+
+    slack.command(f"show {entry.ref}")
+
+    text = slack.reply_text()
+    assert text.splitlines()[0] == "W-1 Jane Tester · Botox · waiting · priority 2"
+    assert "“no weekends”" in text
+    assert "[Offer: offer W-1]   [Match: match W-1]   [Remove: remove W-1]" in text
+
+
+def test_show_of_a_missing_entry_says_so(slack: SlackHttp) -> None:
+    slack.command("show W-99")
+
+    assert slack.reply_text() == "! Waitlist entry W-99 does not exist."
+
+
+def test_list_shows_active_entries_as_cards_and_pages(slack: SlackHttp) -> None:
+    for n in range(12):
+        slack.world.entry(slack.world.client(f"C{n}", n + 1))
+
+    slack.command("list")
+    first = slack.reply_text()
+    slack.command("list page 2")
+    second = slack.api.wait_for("response_url", 2)[-1]
+
+    assert first.startswith("Active waitlist entries — 12 entries")
+    assert "Page 1 of 2" in first and "[Next ›: list active page 2]" in first
+    assert len([b for b in second["blocks"] if b["type"] == "actions"]) == 3  # 2 cards + pager
+
+
+def test_list_refuses_an_unknown_status(slack: SlackHttp) -> None:
+    slack.command("list pending")
+
+    assert slack.reply_text() == (
+        "! I can list active, all, waiting, offered, booked, cancelled, expired entries; "
+        "'pending' is not one of them."
+    )
+
+
+def test_remove_cancels_the_entry(slack: SlackHttp) -> None:
+    entry = slack.world.entry(slack.world.client("Jane", 1))
+
+    slack.command(f"remove {entry.ref}")
+
+    assert slack.reply_text() == "✓ W-1 is off the waitlist (cancelled)."
+    with slack.runtime.make_uow() as uow:
+        assert uow.entries.get(entry.id).status == "cancelled"
+
+
+def test_remove_twice_says_it_is_already_cancelled(slack: SlackHttp) -> None:
+    entry = slack.world.entry(slack.world.client("Jane", 1))
+    slack.command(f"remove {entry.ref}")
+    slack.replies()
+    slack.command(f"remove {entry.ref}")
+
+    assert slack.api.wait_for("response_url", 2)[-1]["text"] == "W-1 is already cancelled."
+
+
+def test_remove_with_a_bad_reference(slack: SlackHttp) -> None:
+    slack.command("remove Jane")
+
+    assert slack.reply_text() == "! 'Jane' is not a waitlist entry reference (like W-1042)."
+
+
+def test_match_lists_free_slots_with_offer_buttons(slack: SlackHttp) -> None:
+    entry = slack.world.entry(slack.world.client("Jane", 1), provider_ids=(slack.world.lee.id,))
+
+    slack.command(f"match {entry.ref}")
+
+    text = slack.reply_text()
+    assert text.splitlines()[0] == "Free slots for W-1"
+    assert "Mon Feb 16" in text.splitlines()[1]
+    assert "11:00 AM with Dr. Lee   [Offer: offer W-1 P2@2026-02-16T16:00Z]" in text
+
+
+def test_match_with_a_backwards_range_is_refused(slack: SlackHttp) -> None:
+    entry = slack.world.entry(slack.world.client("Jane", 1))
+
+    slack.command(f"match {entry.ref} Feb 27 to Feb 20")
+
+    assert slack.reply_text() == "! The range ends (Feb 20) before it starts (Feb 27)."
+
+
+def test_offer_of_a_matched_slot_texts_the_client(slack: SlackHttp) -> None:
+    jane = slack.world.client("Jane", 1)
+    entry = slack.world.entry(jane)
+
+    slack.click(f"offer {entry.ref} P2@2026-02-17T16:00Z")
+
+    assert slack.api.wait_for("response_url")[-1]["text"] == (
+        "Offer sent to Jane (W-1) for Tue Feb 17 11:00 AM (O-1); it holds until 10:15 AM."
+    )
+    with slack.runtime.make_uow() as uow:
+        assert uow.entries.get(entry.id).status == "offered"
+        assert [m.kind for m in uow.messages.for_client(jane.id)] == ["offer"]
+
+
+def test_offer_of_a_still_booked_appointment_is_refused(slack: SlackHttp) -> None:
+    world = slack.world
+    entry = world.entry(world.client("Jane", 1))
+    appointment = world.appointment(world.client("Bob", 2), local(18, 10))
+
+    slack.command(f"offer {entry.ref} {appointment.ref}")
+
+    assert slack.reply_text() == (
+        "! A-1 is still booked. Cancel it first so its slot can be offered."
+    )
+
+
+def test_cancel_opens_the_slot_and_texts_candidates(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1))
+    appointment = world.appointment(world.client("Bob", 2), local(18, 10))
+
+    slack.command(f"cancel {appointment.ref} sick")
+
+    assert slack.reply_text() == (
+        "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Jane (W-1)."
+    )
+
+
+def test_cancel_of_a_missing_appointment(slack: SlackHttp) -> None:
+    slack.command("cancel A-404")
+
+    assert slack.reply_text() == "! Appointment A-404 does not exist."
+
+
+def test_opening_finds_provider_and_service_by_name_despite_typos(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1))
+
+    slack.command("opening dr lee botx Wed Feb 18 2pm")
+
+    assert slack.reply_text() == (
+        "✓ O-1 opened for Wed Feb 18 2:00 PM. Offers texted to Jane (W-1)."
+    )
+
+
+def test_opening_with_an_unknown_provider_suggests_one(slack: SlackHttp) -> None:
+    slack.command("opening Dr. Smith Botox Wed 2pm")
+
+    assert slack.reply_text() == (
+        "! I couldn't tell which provider 'Dr. Smith' is (known: Dr. Johnson, Dr. Lee)."
+    )
+
+
+def test_stats_reports_counts(slack: SlackHttp) -> None:
+    slack.world.entry(slack.world.client("Jane", 1))
+
+    slack.command("stats")
+
+    assert slack.reply_text() == (
+        "Waitlist: 1 entries (waiting 1 · offered 0 · booked 0 · cancelled 0 · expired 0)\n"
+        "Active 1 · conversion 0% · average wait to booking 0 days"
+    )
+
+
+def test_stats_takes_no_arguments(slack: SlackHttp) -> None:
+    slack.command("stats please")
+
+    assert slack.reply_text() == "! `stats` takes no arguments."
+
+
+def test_expire_ends_old_entries(slack: SlackHttp) -> None:
+    from datetime import timedelta
+
+    from tests.scenario import NOW
+
+    slack.world.entry(slack.world.client("Jane", 1), at=NOW - timedelta(days=40))
+
+    slack.command("expire 30")
+
+    assert slack.reply_text() == "✓ Expired 1 entry older than 30 days or past expiry."
+
+
+def test_expire_wants_a_number(slack: SlackHttp) -> None:
+    slack.command("expire soon")
+
+    assert slack.reply_text() == "! 'soon' is not a number of days. Try `/waitlist expire 30`."

@@ -1,0 +1,50 @@
+"""`waitlist console` as a user runs it: a real process reading lines from stdin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.demo import SAMPLE
+
+
+def test_console_runs_commands_and_plays_the_patient_without_slack(tmp_path: Path) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("WAITLIST_", "SLACK", "TWILIO"))
+    }
+    env["WAITLIST_DATABASE_URL"] = f"sqlite:///{tmp_path / 'w.db'}"
+    run = [sys.executable, "-m", "bot.cli"]
+    subprocess.run(
+        [*run, "import", str(SAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
+    )
+    script = "\n".join(
+        [
+            "/waitlist add Jane Doe 617 555 0199 botox weekdays",
+            "list",
+            "show W-99",
+            "sms +16175550199 what time is it",
+        ]
+    )
+
+    result = subprocess.run(
+        [*run, "console"],
+        env=env,
+        cwd=tmp_path,
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (
+        "waitlist> /waitlist add Jane Doe 617 555 0199 botox weekdays\n✓ Added W-1 for Jane Doe."
+        in out
+    )
+    assert "Active waitlist entries — 1 entry" in out
+    assert "waitlist> show W-99\n! Waitlist entry W-99 does not exist." in out
+    assert "reply to +16175550199:" in out
+    assert "Traceback" not in result.stderr
