@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,30 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite has one writer at a time. Threads of this process queue for it here, instead of
+    # in SQLite's busy handler, which polls with growing sleeps and starves unlucky waiters
+    # for seconds under load. Other processes still meet the busy timeout.
+    writer = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection: Any) -> None:
         # Take the write lock up front: a deferred transaction that reads and then writes
         # fails with "database is locked" when another writer got in between, whatever the
         # busy timeout; an immediate one just waits its turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise TimeoutError("timed out waiting for the SQLite write lock")
+        connection.info["holds_writer"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _release(connection: Any) -> None:
+        if connection.info.pop("holds_writer", False):
+            writer.release()
 
     return engine
 

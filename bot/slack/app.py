@@ -22,7 +22,7 @@ from bot.slack.auth import is_staff
 from bot.slack.commands import error_reply, run_line
 from bot.slack.commands.base import Context, Reply
 from bot.slack.home import home_view
-from bot.slack.modal import CALLBACK_ID, submit_add
+from bot.slack.modal import CALLBACK_ID, CLIENT_SEARCH, client_options, submit_add
 
 log = logging.getLogger("waitlist.slack")
 
@@ -61,26 +61,33 @@ def register(app: App, runtime: Runtime) -> None:
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        ctx = Context(runtime, command["user_id"], command.get("channel_id", ""))
-        reply = run_line(ctx, command.get("text", ""))
-        if reply.modal is not None:
-            client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
-            return
-        send(reply, respond)
+        # Errors are answered here, not re-raised: Bolt would drop an ack it has not sent yet.
+        try:
+            ctx = Context(runtime, command["user_id"], command.get("channel_id", ""))
+            reply = run_line(ctx, command.get("text", ""))
+            if reply.modal is not None:
+                client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+                return
+            send(reply, respond)
+        except Exception as error:
+            report_error(error, command, respond, client)
 
     @app.action(re.compile(f"^{blocks.ACTION_PREFIX}"))
     def on_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        user = body["user"]["id"]
-        ctx = Context(runtime, user, (body.get("channel") or {}).get("id", ""))
-        line = action["value"]
-        reply = run_line(ctx, line)
-        if body.get("response_url"):
-            send(reply, respond, replace=line.startswith("list"))
-        else:  # App Home has no response URL: answer in the app's DM
-            client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks or None)
+        try:
+            user = body["user"]["id"]
+            ctx = Context(runtime, user, (body.get("channel") or {}).get("id", ""))
+            line = action["value"]
+            reply = run_line(ctx, line)
+            if body.get("response_url"):
+                send(reply, respond, replace=line.startswith("list"))
+            else:  # App Home has no response URL: answer in the app's DM
+                client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks or None)
+        except Exception as error:
+            report_error(error, body, respond, client)
 
     @app.view(CALLBACK_ID)
     def on_add_form(
@@ -106,6 +113,18 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             client.chat_postMessage(channel=user, text=result.text, blocks=result.blocks)
 
+    @app.options(CLIENT_SEARCH)
+    def on_client_search(ack: Ack, body: dict[str, Any]) -> None:
+        # Answered before the ack on purpose: the options are the ack's body (one LIKE query).
+        view = body.get("view") or {}
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
+        if not is_staff(runtime.settings, body["user"]["id"], channel):
+            ack(options=[])
+            return
+        with runtime.make_uow() as uow:
+            options = client_options(uow, body.get("value", ""))
+        ack(options=options)
+
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -118,15 +137,22 @@ def register(app: App, runtime: Runtime) -> None:
     def on_error(
         error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient
     ) -> None:
-        reply = error_reply(error)
-        if reply is None:
-            log.exception("Slack request failed", exc_info=error)
-            reply = Reply(SORRY, blocks.problem(SORRY))
-        if respond is not None and body.get("response_url"):
-            send(reply, respond)
-        elif (body.get("user") or {}).get("id") or body.get("user_id"):
-            user = (body.get("user") or {}).get("id") or body["user_id"]
-            client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
+        report_error(error, body, respond, client)
+
+
+def report_error(
+    error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient
+) -> None:
+    """A user's mistake as an ephemeral reply; anything else logged, with an apology."""
+    reply = error_reply(error)
+    if reply is None:
+        log.exception("Slack request failed", exc_info=error)
+        reply = Reply(SORRY, blocks.problem(SORRY))
+    if respond is not None and body.get("response_url"):
+        send(reply, respond)
+    elif (body.get("user") or {}).get("id") or body.get("user_id"):
+        user = (body.get("user") or {}).get("id") or body["user_id"]
+        client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks)
 
 
 def send(reply: Reply, respond: Respond, *, replace: bool = False) -> None:

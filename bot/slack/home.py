@@ -48,6 +48,6 @@ def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any
     if later:
         body.append(blocks.context(f"{later} more open opening(s) on later days."))
     body.append(blocks.divider())
-    body.append(blocks.section(describe(get_waitlist_stats(uow=uow))))
+    body.append(blocks.section(describe(get_waitlist_stats(uow=uow, now=now, timezone=timezone))))
     body.append(blocks.context("Type `/waitlist help` in any channel for the commands."))
     return {"type": "home", "blocks": body}

@@ -11,12 +11,15 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply, entry_view
 from core.directory import add_client, normalize_phone
 from core.entries import add_to_waitlist
-from core.errors import WaitlistError
-from core.model import Provider, Service
+from core.errors import NotFound, WaitlistError
+from core.model import Client, Provider, Service
+from core.ports import UnitOfWork
 
 CALLBACK_ID = "waitlist_add"
+CLIENT_SEARCH = "client_search"  # the action_id whose options come from `client_options`
 DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 FIELDS = (
+    "client",
     "first_name",
     "last_name",
     "phone",
@@ -42,8 +45,16 @@ def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = 
         "block_id": block_id,
         "optional": optional,
         "label": {"type": "plain_text", "text": label},
-        "element": {**element, "action_id": "value"},
+        "element": {"action_id": "value", **element},
     }
+
+
+def client_options(uow: UnitOfWork, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The clients matching what was typed in the search, as select options (masked phones)."""
+    return [
+        _option(f"{c.first_name} {c.last_name} · {blocks.masked(c.phone)}", str(c.id))
+        for c in uow.clients.search(text, limit)
+    ]
 
 
 def add_view(
@@ -54,10 +65,22 @@ def add_view(
         _option(f"{h % 12 or 12}:00 {'AM' if h < 12 else 'PM'}", f"{h:02d}:00")
         for h in range(7, 22)
     ]
+    search = {
+        "type": "external_select",
+        "action_id": CLIENT_SEARCH,
+        "min_query_length": 2,
+        "placeholder": _plain("Search by name or phone"),
+    }
     fields = [
-        _input("first_name", "First name", text, optional=False),
-        _input("last_name", "Last name", text),
-        _input("phone", "Mobile phone", {**text, "placeholder": _plain("+1 555 123 4567")}, False),
+        {
+            **_input("client", "Existing client", search),
+            "hint": _plain("Or leave empty and type a new client's name and phone below."),
+        },
+        _input("first_name", "First name (new client)", text),
+        _input("last_name", "Last name (new client)", text),
+        _input(
+            "phone", "Mobile phone (new client)", {**text, "placeholder": _plain("+1 555 123 4567")}
+        ),
     ]
     if services:
         options = [_option(s.name, str(s.id)) for s in services]
@@ -113,7 +136,7 @@ def read_values(state: dict[str, Any]) -> dict[str, Any]:
     """The submitted state as {field: plain value} (None when left empty)."""
     out: dict[str, Any] = {}
     for block_id in FIELDS:
-        element = state.get(block_id, {}).get("value", {})
+        element: dict[str, Any] = next(iter(state.get(block_id, {}).values()), {})
         if "selected_options" in element:
             out[block_id] = [o["value"] for o in element["selected_options"] or []]
         elif "selected_option" in element:
@@ -130,13 +153,20 @@ def submit_add(ctx: Context, state: dict[str, Any]) -> Reply | dict[str, str]:
     """Add the entry, or return {block_id: message} for the form to show."""
     values = read_values(state)
     errors: dict[str, str] = {}
-    if not values["first_name"]:
-        errors["first_name"] = "A first name is needed."
+    picked = int(values["client"]) if (values["client"] or "").isdigit() else None
     phone = ""
-    try:
-        phone = normalize_phone(values["phone"] or "")
-    except WaitlistError as exc:
-        errors["phone"] = exc.message
+    if values["client"] and picked is None:
+        errors["client"] = "Pick the client from the search results."
+    elif picked is None:
+        if not (values["first_name"] or values["last_name"] or values["phone"]):
+            errors["client"] = "Pick a client, or type a new client's first name and phone."
+        else:
+            if not values["first_name"]:
+                errors["first_name"] = "A first name is needed for a new client."
+            try:
+                phone = normalize_phone(values["phone"] or "")
+            except WaitlistError as exc:
+                errors["phone"] = exc.message
     preferences: dict[str, Any] = {
         "priority": int(values["priority"] or 3),
         "preferred_days": tuple(int(d) for d in values["days"] or []),
@@ -166,24 +196,34 @@ def submit_add(ctx: Context, state: dict[str, Any]) -> Reply | dict[str, str]:
     now = ctx.now()
     try:
         with ctx.uow() as uow:
-            client = uow.clients.get_by_phone(phone) or add_client(
-                uow=uow,
-                first_name=values["first_name"],
-                last_name=values["last_name"] or "",
-                phone=phone,
-                now=now,
-                actor=ctx.actor,
-            )
+            if picked is not None:
+                client = _picked(uow, picked)
+            else:
+                client = uow.clients.get_by_phone(phone) or add_client(
+                    uow=uow,
+                    first_name=values["first_name"],
+                    last_name=values["last_name"] or "",
+                    phone=phone,
+                    now=now,
+                    actor=ctx.actor,
+                )
             entry = add_to_waitlist(
                 uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **preferences
             )
             view = entry_view(uow, entry)
             uow.commit()
     except WaitlistError as exc:
-        field = getattr(exc, "field", None) or "first_name"
+        field = getattr(exc, "field", None) or "client"
         block = {"preferred_date_end": "date_end", "preferred_time_end": "time_end"}.get(
             field, field
         )
         return {block if block in FIELDS else "notes": exc.message}
     message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
     return Reply(message, blocks.confirmation(message, *blocks.entry_card(view)))
+
+
+def _picked(uow: UnitOfWork, client_id: int) -> Client:
+    client = uow.clients.get(client_id)
+    if client is None:
+        raise NotFound("That client no longer exists; search again.")
+    return client

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core.errors import Conflict, WaitlistError
 from core.model import AppointmentType, Client, Clinic, Provider, Service, WeeklyHours
@@ -64,6 +64,11 @@ def to_client(row: ClientRow) -> Client:
     return Client(**domain_values(row, Client))
 
 
+def _escape_like(text: str) -> str:
+    """Typed % and _ are matched literally, not as LIKE wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class SqlClientRepository(SqlRepository):
     def add(self, client: Client) -> Client:
         if client.created_at is None:
@@ -94,6 +99,20 @@ class SqlClientRepository(SqlRepository):
             select(ClientRow).order_by(ClientRow.id).offset(offset).limit(limit)
         )
         return Page([to_client(row) for row in rows], total)
+
+    def search(self, text: str, limit: int = 20) -> Sequence[Client]:
+        name = func.lower(ClientRow.first_name + " " + ClientRow.last_name)
+        matches = [name.like(f"%{_escape_like(text.strip().lower())}%", escape="\\")]
+        digits = "".join(c for c in text if c.isdigit())
+        if len(digits) >= 2:
+            matches.append(ClientRow.phone.like(f"%{digits}%"))
+        rows = self.session.scalars(
+            select(ClientRow)
+            .where(or_(*matches))
+            .order_by(ClientRow.first_name, ClientRow.last_name, ClientRow.id)
+            .limit(limit)
+        )
+        return [to_client(row) for row in rows]
 
     def save(self, client: Client) -> None:
         row = existing(self.session.get(ClientRow, client.id), f"Client {client.id}")

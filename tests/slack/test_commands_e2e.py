@@ -31,8 +31,9 @@ def test_help_lists_every_subcommand_for_anyone(slack: SlackHttp) -> None:
 
 
 def test_unknown_subcommand_is_named_back(slack: SlackHttp) -> None:
-    slack.command("frobnicate")
+    response = slack.command("frobnicate")
 
+    assert response.status_code == 200  # acked, though the command itself failed
     assert (
         slack.reply_text()
         == "! I don't know `frobnicate`. Try `/waitlist help` for the list of commands."
@@ -187,14 +188,18 @@ def test_opening_with_an_unknown_provider_suggests_one(slack: SlackHttp) -> None
     )
 
 
-def test_stats_reports_counts(slack: SlackHttp) -> None:
+def test_stats_reports_counts_and_fills(slack: SlackHttp) -> None:
     slack.world.entry(slack.world.client("Jane", 1))
 
     slack.command("stats")
 
     assert slack.reply_text() == (
         "Waitlist: 1 entries (waiting 1 · offered 0 · booked 0 · cancelled 0 · expired 0)\n"
-        "Active 1 · conversion 0% · average wait to booking 0 days"
+        "Active 1 · conversion 0% · average wait to booking 0 days\n"
+        "Yesterday (2026-02-15): openings 0, filled 0, expired unfilled 0, "
+        "median time to fill –, offers sent 0, accepted 0%\n"
+        "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0, "
+        "median time to fill –, offers sent 0, accepted 0%"
     )
 
 

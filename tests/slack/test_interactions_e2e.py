@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.slack.modal import CALLBACK_ID
+from bot.slack.modal import CALLBACK_ID, CLIENT_SEARCH
+from core.ports import EntryFilter
 from tests.slack.conftest import CHANNEL, OUTSIDER, SlackHttp
 
 
@@ -72,7 +73,9 @@ def test_add_with_no_text_opens_the_form(slack: SlackHttp) -> None:
     view = slack.api.wait_for("views.open")[0]["view"]
     assert view["callback_id"] == CALLBACK_ID
     block_ids = [b["block_id"] for b in view["blocks"]]
-    assert block_ids[:5] == ["first_name", "last_name", "phone", "service", "provider"]
+    assert block_ids[:6] == ["client", "first_name", "last_name", "phone", "service", "provider"]
+    search = view["blocks"][0]["element"]
+    assert search["type"] == "external_select" and search["min_query_length"] == 2
 
 
 def _form(
@@ -125,6 +128,68 @@ def test_the_add_form_shows_errors_next_to_the_fields(slack: SlackHttp) -> None:
     assert _entries(slack) == 0
 
 
+def _labels(response: object) -> list[str]:
+    return [o["text"]["text"] for o in response.json()["options"]]  # type: ignore[attr-defined]
+
+
+def test_the_client_search_offers_clients_matching_a_name_or_phone(slack: SlackHttp) -> None:
+    jane = slack.world.client("Jane", 1)
+    slack.world.client("Janet", 2)
+    slack.world.client("Bob", 3)
+
+    by_name = slack.suggest("JAN", action_id=CLIENT_SEARCH)
+    by_phone = slack.suggest("(617) 555-0003", action_id=CLIENT_SEARCH)
+
+    assert by_name.status_code == 200
+    assert _labels(by_name) == ["Jane Tester · **********01", "Janet Tester · **********02"]
+    assert by_name.json()["options"][0]["value"] == str(jane.id)
+    assert _labels(by_phone) == ["Bob Tester · **********03"]
+    assert _labels(slack.suggest("%_", action_id=CLIENT_SEARCH)) == []
+
+
+def test_the_client_search_shows_nothing_to_someone_off_the_staff_list(slack: SlackHttp) -> None:
+    slack.world.client("Jane", 1)
+
+    response = slack.suggest("Jane", action_id=CLIENT_SEARCH, user=OUTSIDER)
+
+    assert response.json() == {"options": []}
+
+
+def test_the_add_form_adds_the_entry_for_the_client_picked_in_the_search(
+    slack: SlackHttp,
+) -> None:
+    bob = slack.world.client("Bob", 3)
+    form = _form("")
+    form["first_name"] = form["last_name"] = {"value": {"type": "plain_text_input", "value": None}}
+    form["client"] = {
+        CLIENT_SEARCH: {"type": "external_select", "selected_option": {"value": str(bob.id)}}
+    }
+    view = {"type": "modal", "callback_id": CALLBACK_ID, "private_metadata": "{}"}
+
+    response = slack.submit(view, form)
+
+    assert response.status_code == 200 and response.content in (b"", b"null")
+    assert slack.api.wait_for("chat.postMessage")[0]["text"] == "Added W-1 for Bob Tester."
+    with slack.runtime.make_uow() as uow:
+        entries = uow.entries.list(EntryFilter(), limit=10).items
+        assert [e.client_id for e in entries] == [bob.id]
+        assert uow.clients.list().total == len(slack.world.clients)
+
+
+def test_the_add_form_needs_a_picked_client_or_a_new_clients_details(slack: SlackHttp) -> None:
+    form = _form("")
+    form["first_name"] = form["last_name"] = {"value": {"type": "plain_text_input", "value": None}}
+    view = {"type": "modal", "callback_id": CALLBACK_ID, "private_metadata": "{}"}
+
+    response = slack.submit(view, form)
+
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {"client": "Pick a client, or type a new client's first name and phone."},
+    }
+    assert _entries(slack) == 0
+
+
 def test_app_home_shows_openings_offers_and_stats(slack: SlackHttp) -> None:
     from tests.scenario import local
 
@@ -143,3 +208,5 @@ def test_app_home_shows_openings_offers_and_stats(slack: SlackHttp) -> None:
     assert "O-1 · Mon Feb 16 2:00 PM · Dr. Johnson" in text
     assert "Jane (W-1) for O-1 · 15 min left" in text
     assert "Waitlist: 1 entries" in text and "Active 1 · conversion 0%" in text
+    assert "Yesterday (2026-02-15): openings 0, filled 0" in text
+    assert "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0" in text

@@ -73,4 +73,5 @@ def test_every_url_points_at_the_one_slack_endpoint() -> None:
     urls = [c["url"] for c in manifest["features"]["slash_commands"]]
     urls.append(manifest["settings"]["event_subscriptions"]["request_url"])
     urls.append(manifest["settings"]["interactivity"]["request_url"])
+    urls.append(manifest["settings"]["interactivity"]["message_menu_options_url"])
     assert {url.rsplit("/", 2)[-2:] == ["slack", "events"] for url in urls} == {True}

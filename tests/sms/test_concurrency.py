@@ -78,9 +78,12 @@ def test_every_holder_says_yes_at_once_and_exactly_one_is_booked(
 
 
 def _assert_one_confirmation(sms: SmsServer, count: int) -> None:
+    def confirmations() -> list[dict[str, str]]:
+        return [m for m in sms.twilio.messages if "You're booked" in m["Body"]]
+
+    assert wait_for(confirmations)  # the dispatcher thread may be sending it right now
     sms.runtime.dispatch_now()
-    confirmations = [m for m in sms.twilio.messages if "You're booked" in m["Body"]]
-    assert len(confirmations) == 1
+    assert len(confirmations()) == 1
     # Those told "just taken" in the reply are not texted the same news again.
     with sms.runtime.make_uow() as uow:
         filled_notes = [

@@ -81,6 +81,17 @@ class FakeClients(_Table):
         rows = self.all()
         return Page(rows[offset : offset + limit], len(rows))
 
+    def search(self, text: str, limit: int = 20) -> Sequence[Client]:
+        needle = text.strip().lower()
+        digits = "".join(c for c in text if c.isdigit())
+        found = [
+            c
+            for c in self.all()
+            if needle in f"{c.first_name} {c.last_name}".lower()
+            or (len(digits) >= 2 and digits in c.phone)
+        ]
+        return sorted(found, key=lambda c: (c.first_name, c.last_name, c.id))[:limit]
+
 
 class FakeProviders(_Table):
     def list(self, clinic_id: int | None = None) -> list[Provider]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.scheduler.stats_post import fill_lines
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
@@ -11,7 +12,7 @@ from core.entries import get_waitlist_stats
 
 NAME = "stats"
 USAGE = "stats"
-SUMMARY = "counts by status, conversion and average wait"
+SUMMARY = "counts by status, conversion, average wait and fills"
 CHANGES = False
 
 
@@ -19,15 +20,18 @@ def run(ctx: Context, args: str) -> Reply:
     if args.strip():
         raise CommandError("`stats` takes no arguments.")
     with ctx.uow() as uow:
-        stats = get_waitlist_stats(uow=uow)
+        stats = get_waitlist_stats(uow=uow, now=ctx.now(), timezone=ctx.timezone)
     text = describe(stats)
     return Reply(text, [blocks.section(text)])
 
 
 def describe(stats: dict[str, Any]) -> str:
     counts = " · ".join(f"{k} {v}" for k, v in stats["counts"].items())
-    return (
-        f"*Waitlist:* {stats['total']} entries ({counts})\n"
+    lines = [
+        f"*Waitlist:* {stats['total']} entries ({counts})",
         f"Active {stats['activeCount']} · conversion {stats['conversionRate']}% · "
-        f"average wait to booking {stats['averageWaitDays']} days"
-    )
+        f"average wait to booking {stats['averageWaitDays']} days",
+    ]
+    if "fills" in stats:
+        lines += fill_lines(stats["fills"])
+    return "\n".join(lines)

@@ -1,0 +1,272 @@
+"""SMS webhook throughput and cancellation-to-first-text latency, over loopback.
+
+python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16]
+
+For each database: a clinic where 3,000 clients each hold a pending offer is built, then
+`waitlist serve` runs as its own process with Twilio pointed at a local fake Messages API.
+This process posts signed inbound YES/NO texts for distinct clients (all real work: bookings,
+declines that move fills on, "just taken" replies) and reports throughput and p50/p99 latency
+as the client sees it. Then it cancels appointments through the REST API, one at a time, and
+times each until the first offer text reaches the fake Twilio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import update
+from twilio.request_validator import RequestValidator
+
+from bench.datasets import POSTGRES_URL
+from bot.api.auth import Role, mint_token
+from bot.runtime import build_runtime
+from bot.settings import Settings
+from core import directory, entries, fill
+from core.policy import Policy
+from storage.db import make_engine, upgrade
+from storage.tables import MessageRow
+from tests.fakes.twilio_api import FakeTwilioApi
+
+TZ = "America/New_York"
+TOKEN = "bench-auth-token"
+JWT = "bench-jwt-secret-with-enough-length-0123456789"
+PROVIDERS, DAYS, HOURS, BATCH = 10, 6, 10, 5  # 600 openings x 5 holders = 3,000 offers
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    for database in args.db:
+        url, cleanup = _database(database)
+        try:
+            print(f"\n## {database}")
+            _run(url, args)
+        finally:
+            cleanup()
+    return 0
+
+
+def _run(url: str, args: argparse.Namespace) -> None:
+    phones, spare = _build(url, args.requests)
+    with FakeTwilioApi() as twilio:
+        port = _free_port()
+        public = f"http://127.0.0.1:{port}"
+        server = _serve(url, public, twilio.url, port)
+        try:
+            replies = asyncio.run(_replies(public, phones[: args.requests], args.concurrency))
+            first_text = _cancellations(public, twilio, spare)
+        finally:
+            server.terminate()
+            server.wait(30)
+    _report(replies, first_text, args)
+
+
+def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
+    """Clients with pending offers, and booked appointments kept back to cancel later."""
+    settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
+    upgrade(url)
+    runtime = build_runtime(settings)
+    policy = Policy(batch_size=BATCH, cap_per_day=0, cap_per_week=0, quiet_hours=None)
+    now = datetime.now(UTC)
+    zone = ZoneInfo(TZ)
+    hours = {d: [(clock(8), clock(19))] for d in range(7)}
+    with runtime.make_uow() as uow:
+        clinic = directory.add_clinic(uow=uow, name="Bench Clinic", timezone=TZ, now=now, actor="b")
+        service = directory.add_service(
+            uow=uow, clinic_id=clinic.id, name="Visit", duration_minutes=60, now=now, actor="b"
+        )
+        providers = [
+            directory.add_provider(
+                uow=uow, clinic_id=clinic.id, name=f"Dr {i}", hours=hours, now=now, actor="b"
+            )
+            for i in range(PROVIDERS)
+        ]
+        holder = directory.add_client(
+            uow=uow, first_name="Holder", last_name="X", phone="+16175559999", now=now, actor="b"
+        )
+        phones = []
+        for i in range(PROVIDERS * DAYS * HOURS * BATCH + 200):
+            phone = f"+1617{2000000 + i:07d}"
+            client = directory.add_client(
+                uow=uow, first_name=f"P{i}", last_name="X", phone=phone, now=now, actor="b"
+            )
+            entries.add_to_waitlist(
+                uow=uow, client_id=client.id, service_id=service.id, actor="b", now=now
+            )
+            phones.append(phone)
+        appointments = []
+        start_day = (now.astimezone(zone) + timedelta(days=2)).date()
+        for day in range(DAYS + 1):
+            for hour in range(HOURS):
+                for provider in providers:
+                    at = datetime.combine(start_day + timedelta(days=day), clock(8 + hour), zone)
+                    appointments.append(
+                        directory.book_appointment(
+                            uow=uow,
+                            client_id=holder.id,
+                            service_id=service.id,
+                            provider_id=provider.id,
+                            scheduled_at=at.astimezone(UTC),
+                            now=now,
+                            actor="b",
+                        ).id
+                    )
+        uow.commit()
+    to_cancel, spare = appointments[: PROVIDERS * DAYS * HOURS], appointments[-30:]
+    for appointment_id in to_cancel:
+        with runtime.make_uow() as uow:
+            fill.handle_cancellation(
+                uow=uow, appointment_id=appointment_id, actor="b", now=now, policy=policy
+            )
+            uow.commit()
+    with runtime.engine.begin() as connection:  # the offers went out before the benchmark
+        connection.execute(update(MessageRow).values(status="sent"))
+    runtime.close()
+    offered = phones[: len(to_cancel) * BATCH]
+    random.Random(7).shuffle(offered)
+    return offered[:wanted], spare
+
+
+def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "TWILIO"))}
+    env.update(
+        WAITLIST_DATABASE_URL=url,
+        WAITLIST_PUBLIC_URL=public,
+        WAITLIST_QUIET_HOURS="",
+        WAITLIST_CAP_PER_DAY="0",
+        WAITLIST_CAP_PER_WEEK="0",
+        WAITLIST_OFFER_BATCH_SIZE=str(BATCH),
+        WAITLIST_JWT_SECRET=JWT,
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER="+16175550000",
+        TWILIO_API_BASE_URL=twilio_url,
+    )
+    command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
+    with Path("bench/data/sms-serve.log").open("w") as log:  # read it if the server misbehaves
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{public}/readyz", timeout=1).status_code == 200:
+                return server  # type: ignore[return-value]
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+async def _replies(public: str, phones: list[str], concurrency: int) -> dict[str, Any]:
+    validator = RequestValidator(TOKEN)
+    url = f"{public}/sms/inbound"
+    forms = []
+    for i, phone in enumerate(phones):
+        form = {"From": phone, "To": "+16175550000", "Body": random.choice(["YES", "NO"]),
+                "MessageSid": f"SMa{i:031d}"}  # fmt: skip
+        forms.append((form, validator.compute_signature(url, form)))
+    queue: asyncio.Queue[tuple[dict[str, str], str]] = asyncio.Queue()
+    for item in forms:
+        queue.put_nowait(item)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def worker() -> None:
+            while not queue.empty():
+                form, signature = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post(
+                    url, data=form, headers={"X-Twilio-Signature": signature}
+                )
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    return {"latencies": latencies, "elapsed": elapsed, "statuses": statuses}
+
+
+def _cancellations(public: str, twilio: FakeTwilioApi, spare: list[int]) -> list[float]:
+    settings = Settings(_env_file=None, jwt_secret=JWT)  # type: ignore[call-arg]
+    headers = {"Authorization": f"Bearer {mint_token(settings, sub='bench', role=Role.STAFF)}"}
+    times = []
+    with httpx.Client(timeout=30, headers=headers) as client:
+        for appointment_id in spare:
+            seen = len(twilio.attempts)
+            started = time.perf_counter()
+            response = client.post(f"{public}/apis/v1/appointments/{appointment_id}/cancel")
+            response.raise_for_status()
+            while len(twilio.attempts) == seen and time.perf_counter() - started < 10:
+                time.sleep(0.0005)
+            times.append(time.perf_counter() - started)
+            time.sleep(0.2)
+    return times
+
+
+def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Namespace) -> None:
+    lat = sorted(replies["latencies"])
+    ms = [x * 1000 for x in lat]
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    print(f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}")
+    print(f"  throughput {len(ms) / replies['elapsed']:.0f} req/s")
+    print(f"  latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
+    print(f"  statuses {replies['statuses']}")
+    first = sorted(x * 1000 for x in first_text)
+    print(f"cancellation -> first offer at Twilio: {len(first)} runs")
+    print(f"  p50 {statistics.median(first):.1f} ms, max {first[-1]:.1f} ms")
+
+
+def _database(name: str) -> tuple[str, Any]:
+    if name == "sqlite":
+        path = Path("bench/data/sms-bench.db")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path.resolve()}", lambda: None
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_sms CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA bench_sms")
+    url = f"{POSTGRES_URL}?options=-csearch_path%3Dbench_sms"
+
+    def cleanup() -> None:
+        with admin.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS bench_sms CASCADE")
+        admin.dispose()
+
+    return url, cleanup
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.sms", description=__doc__)
+    parser.add_argument("--db", default="sqlite,postgresql", type=lambda s: s.split(","))
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
