@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from bot.api.auth import Forbidden, Unauthorized
@@ -104,6 +104,8 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         # The trace goes to the log, never to the caller.
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if not _is_api(request):
+            return PlainTextResponse("Internal Server Error", status_code=500)  # Starlette's
         return error_response(500)
 
 
