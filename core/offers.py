@@ -50,11 +50,7 @@ def offer_appointment(
     now: datetime,
     policy: Policy,
 ) -> Offer:
-    """Offer the slot of a cancelled appointment to one entry, by hand.
-
-    Staff may pick anyone waiting (preferences are theirs to judge), but the client must be
-    textable, within the contact caps, and it must not be quiet hours for them.
-    """
+    """Offer the slot of a cancelled appointment to one entry, by hand (see offer_opening)."""
     entry = _entry(uow, entry_id)
     if entry.status is not EntryStatus.WAITING:
         raise _not_offerable(entry)
@@ -68,12 +64,30 @@ def offer_appointment(
         )
     if opening is None:
         raise Conflict(f"{appointment.ref} is {appointment.status}; it has no slot to offer.")
-    opening = uow.openings.get(opening.id or 0, for_update=True)
-    assert opening is not None
     if opening.status is not OpeningStatus.OPEN:
         raise Conflict(f"The slot of {appointment.ref} is {opening.status}; it cannot be offered.")
     if now >= opening.cutoff_at:
         raise Conflict(f"It is too late to offer the slot of {appointment.ref}.")
+    return offer_opening(
+        uow=uow, entry_id=entry_id, opening_id=opening.id or 0, actor=actor, now=now, policy=policy
+    )
+
+
+def offer_opening(
+    *, uow: UnitOfWork, entry_id: int, opening_id: int, actor: str, now: datetime, policy: Policy
+) -> Offer:
+    """Offer an open opening to one waiting entry, whatever the ranking says.
+
+    Staff may pick anyone waiting (preferences are theirs to judge), but the client must be
+    textable, within the contact caps, and it must not be quiet hours for them.
+    """
+    opening = uow.openings.get(opening_id, for_update=True)  # lock order: opening first
+    if opening is None:
+        raise NotFound(f"Opening O-{opening_id} does not exist.")
+    if opening.status is not OpeningStatus.OPEN:
+        raise Conflict(f"{opening.ref} is {opening.status}; it cannot be offered.")
+    if now >= opening.cutoff_at:
+        raise Conflict(f"It is too late to offer {opening.ref}.")
     entry = _entry(uow, entry_id, for_update=True)
     if entry.status is not EntryStatus.WAITING:
         raise _not_offerable(entry)
@@ -85,6 +99,8 @@ def offer_appointment(
     if not client.reachable:
         why = "has opted out of texts" if client.sms_opt_out else "has no valid mobile number"
         raise Conflict(f"{client.first_name} {why}; the offer cannot be sent.")
+    if uow.offers.pending_for_client(client.id or 0) is not None:
+        raise Conflict(f"{client.first_name} already holds another pending offer.")
     timezone = client.timezone or clinic.timezone
     if policy.quiet_hours and policy.quiet_hours.contains(now, timezone):
         until = policy.quiet_hours.next_end(now, timezone)

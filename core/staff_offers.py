@@ -1,65 +1,16 @@
-"""Offers staff make by hand to one entry: for an open opening, or for a free slot they
-picked from find_matching_slots (which becomes an opening offered to that entry only)."""
+"""Offering a free slot staff picked from find_matching_slots: it becomes an opening offered
+to that entry only (core.offers.offer_opening makes the offer)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from core.audit import record
-from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from core.fill import send_offer
-from core.model import EntryStatus, Offer, Opening, OpeningStatus
+from core.errors import Conflict, InvalidInput, NotFound
+from core.model import Offer, Opening
+from core.offers import offer_opening
 from core.policy import Policy
 from core.ports import UnitOfWork
-from core.texts import local_when
-
-
-def offer_opening(
-    *, uow: UnitOfWork, entry_id: int, opening_id: int, actor: str, now: datetime, policy: Policy
-) -> Offer:
-    """Offer an open opening to one waiting entry, whatever the ranking says."""
-    opening = uow.openings.get(opening_id, for_update=True)  # lock order: opening first
-    if opening is None:
-        raise NotFound(f"Opening O-{opening_id} does not exist.")
-    if opening.status is not OpeningStatus.OPEN:
-        raise Conflict(f"{opening.ref} is {opening.status}; it cannot be offered.")
-    if now >= opening.cutoff_at:
-        raise Conflict(f"It is too late to offer {opening.ref}.")
-    entry = uow.entries.get(entry_id, for_update=True)
-    if entry is None:
-        raise NotFound(f"Waitlist entry W-{entry_id} does not exist.")
-    if entry.status is EntryStatus.OFFERED:
-        raise Conflict(f"{entry.ref} already has a pending offer.")
-    if entry.status is not EntryStatus.WAITING:
-        raise IllegalTransition(f"{entry.ref} is {entry.status}; it cannot be offered a slot.")
-    if entry.clinic_id != opening.clinic_id:
-        raise Conflict(f"{entry.ref} is on another clinic's waitlist.")
-    client = uow.clients.get(entry.client_id)
-    clinic = uow.clinics.get(opening.clinic_id)
-    assert client is not None and clinic is not None
-    if not client.reachable:
-        why = "has opted out of texts" if client.sms_opt_out else "has no valid mobile number"
-        raise Conflict(f"{client.first_name} {why}; the offer cannot be sent.")
-    if uow.offers.pending_for_client(client.id or 0) is not None:
-        raise Conflict(f"{client.first_name} already holds another pending offer.")
-    timezone = client.timezone or clinic.timezone
-    if policy.quiet_hours and policy.quiet_hours.contains(now, timezone):
-        until = policy.quiet_hours.next_end(now, timezone)
-        raise Conflict(
-            f"It is quiet hours for {client.first_name}; offers can be texted from "
-            f"{local_when(until, timezone)}."
-        )
-    offer = uow.offers.add(
-        Offer(
-            opening_id=opening_id,
-            entry_id=entry_id,
-            client_id=client.id or 0,
-            expires_at=min(now + policy.hold, opening.cutoff_at),
-            created_at=now,
-        )
-    )
-    send_offer(uow, offer, opening, clinic, client, entry, now=now, actor=actor)
-    return offer
 
 
 def offer_slot(

@@ -13,9 +13,9 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core.model import Offer
-from core.offers import offer_appointment
+from core.offers import offer_appointment, offer_opening
 from core.ports import UnitOfWork
-from core.staff_offers import offer_opening, offer_slot
+from core.staff_offers import offer_slot
 
 NAME = "offer"
 USAGE = "offer W-12 A-7 (or O-3)"
