@@ -33,6 +33,10 @@ lint: dev
 
 bench: dev
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.parser
+	$(BIN)/python -m bench.slack
+	$(BIN)/python -m bench.sms
 
 clean:
 	rm -rf $(VENV) waitlist-demo.db* .pytest_cache .mypy_cache .ruff_cache
