@@ -21,7 +21,7 @@ from core.errors import (
     OfferExpired,
     SlotTaken,
 )
-from core.fill import advance_fill, close_offer
+from core.fill import end_offer
 from core.keywords import Intent, classify
 from core.model import (
     Client,
@@ -77,8 +77,9 @@ def receive_sms(
             updated_at=now,
         )
     )
-    clinic = _clinic_for(uow, client)
-    answer = _act(uow, intent, client, clinic, body, phone, now, policy, templates, contact)
+    latest = uow.offers.latest_for_client(client.id) if client and client.id else None
+    clinic = _clinic_for(uow, latest)
+    answer = _act(uow, intent, client, latest, clinic, body, phone, now, policy, templates, contact)
     if answer is not None:
         uow.messages.add(
             Message(
@@ -136,7 +137,14 @@ def opt_out(
             uow.messages.save(message)
     offer = uow.offers.pending_for_client(client.id)
     if offer is not None:
-        _give_up(uow, offer, now, policy)
+        end_offer(
+            uow=uow,
+            offer_id=offer.id or 0,
+            status=OfferStatus.WITHDRAWN,
+            actor=actor,
+            now=now,
+            policy=policy,
+        )
 
 
 def opt_in(*, uow: UnitOfWork, client: Client, text: str, now: datetime, actor: str) -> None:
@@ -161,6 +169,7 @@ def _act(
     uow: UnitOfWork,
     intent: Intent,
     client: Client | None,
+    latest: Offer | None,
     clinic: Clinic | None,
     body: str,
     phone: str,
@@ -199,20 +208,19 @@ def _act(
         return say(templates.unknown)
     if client.sms_opt_out:
         return say(templates.still_opted_out)
-    return _answer_offer(uow, intent, client, now, policy, templates, say)
+    return _answer_offer(uow, intent, latest, now, policy, templates, say)
 
 
 def _answer_offer(
     uow: UnitOfWork,
     intent: Intent,
-    client: Client,
+    offer: Offer | None,
     now: datetime,
     policy: Policy,
     templates: Templates,
     say: Callable[[str], str],
 ) -> str | None:
-    assert client.id is not None
-    offer = uow.offers.latest_for_client(client.id)
+    """`offer` is the client's latest offer, read before anything changed."""
     if offer is None or (
         offer.status is not OfferStatus.PENDING
         and (offer.responded_at or offer.created_at or now) < now - ANSWER_WINDOW
@@ -233,17 +241,6 @@ def _answer_offer(
     return None
 
 
-def _give_up(uow: UnitOfWork, offer: Offer, now: datetime, policy: Policy) -> None:
-    opening = uow.openings.get(offer.opening_id, for_update=True)
-    fresh = uow.offers.get(offer.id or 0)
-    if opening is None or fresh is None or fresh.status is not OfferStatus.PENDING:
-        return
-    clinic = uow.clinics.get(opening.clinic_id)
-    assert clinic is not None
-    close_offer(uow, fresh, OfferStatus.WITHDRAWN, now=now, actor="patient", clinic=clinic)
-    advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
-
-
 def _drop_queued(uow: UnitOfWork, offer: Offer, *, kind: str, now: datetime) -> None:
     for message in uow.messages.for_client(offer.client_id, limit=10):
         if (
@@ -257,12 +254,10 @@ def _drop_queued(uow: UnitOfWork, offer: Offer, *, kind: str, now: datetime) -> 
             uow.messages.save(message)
 
 
-def _clinic_for(uow: UnitOfWork, client: Client | None) -> Clinic | None:
+def _clinic_for(uow: UnitOfWork, latest: Offer | None) -> Clinic | None:
     """The clinic the client deals with: that of their latest offer, else the only one."""
-    if client is not None and client.id is not None:
-        offer = uow.offers.latest_for_client(client.id)
-        opening = uow.openings.get(offer.opening_id) if offer else None
-        if opening is not None:
-            return uow.clinics.get(opening.clinic_id)
+    opening = uow.openings.get(latest.opening_id) if latest else None
+    if opening is not None:
+        return uow.clinics.get(opening.clinic_id)
     clinics = uow.clinics.list()
     return clinics[0] if clinics else None

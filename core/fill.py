@@ -377,6 +377,22 @@ def fail_offer(
     *, uow: UnitOfWork, offer_id: int, now: datetime, policy: Policy, reason: str
 ) -> FillStep | None:
     """The offer text could not be delivered: end the offer and move the fill on."""
+    return end_offer(
+        uow=uow, offer_id=offer_id, status=OfferStatus.FAILED, actor="sms", now=now, policy=policy
+    )
+
+
+def end_offer(
+    *,
+    uow: UnitOfWork,
+    offer_id: int,
+    status: OfferStatus,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+) -> FillStep | None:
+    """End a pending offer other than by an answer (a failed text, an opt-out) and move the
+    fill on. None if it was no longer pending once its opening was locked."""
     found = uow.offers.get(offer_id)
     if found is None:
         raise NotFound(f"Offer I-{offer_id} does not exist.")
@@ -385,7 +401,7 @@ def fail_offer(
     if opening is None or offer is None or offer.status is not OfferStatus.PENDING:
         return None
     clinic = _clinic(uow, opening.clinic_id)
-    close_offer(uow, offer, OfferStatus.FAILED, now=now, actor="sms", clinic=clinic)
+    close_offer(uow, offer, status, now=now, actor=actor, clinic=clinic)
     return advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
 
 
