@@ -24,10 +24,11 @@ from core.errors import InvalidInput
 from core.model import Provider, Service
 
 RULES = (dates.rule_dates, times.rule_times, days.rule_days, terms.rule_terms)
+# Words with a meaning in the grammar are never taken as a one-word part of a name.
 # Words with a meaning in the grammar: offered as "did you mean", and never taken as a
 # one-word part of a service or provider name.
 VOCABULARY = sorted(
-    set(times.BUCKETS)
+    {b for b in times.BUCKETS if len(b) > 3}
     | set(days.DAYS)
     | set(days.GROUPS)
     | {m for m in dates.MONTHS if len(m) > 3}
@@ -35,8 +36,17 @@ VOCABULARY = sorted(
     | terms.EXPIRES
     | {"urgent", "asap", "within", "before", "after", "until", "between", "tomorrow", "today"}
     | {"next", "week", "weeks", "month", "months", "except", "from", "noon", "anytime"}
+    | {"lunchtime", "weekend", "weekday", "tomorrow", "through", "starting"}
 )
-RESERVED = set(VOCABULARY) | terms.FILLER | set(dates.MONTHS) | TITLES | {"am", "pm", "clear"}
+RESERVED = (
+    set(VOCABULARY)
+    | terms.FILLER
+    | set(dates.MONTHS)
+    | TITLES
+    | set(times.BUCKETS)
+    | {w for words in times.NAMED for w in words}
+    | {"clear", "this", "end", "early", "late", "mid", "not", "no", "but", "every", "all"}
+)
 ALL_DAYS = frozenset(range(7))
 _NUMBER_RUN = re.compile(r"[+(]?\d[\d().\s-]*")
 _NUMBER_GROUP = re.compile(r"[+(]?\d[\d().-]*")
@@ -113,8 +123,15 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
     problems += ctx.found.problems
     if problems:
         raise ParseError(problems)
-    words = [t.text for t in name if t.kind == "word"]
+    words = [_capitalized(t.text) for t in name if t.kind == "word"]
     return ParsedAdd(words[0], " ".join(words[1:]), phone, preferences, understood)
+
+
+def _capitalized(word: str) -> str:
+    """`jane` -> `Jane`, `o'brien` -> `O'Brien`; a name typed with capitals stays as typed."""
+    if not word.islower():
+        return word
+    return re.sub(r"(^|[-'’])(\w)", lambda m: m.group(1) + m.group(2).upper(), word)
 
 
 def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str) -> ParsedEdit:
@@ -196,10 +213,10 @@ def _assemble(
     if group("service", found.service is not None, "service"):
         service = found.service[0] if found.service else None
         out["service_id"] = service.id if service else None
-        said.append(service.name if service else "any service")
+        said.append(_named(found, service.name) if service else "any service")
     if group("providers", bool(found.providers), "providers"):
         out["provider_ids"] = tuple(p.id for p in found.providers)
-        names = [p.name for p in found.providers]
+        names = [_named(found, p.name) for p in found.providers]
         said.append(f"with {describe.either(names)}" if names else "any provider")
     if group("days", bool(found.days_in or found.days_out), "days"):
         chosen = (found.days_in or set(ALL_DAYS)) - found.days_out
@@ -229,13 +246,19 @@ def _assemble(
     return out, said
 
 
+def _named(found: Findings, name: str) -> str:
+    """A name, and the typo it was read from: `Botox (read from 'botx')`."""
+    typo = found.corrected.get(name)
+    return f"{name} (read from '{typo}')" if typo else name
+
+
 def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) -> None:
     start = found.time_start[0] if found.time_start else None
     end = found.time_end[0] if found.time_end else None
     given = bool(start or end or found.slots)
     if given and "times" in found.cleared:
         found.problems.append("The line both sets and clears the times.")
-    if start and end and end <= start:
+    if start and end and end <= start and not found.two_windows:
         phrases = dict.fromkeys(p[1] for p in (found.time_start, found.time_end) if p)
         found.problems.append(
             f"The times contradict each other: '{' and '.join(phrases)}' leaves no time."
@@ -267,7 +290,7 @@ def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, e
         found.problems.append(
             f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
         )
-    elif end and end < today:
+    elif end and end < today and not any("has passed" in p for p in found.problems):
         found.problems.append(f"The dates end in the past ({describe.day(end, today)}).")
     if not given and "dates" not in found.cleared:
         return
@@ -282,6 +305,6 @@ def _expires_at(found: Findings, now: datetime, timezone: str) -> datetime | Non
         return None
     midnight = datetime.combine(found.expires[0] + timedelta(days=1), time(0))
     at = midnight.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    if at <= now:
+    if at <= now and not any("has passed" in p for p in found.problems):
         found.problems.append(f"'{found.expires[1]}' is in the past; the expiry must be later.")
     return at

@@ -4,30 +4,21 @@
 from __future__ import annotations
 
 from bot.slack.grammar.findings import Context
+from bot.slack.grammar.weekdays import SHORT, WEEKDAYS
 
-DAYS = {
-    name: index
-    for index, names in enumerate(
-        [
-            ("sun", "sunday", "sundays", "suns"),
-            ("mon", "monday", "mondays", "mons"),
-            ("tue", "tues", "tuesday", "tuesdays"),
-            ("wed", "weds", "wednesday", "wednesdays"),
-            ("thu", "thur", "thurs", "thursday", "thursdays"),
-            ("fri", "friday", "fridays", "fris"),
-            ("sat", "saturday", "saturdays", "sats"),
-        ]
-    )
-    for name in names
-}
+DAYS = WEEKDAYS
 GROUPS = {
     "weekdays": {1, 2, 3, 4, 5},
     "weekday": {1, 2, 3, 4, 5},
     "weekends": {0, 6},
     "weekend": {0, 6},
+    "mwf": {1, 3, 5},
+    "tth": {2, 4},
+    "tuth": {2, 4},
+    "tr": {2, 4},
 }
 ANY_DAY = {("any", "day"), ("any", "days"), ("every", "day"), ("all", "days"), ("daily",)}
-EXCEPT = {"except", "not", "no", "excluding", "but"}
+EXCEPT = {"except", "not", "no", "excluding", "but", "never", "exc", "excl", "without"}
 RANGE = {"-", "–", "to", "through", "thru"}
 _LINKS = {",", "/", "&", "and", "or", "+"}
 
@@ -37,14 +28,23 @@ def _days(ctx: Context, i: int) -> tuple[int, set[int]]:
     word = ctx.norm(i)
     if word in GROUPS:
         return 1, set(GROUPS[word])
-    if "-" in word and all(part in DAYS for part in word.split("-")):
-        first, last = (DAYS[part] for part in word.split("-"))
-        return 1, _through(first, last)
+    if (parts := _composite(word, "-")) and len(parts) == 2:
+        return 1, _through(*parts)
+    if parts := _composite(word, "/"):
+        return 1, set(parts)
     if word not in DAYS:
         return 0, set()
     if ctx.norm(i + 1) in RANGE and ctx.norm(i + 2) in DAYS:
         return 3, _through(DAYS[word], DAYS[ctx.norm(i + 2)])
     return 1, {DAYS[word]}
+
+
+def _composite(word: str, mark: str) -> list[int]:
+    """`tu-th`, `M-F`, `m/w/f`, `tue/thu`: days joined by one mark, short forms allowed."""
+    parts = word.split(mark)
+    if len(parts) < 2 or not all(p in DAYS or p in SHORT for p in parts):
+        return []
+    return [DAYS[p] if p in DAYS else SHORT[p] for p in parts]
 
 
 def _through(first: int, last: int) -> set[int]:
@@ -55,7 +55,10 @@ def rule_days(ctx: Context, i: int) -> int:
     """Any days-of-the-week phrase at tokens[i]; returns how many tokens it used."""
     for words in ANY_DAY:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            ctx.found.cleared.add("days")
+            after = i + len(words) + 1
+            after += ctx.norm(after) == "not"
+            if not (ctx.norm(after - 1) in EXCEPT and _days(ctx, after)[0]):  # `any day but fri`
+                ctx.found.cleared.add("days")
             return len(words)
     word = ctx.norm(i)
     if word in EXCEPT:

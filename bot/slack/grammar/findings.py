@@ -32,6 +32,9 @@ class Findings:
     priority: Said[int] | None = None
     expires: Said[date] | None = None
     notes: list[str] = field(default_factory=list)
+    named: list[object] = field(default_factory=list)  # the names read so far
+    two_windows: bool = False  # `before 10 or after 3`, already reported
+    corrected: dict[str, str] = field(default_factory=dict)  # name -> the typo it was read from
     # groups of fields the line asks to empty: days, times, dates, providers, service, expiry, notes
     cleared: set[str] = field(default_factory=set)
 

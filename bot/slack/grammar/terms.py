@@ -10,8 +10,11 @@ from bot.slack.grammar.dates import UNITS, read_period
 from bot.slack.grammar.findings import Context
 from bot.slack.grammar.numbers import number_word
 
-PRIORITY_WORDS = {"priority", "prio", "pri"}
-NAMED_PRIORITY = {"urgent": 1, "asap": 1, "high": 2, "normal": 3, "low": 4}
+PRIORITY_WORDS = {"priority", "prio", "pri", "pr"}
+NAMED_PRIORITY = {
+    "urgent": 1, "asap": 1, "high": 2, "normal": 3, "medium": 3, "med": 3, "low": 4,
+    "lowest": 5, "highest": 1, "top": 1,
+}  # fmt: skip
 EXPIRES = {"expires", "expire", "expiring", "exp", "expiry", "expiration"}
 GROUPS = {
     "days": "days", "day": "days", "times": "times", "time": "times", "dates": "dates",
@@ -30,7 +33,11 @@ FILLER = {
     "for", "and", "or", "on", "only", "please", "prefers", "prefer", "preferred", "preferably",
     "available", "the", "a", "an", "at", "in", "with", "by", "is", "are", "wants", "needs",
     "can", "do", "ok", "fine", "any", "also", "but", "see", "of", "provider", "service",
-    "to", "",
+    "to", "", "from", "o'clock", "oclock", "pls", "plz", "ideally", "would", "like", "likes",
+    "want", "need", "appointment", "works", "best", "free", "around", "sometime", "some",
+    "time", "times", "slot", "slots", "spot", "she", "he", "they", "her", "his", "their",
+    "client", "patient", "pt", "new", "wait", "waitlist", "list", "add", "book", "possible",
+    "if", "be", "could", "should", "preference", "@", "#", "~",
     ",", ";", ":", ".", "/", "&", "+", "-", "–", "—", "!", "(", ")",
 }  # fmt: skip
 _P_NUMBER = re.compile(r"p(\d+)$")
@@ -47,9 +54,9 @@ def _priority(ctx: Context, i: int) -> tuple[int, int | None]:
         if value in NAMED_PRIORITY and value != "asap":
             return 2 + skip, NAMED_PRIORITY[value]
         return 0, None
-    if word in ("high", "low", "normal") and after in PRIORITY_WORDS:
+    if word in NAMED_PRIORITY and word not in ("asap", "urgent") and after in PRIORITY_WORDS:
         return 2, NAMED_PRIORITY[word]
-    if word in ("urgent", "asap"):
+    if word in ("urgent", "asap", "emergency", "stat"):
         return 1, 1
     if match := _P_NUMBER.match(word):
         return 1, int(match.group(1))

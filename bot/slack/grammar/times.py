@@ -18,12 +18,35 @@ BUCKETS = {
     "afternoons": TimeSlot.AFTERNOON,
     "evening": TimeSlot.EVENING,
     "evenings": TimeSlot.EVENING,
+    "am": TimeSlot.MORNING,
+    "ams": TimeSlot.MORNING,
+    "pm": TimeSlot.AFTERNOON,
+    "pms": TimeSlot.AFTERNOON,
+}
+# Windows with a name: (earliest, latest), either may be open.
+NAMED = {
+    ("lunchtime",): (time(12), time(13)),
+    ("lunch",): (time(12), time(13)),
+    ("over", "lunch"): (time(12), time(13)),
+    ("before", "work"): (None, time(9)),
+    ("after", "work"): (time(17), None),
+    ("after", "school"): (time(15), None),
+    ("early", "morning"): (time(8), time(10)),
+    ("early", "mornings"): (time(8), time(10)),
+    ("late", "morning"): (time(10), time(12)),
+    ("late", "mornings"): (time(10), time(12)),
+    ("early", "afternoon"): (time(12), time(14)),
+    ("early", "afternoons"): (time(12), time(14)),
+    ("late", "afternoon"): (time(15), time(17)),
+    ("late", "afternoons"): (time(15), time(17)),
+    ("first", "thing"): (None, time(10)),
+    ("end", "of", "day"): (time(15), None),
 }
 ANY_TIME = {("any", "time"), ("anytime",), ("all", "day"), ("any", "hour")}
-JOINERS = {"-", "–", "—", "to", "till", "until"}
-AFTER = {"after", "from"}
-BEFORE = {"before", "by", "until", "till"}
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?\s?(?:([ap])\.?m\.?)?$")
+JOINERS = {"-", "–", "—", "to", "until", "through"}
+AFTER = {"after", "from", "past", "starting"}
+BEFORE = {"before", "by", "until"}
+_CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s?(?:([ap])\.?(?:m\.?)?)?$")
 
 
 @dataclass(frozen=True)
@@ -51,7 +74,7 @@ class Clock:
 
 def _clock(ctx: Context, i: int) -> Clock | None:
     word, kind = ctx.norm(i), ctx.kind(i)
-    if word in ("noon", "midday"):
+    if word in ("noon", "midday", "12noon"):
         return Clock(12, 0, "p")
     if kind not in ("time", "num"):
         return None
@@ -98,9 +121,28 @@ def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
     return j + 1 - i
 
 
+def _either(ctx: Context, i: int, phrase: str) -> None:
+    """`before 10 or after 3`: two windows, which an entry cannot hold; said so exactly."""
+    found = ctx.found
+    before = found.time_start or found.time_end
+    if ctx.norm(i - 1) == "or" and before is not None:
+        found.two_windows = True
+        found.problems.append(
+            f"'{before[1]} or {phrase}' is two time windows; an entry holds one. "
+            f"Keep one (e.g. '{before[1]}'), or add a second entry for '{phrase}'."
+        )
+
+
 def rule_times(ctx: Context, i: int) -> int:
     """Any time-of-day phrase at tokens[i]; returns how many tokens it used."""
     word, found = ctx.norm(i), ctx.found
+    if word in ("no", "not", "except", "but") and ctx.norm(i + 1) in BUCKETS:
+        # `no mornings`: the other parts of the day
+        unwanted = BUCKETS[ctx.norm(i + 1)]
+        for slot in TimeSlot:
+            if slot != unwanted and slot not in found.slots:
+                found.slots.append(slot)
+        return 2
     if word in BUCKETS:
         if BUCKETS[word] not in found.slots:
             found.slots.append(BUCKETS[word])
@@ -108,6 +150,15 @@ def rule_times(ctx: Context, i: int) -> int:
     for words in ANY_TIME:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
             found.cleared.add("times")
+            return len(words)
+    for words, (earliest, latest) in NAMED.items():
+        if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
+            phrase = ctx.span(i, len(words))
+            if earliest:
+                found.time_start = found.once(found.time_start, earliest, phrase, "the earliest time")
+            if latest:
+                found.time_end = found.once(found.time_end, latest, phrase, "the latest time")
+            _either(ctx, i, phrase)
             return len(words)
     between = word in ("between", "from")
     first_at = i + 1 if between else i
@@ -122,6 +173,7 @@ def rule_times(ctx: Context, i: int) -> int:
         if value is None:
             return 1 + _not_a_time(ctx, i + 1)
         phrase = ctx.span(i, 2)
+        _either(ctx, i, phrase)
         if word in AFTER:
             found.time_start = found.once(found.time_start, value, phrase, "the earliest time")
         else:
