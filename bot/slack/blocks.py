@@ -12,13 +12,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack.commands.base import EntryView
+from bot.slack.entry_view import EntryView
 from core.audit import mask_phone
 from core.model import WaitlistEntry
+from core.wording import DAY_ABBR, twelve_hour
 
 Block = dict[str, Any]
 ACTION_PREFIX = "waitlist_"
-DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+DAY_NAMES = DAY_ABBR
 
 
 def section(text: str) -> Block:
@@ -183,8 +184,7 @@ def masked(phone: str) -> str:
 
 
 def clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+    return twelve_hour(moment.time())
 
 
 def when(moment: datetime, timezone: str) -> str:

@@ -28,9 +28,15 @@ FROM = {"from", "starting", "since", "beginning", "start"}
 BOUNDS = BEFORE | AFTER | UNTIL | FROM | {"on"}
 SPANS = {"within", "next", "over"}
 UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 0, "months": 0}
+LATEST = {("no", "later", "than"), ("not", "later", "than"), ("at", "the", "latest")}
 PARTS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31), "end": (21, 31)}
 Period = tuple[int, date, date]  # tokens used, first day, last day
 HALF_YEAR = 183
+HOLIDAYS: dict[object, tuple[int, int]] = {
+    "christmas": (12, 25), "xmas": (12, 25), ("christmas", "eve"): (12, 24),
+    ("new", "year's"): (1, 1), ("new", "years"): (1, 1), ("new", "year"): (1, 1),
+    "nye": (12, 31), "halloween": (10, 31), ("valentine's", "day"): (2, 14),
+}  # fmt: skip
 
 
 def warm_up() -> None:
@@ -109,7 +115,17 @@ def read_date(
     (`2/30`) or has passed is recorded as a problem (and consumed). With weekday=True a bare
     weekday name is a date too: the next such day."""
     floor = not_before or ctx.today
+    weekday = weekday or ctx.weekday_dates
     word, kind = ctx.norm(i), ctx.kind(i)
+    if word == "yesterday" or (word == "last" and ctx.norm(i + 1) in ("week", "month", *WEEKDAYS)):
+        used = 1 if word == "yesterday" else 2
+        ctx.found.problems.append(f"'{ctx.span(i, used)}' has passed.")
+        return used, ctx.today
+    pair = (word, ctx.norm(i + 1))
+    if pair in HOLIDAYS or word in HOLIDAYS:
+        used = 2 if pair in HOLIDAYS else 1
+        month, day = HOLIDAYS[pair if used == 2 else word]
+        return used, _no_year(ctx, ctx.span(i, used), month, day, floor)
     if word == "today":
         return 1, ctx.today
     if word == "tomorrow":
@@ -241,9 +257,16 @@ def _next_month(today: date) -> tuple[date, date]:
 
 
 def read_period(ctx: Context, i: int, *, weekday: bool = False) -> Period | None:
-    """A single date, a named month (`March`, `early March`), or a relative period."""
+    """A single date, a named month (`March`, `early March`), `the week of Dec 14`, or a
+    relative period."""
     if (relative := _relative(ctx, i)) is not None:
         return relative
+    the = ctx.norm(i) == "the"
+    if ctx.norm(i + the) == "week" and ctx.norm(i + the + 1) == "of":
+        single = read_date(ctx, i + the + 2, weekday=True)
+        if single is not None:
+            monday = single[1] - timedelta(days=single[1].weekday())
+            return the + 2 + single[0], max(monday, ctx.today), monday + timedelta(days=6)
     single = read_date(ctx, i, weekday=weekday)
     if single is not None:
         return single[0], single[1], single[1]
@@ -253,9 +276,7 @@ def read_period(ctx: Context, i: int, *, weekday: bool = False) -> Period | None
     k += part is not None and ctx.norm(k) == "of"
     month = ctx.norm(k)
     # "may" alone is too often the verb; as a month it needs a word like "in" or "before".
-    if month in MONTHS and (
-        month != "may" or part or ctx.norm(i - 1) in BOUNDS | {"in", "during"}
-    ):
+    if month in MONTHS and (month != "may" or part or ctx.norm(i - 1) in BOUNDS | {"in", "during"}):
         used, year = _year(ctx, k + 1)
         today = ctx.today
         first = date(year or today.year, MONTHS[month], 1)
@@ -345,6 +366,8 @@ def rule_dates(ctx: Context, i: int) -> int:
         return used
     bound = word in BOUNDS
     skip = 1 if bound else 0
+    if (word, ctx.norm(i + 1), ctx.norm(i + 2)) in LATEST:  # `no later than dec 20`
+        word, bound, skip = "until", True, 3
     if word in ("starting", "start", "beginning") and ctx.norm(i + 1) in ("from", "on", "of"):
         skip = 2
     skip += bound and ctx.norm(i + skip) == "the" and ctx.norm(i + skip + 1) == "end"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Context, Findings
 from bot.slack.grammar.weekdays import SHORT, WEEKDAYS
 
 DAYS = WEEKDAYS
@@ -78,5 +78,21 @@ def rule_days(ctx: Context, i: int) -> int:
         ctx.found.days_out |= left_out
         return j - i
     used, days = _days(ctx, i)
-    ctx.found.days_in |= days
+    found = ctx.found
+    if used and ctx.norm(i - 1) == "or" and found.days_in and _timed(found):
+        # `weekdays after 5 or sat am`: each set of days with its own time
+        tail = used + (
+            ctx.norm(i + used)
+            in ("am", "pm", "morning", "mornings", "afternoon", "afternoons", "evening", "evenings")
+        )
+        found.problems.append(
+            f"'{ctx.span(i, tail)}' pairs other days with another time; an entry holds one "
+            f"set of days and one time — add a second entry for '{ctx.span(i, tail)}'."
+        )
+        return tail
+    found.days_in |= days
     return used
+
+
+def _timed(found: Findings) -> bool:
+    return bool(found.slots or found.time_start or found.time_end)

@@ -7,6 +7,7 @@ from datetime import date, time
 
 from bot.slack.grammar.weekdays import ABBR, monday_first
 from core.model import TimeSlot
+from core.wording import twelve_hour
 
 _BUCKET = {
     TimeSlot.MORNING: "mornings",
@@ -16,9 +17,8 @@ _BUCKET = {
 
 
 def clock(value: time) -> str:
-    """09:00 -> '9:00 AM', 14:30 -> '2:30 PM': the one 12-hour clock of the Slack side."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+    """09:00 -> '9:00 AM', 14:30 -> '2:30 PM'."""
+    return twelve_hour(value)
 
 
 def day(value: date, today: date, *, year: bool = False) -> str:

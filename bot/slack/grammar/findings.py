@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import TYPE_CHECKING, TypeVar
@@ -32,6 +33,7 @@ class Findings:
     priority: Said[int] | None = None
     expires: Said[date] | None = None
     notes: list[str] = field(default_factory=list)
+    said: dict[str, list[str]] = field(default_factory=dict)  # rule group -> phrases read
     named: list[object] = field(default_factory=list)  # the names read so far
     two_windows: bool = False  # `before 10 or after 3`, already reported
     corrected: dict[str, str] = field(default_factory=dict)  # name -> the typo it was read from
@@ -65,6 +67,8 @@ class Context:
     today: date
     names: NameIndex
     found: Findings = field(default_factory=Findings)
+    providers: Sequence[Provider] = ()  # the clinic's, with their hours
+    weekday_dates: bool = False  # a bare weekday is a date (`opening … wed 3pm`), not a habit
 
     def norm(self, i: int) -> str:
         return self.tokens[i].norm if 0 <= i < len(self.tokens) else ""

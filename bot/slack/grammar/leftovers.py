@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 
 from bot.slack.grammar.describe import either
 from bot.slack.grammar.findings import Context
-from bot.slack.grammar.names import ACCEPT, TITLES, Named, record
+from bot.slack.grammar.names import ACCEPT, TITLES, Named, record, similarity
 
 _PROVIDER_CUES = {"with", "by", "see", "provider", "sees"}
 
@@ -77,7 +77,7 @@ def _report(ctx: Context, unread: list[int], vocabulary: Iterable[str]) -> None:
     for k in unread:
         if len(ctx.norm(k)) >= 4:
             close = process.extractOne(
-                ctx.norm(k), list(vocabulary), scorer=fuzz.ratio, score_cutoff=ACCEPT
+                ctx.norm(k), list(vocabulary), scorer=similarity, score_cutoff=ACCEPT
             )
             if close:
                 hint = f" — did you mean '{close[0]}'?"

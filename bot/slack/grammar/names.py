@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.slack.grammar.findings import Context
 from bot.slack.grammar.tokens import words
@@ -20,11 +21,18 @@ from core.model import Provider, Service
 
 TITLES = {"dr", "nurse", "np", "pa", "rn", "ms", "mrs", "mr", "miss", "prof", "dpt", "pt"}
 _STOP = {"and", "of", "the", "&", "with", "for", "-", "session", "visit"}
-ACCEPT = 80.0  # a typo this close to exactly one name is taken as that name (and said so)
-SUGGEST = 65.0  # this close: offered as "did you mean", not taken
+# Similarity is 100 × (1 - edits / length), edits counting a swap of two letters as one
+# (optimal string alignment): `kahn`/`khan` 75, `botx`/`botox` 80, `facail`/`facial` 83.
+ACCEPT = 75.0  # a typo this close to exactly one name is taken as that name (and said so)
+SUGGEST = 60.0  # this close: offered as "did you mean", not taken
 MARGIN = 8.0  # the best must beat the next name by this much to be "clearly right"
 MIN_TYPO_LENGTH = 4  # shorter words are too easily another word
 _SUFFIX = re.compile(r"(?:ings?|ed|es|s|ment|ation|ations|ist|y|e)$")
+
+
+def similarity(a: str, b: str, **_: object) -> float:
+    """The one measure of how close two names are, 0–100."""
+    return 100.0 * OSA.normalized_similarity(a, b)
 
 
 def stem(word: str) -> str:
@@ -94,7 +102,7 @@ class NameIndex:
         """Names close to phrase, best first, one score per name."""
         best: dict[int, tuple[float, Named]] = {}
         for key, score, _ in process.extract(
-            phrase, self.keys, scorer=fuzz.ratio, limit=8, score_cutoff=SUGGEST
+            phrase, self.keys, scorer=similarity, limit=8, score_cutoff=SUGGEST
         ):
             for named in self.exact[key][1]:
                 if score > best.get(id(named), (0.0, named))[0]:
@@ -135,6 +143,9 @@ def _aliases(core: list[str], reserved: set[str], kind: str) -> Iterable[tuple[s
     stems = [stem(w) for w in split]
     if stems != split:
         yield " ".join(stems), 3  # `dry needle` for Dry Needling
+    for word in core:  # `fu` (typed `f/u`, `FU`) for the Follow-up of Follow-up Treatment
+        if "-" in word:
+            yield "".join(p[0] for p in word.split("-")), 1
     if kind == "service" and len(split) > 1:
         initials = "".join(w[0] for w in split if w not in _STOP)
         if len(initials) > 1 and initials not in reserved:

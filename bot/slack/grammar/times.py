@@ -155,7 +155,9 @@ def rule_times(ctx: Context, i: int) -> int:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
             phrase = ctx.span(i, len(words))
             if earliest:
-                found.time_start = found.once(found.time_start, earliest, phrase, "the earliest time")
+                found.time_start = found.once(
+                    found.time_start, earliest, phrase, "the earliest time"
+                )
             if latest:
                 found.time_end = found.once(found.time_end, latest, phrase, "the latest time")
             _either(ctx, i, phrase)
@@ -182,3 +184,19 @@ def rule_times(ctx: Context, i: int) -> int:
     if first is not None and ctx.kind(i) == "time" and first.at(first.half) is None:
         return _not_a_time(ctx, i)
     return 0
+
+
+def read_clock(ctx: Context, i: int) -> tuple[int, time] | None:
+    """One time of day at tokens[i] (`3pm`, `16:00`, `noon`, `9:30am`, `11:15`): (tokens
+    used, time). An hour without am/pm is read as clinic hours; a word that is no real time
+    (`25:00`, `13pm`) is a problem, reported and consumed."""
+    clock = _clock(ctx, i)
+    if clock is None:
+        return None
+    if ctx.kind(i) == "num" and ":" not in ctx.norm(i) and not 1 <= clock.hour <= 12:
+        return None
+    value = clock.at(clock.guess())
+    if value is None:
+        ctx.found.problems.append(f"'{ctx.span(i, 1)}' is not a time of day.")
+        return 1, time(0)
+    return 1, value

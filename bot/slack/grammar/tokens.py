@@ -19,7 +19,7 @@ _TOKEN = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Double quotes, straight or curly, hold notes; single quotes are apostrophes.
-_QUOTE = re.compile(r'"([^"]*)"|“([^”]*)”|„([^“”]*)[“”]')
+_QUOTE = re.compile(r'"([^"]*)"|“([^”]*)”|„([^“”]*)[“”]|\bnotes?\s*:\s*([^"“”„]*)$', re.I)
 _OPEN_QUOTES = '"“”„'
 # Words written more than one way, read as one: `doctor`/`dr`, `w/`/`with`, `appt`.
 _SAME = {
@@ -54,7 +54,13 @@ def normalize(text: str) -> str:
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of text[start:end], with offsets into the whole text."""
     return [
-        Token(m.group(), normalize(m.group()), _KIND.get(m.lastgroup or "", "punct"), m.start(), m.end())
+        Token(
+            m.group(),
+            normalize(m.group()),
+            _KIND.get(m.lastgroup or "", "punct"),
+            m.start(),
+            m.end(),
+        )
         for m in _TOKEN.finditer(text, start, len(text) if end is None else end)
     ]
 

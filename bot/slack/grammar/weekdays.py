@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-ABBR = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+from core.wording import DAY_ABBR
+
+ABBR = DAY_ABBR
 _NAMES = (
     ("sun", "sunday", "sundays", "suns"),
     ("mon", "monday", "mondays", "mons"),
