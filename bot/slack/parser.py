@@ -20,6 +20,7 @@ from bot.slack.grammar.findings import Context, Findings
 from bot.slack.grammar.leftovers import explain
 from bot.slack.grammar.names import TITLES, NameIndex
 from bot.slack.grammar.tokens import Token, take_notes, tokenize
+from bot.slack.grammar.weekdays import weekday_of
 from core.audit import mask_phone
 from core.directory import normalize_phone
 from core.errors import InvalidInput
@@ -482,10 +483,21 @@ def parse_slot(
         if used := ctx.names.exact_at(ctx, i):
             i += used
             continue
-        if day is None and (found := dates.read_date(ctx, i)) is not None:
+        if (day is None or day[2]) and (found := dates.read_date(ctx, i)) is not None:
             used, value = found
             bare = used == 1 and ctx.norm(i) in days.DAYS
-            day = (value, ctx.span(i, used), bare)
+            if day is not None:  # `Wed Feb 18`: the weekday must be the date's
+                if (
+                    bare
+                    or weekday_of(value) != days.DAYS[ctx.norm(i - 1 - (ctx.norm(i - 1) == ","))]
+                ):
+                    ctx.found.problems.append(
+                        f"'{day[1]} {ctx.span(i, used)}': {describe.weekday_date(value, ctx.today)}"
+                        " is not that day of the week."
+                    )
+                day = (value, f"{day[1]} {ctx.span(i, used)}", False)
+            else:
+                day = (value, ctx.span(i, used), bare)
             i += used
             continue
         if clock is None and (read := times.read_clock(ctx, i)) is not None:
@@ -503,12 +515,12 @@ def parse_slot(
         explain(ctx, run, VOCABULARY)
     found = ctx.found
     problems = list(found.problems)
-    if not found.providers:
+    if not found.providers and not problems:
         problems.append("Say whose slot it is, e.g. 'dr johnson botox wed 3pm'.")
     elif len(found.providers) > 1:
         names = describe.either([p.name for p in found.providers])
         problems.append(f"A slot is one provider's; I read {names}.")
-    if service and found.service is None:
+    if service and found.service is None and not problems:
         problems.append("Say which service the slot is for, e.g. 'dr johnson botox wed 3pm'.")
     if clock is None:
         where = f"'{day[1]}': say" if day else "Say"
@@ -613,7 +625,14 @@ def parse_filters(
                 runs.append([i])
         i += 1
     for run in runs:
+        before = len(ctx.found.problems)
         explain(ctx, run, [*statuses, "page", "priority"])
+        for k in range(before, len(ctx.found.problems)):
+            if ctx.found.problems[k].startswith("I didn't understand"):
+                ctx.found.problems[k] += (
+                    f" A list takes a status ({', '.join(statuses)}), a service, a provider "
+                    "or a priority."
+                )
     found = ctx.found
     if len(found.providers) > 1:
         found.problems.append("List one provider at a time.")

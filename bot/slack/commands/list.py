@@ -55,8 +55,11 @@ def run(ctx: Context, args: str) -> Reply:
     named = [*(asked.statuses or ("active",))]
     named += [x.name for x in (asked.service, asked.provider) if x is not None]
     named += [f"priority {asked.priority}"] if asked.priority else []
-    title = f"{' · '.join(named).capitalize()} waitlist entries"
-    line = " ".join(["list", *args.split()[: len(args.split()) - (2 if "page" in args else 0)]])
+    joined = " · ".join(named)
+    title = f"{joined[:1].upper()}{joined[1:]} waitlist entries"
+    words = args.split()
+    base = " ".join(words[:-2] if len(words) >= 2 and words[-2].lower() == "page" else words)
+    line = f"list {base or 'active'}"
     return Reply(
         f"{title}: {found.total}",
         blocks.entry_list(
