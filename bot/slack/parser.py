@@ -123,7 +123,7 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
     """`Jane Doe 617-555-0101 botox with Dr. Johnson weekdays 9am-2pm Feb 15 to Feb 28`; a
     client the clinic already has needs no phone (`Maria Garcia botox`)."""
     line, notes, unbalanced = take_notes(text)
-    problems = ["A note has no closing quote."] if unbalanced else []
+    problems = [_unclosed(text)] if unbalanced else []
     phone_at = _find_phone(line)
     known: Client | None = None
     phone, typed_phone = "", ""
@@ -162,7 +162,7 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
     if phone and words and directory.clients is not None:
         known, problem = _check_phone(directory.clients, words, phone, typed_phone)
         problems += [problem] if problem else []
-    ctx = _read(line, rest, notes, directory, now, timezone)
+    ctx = _read(line, rest, notes, directory, now, timezone, typed=text)
     preferences, understood = _assemble(ctx, now, timezone, edit=False)
     problems += ctx.found.problems
     if problems:
@@ -250,9 +250,9 @@ def _name_without_phone(
 def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str) -> ParsedEdit:
     """`priority 1 afternoons`, `any day`, `no provider`: the changes to an entry."""
     line, notes, unbalanced = take_notes(text)
-    ctx = _read(line, tokenize(line), notes, directory, now, timezone)
+    ctx = _read(line, tokenize(line), notes, directory, now, timezone, typed=text)
     changes, understood = _assemble(ctx, now, timezone, edit=True)
-    problems = ["A note has no closing quote."] if unbalanced else []
+    problems = [_unclosed(text)] if unbalanced else []
     problems += ctx.found.problems
     if not problems and not changes:
         problems.append("Say what to change, e.g. 'priority 1 afternoons' or 'any day'.")
@@ -293,8 +293,11 @@ def _read(
     directory: Directory,
     now: datetime,
     timezone: str,
+    *,
+    typed: str = "",
 ) -> Context:
     ctx = _context(line, tokens, notes, directory, now, timezone)
+    ctx.typed = typed
     runs: list[list[int]] = []
     i = 0
     while i < len(tokens):
@@ -343,7 +346,7 @@ def _assemble(
 
     def group(name: str, given: bool, label: str) -> bool:
         if given and name in found.cleared:
-            found.problems.append(f"The line both sets and clears the {label}.")
+            found.problems.append(_both(found, name, label))
         return given or name in found.cleared
 
     if group("service", found.service is not None, "service"):
@@ -357,7 +360,9 @@ def _assemble(
     if group("days", bool(found.days_in or found.days_out), "days"):
         chosen = (found.days_in or set(ALL_DAYS)) - found.days_out
         if not chosen:
-            found.problems.append("That leaves no day of the week.")
+            found.problems.append(
+                f"{servable.quoted(found.said.get('days', []))} leaves no day of the week."
+            )
         picked = () if chosen == ALL_DAYS else tuple(sorted(chosen))
         out["preferred_days"] = picked
         said.append(describe.weekdays(picked) if picked else "any day")
@@ -388,6 +393,15 @@ def _assemble(
     return out, said
 
 
+def _unclosed(text: str) -> str:
+    start = max(text.rfind(q) for q in '"“”„')
+    return f"The note '{text[start:].strip()}' has no closing quote."
+
+
+def _both(found: Findings, group: str, label: str) -> str:
+    return f"'{found.clearing.get(group, group)}' clears the {label} that the line also sets."
+
+
 def _named(found: Findings, name: str) -> str:
     """A name, and the typo it was read from: `Botox (read from 'botx')`."""
     typo = found.corrected.get(name)
@@ -399,7 +413,7 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
     end = found.time_end[0] if found.time_end else None
     given = bool(start or end or found.slots)
     if given and "times" in found.cleared:
-        found.problems.append("The line both sets and clears the times.")
+        found.problems.append(_both(found, "times", "times"))
     if start and end and end <= start and not found.two_windows:
         phrases = dict.fromkeys(p[1] for p in (found.time_start, found.time_end) if p)
         found.problems.append(
@@ -424,7 +438,7 @@ def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, e
     end = found.date_end[0] if found.date_end else None
     given = bool(start or end)
     if given and "dates" in found.cleared:
-        found.problems.append("The line both sets and clears the dates.")
+        found.problems.append(_both(found, "dates", "dates"))
     if start and end and end < start:
         phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
         found.problems.append(
@@ -476,6 +490,7 @@ def parse_slot(
     ctx = _context(line, tokenize(line), [], directory, now, timezone)
     ctx.weekday_dates = True
     day: tuple[date, str, bool] | None = None  # the date, its words, a bare weekday
+    day_at = 0
     clock: tuple[time, str] | None = None
     runs: list[list[int]] = []
     i = 0
@@ -486,18 +501,18 @@ def parse_slot(
         if (day is None or day[2]) and (found := dates.read_date(ctx, i)) is not None:
             used, value = found
             bare = used == 1 and ctx.norm(i) in days.DAYS
-            if day is not None:  # `Wed Feb 18`: the weekday must be the date's
-                if (
-                    bare
-                    or weekday_of(value) != days.DAYS[ctx.norm(i - 1 - (ctx.norm(i - 1) == ","))]
-                ):
+            if day is None:
+                day, day_at = (value, ctx.span(i, used), bare), i
+            else:  # `Wed Feb 18`: the weekday must be the date's
+                both = ctx.span(day_at, i + used - day_at)
+                if bare or weekday_of(value) != weekday_of(day[0]):
                     ctx.found.problems.append(
-                        f"'{day[1]} {ctx.span(i, used)}': {describe.weekday_date(value, ctx.today)}"
-                        " is not that day of the week."
+                        f"'{both}': {describe.weekday_date(value, ctx.today)} is not that day "
+                        "of the week."
+                        if not bare
+                        else f"'{both}' names two days; say one."
                     )
-                day = (value, f"{day[1]} {ctx.span(i, used)}", False)
-            else:
-                day = (value, ctx.span(i, used), bare)
+                day = (value, both, False)
             i += used
             continue
         if clock is None and (read := times.read_clock(ctx, i)) is not None:
@@ -516,14 +531,18 @@ def parse_slot(
     found = ctx.found
     problems = list(found.problems)
     if not found.providers and not problems:
-        problems.append("Say whose slot it is, e.g. 'dr johnson botox wed 3pm'.")
+        problems.append(
+            f"'{line.strip()}' names no provider; say whose slot it is, e.g. 'dr johnson botox wed 3pm'."
+        )
     elif len(found.providers) > 1:
         names = describe.either([p.name for p in found.providers])
         problems.append(f"A slot is one provider's; I read {names}.")
     if service and found.service is None and not problems:
-        problems.append("Say which service the slot is for, e.g. 'dr johnson botox wed 3pm'.")
+        problems.append(
+            f"'{line.strip()}' names no service; say which, e.g. 'dr johnson botox wed 3pm'."
+        )
     if clock is None:
-        where = f"'{day[1]}': say" if day else "Say"
+        where = f"'{day[1] if day else line.strip()}': say"
         problems.append(f"{where} what time the slot starts, e.g. 'wed 3pm'.")
     if problems:
         raise ParseError(problems)

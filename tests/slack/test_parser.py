@@ -304,7 +304,10 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "weekdys", ["I didn't understand 'weekdys' — did you mean 'weekdays'?"]),
     (
         P + "lip filler cheek filler",
-        ["I found two services, Lip Filler and Cheek Filler; an entry is for one service."],
+        [
+            "'lip filler' and 'cheek filler' are two services, Lip Filler and Cheek Filler; "
+            "an entry is for one service."
+        ],
     ),
     (
         P + "after 5pm before 9am",
@@ -343,9 +346,9 @@ REFUSED: list[tuple[str, list[str]]] = [
         ],
     ),
     (P + "expires 1/1/2026", ["'1/1/2026' has passed."]),
-    (P + "except weekdays weekends", ["That leaves no day of the week."]),
-    (P + 'botox "call after 5', ["A note has no closing quote."]),
-    (P + "botox any service", ["The line both sets and clears the service."]),
+    (P + "except weekdays weekends", ["'except weekdays weekends' leaves no day of the week."]),
+    (P + 'botox "call after 5', ["The note '\"call after 5' has no closing quote."]),
+    (P + "botox any service", ["'any service' clears the service that the line also sets."]),
     (
         "Jane Doe botox weekdays",
         [
@@ -451,7 +454,7 @@ def test_edit_line_changes_whole_groups(
             "priorty 2",
             ["I didn't understand 'priorty 2' — did you mean 'priority'?"],
         ),
-        ("afternoons any time", ["The line both sets and clears the times."]),
+        ("afternoons any time", ["'any time' clears the times that the line also sets."]),
     ],
 )
 def test_edit_line_not_understood_is_refused(line: str, problems: list[str]) -> None:

@@ -58,7 +58,7 @@ def rule_days(ctx: Context, i: int) -> int:
             after = i + len(words) + 1
             after += ctx.norm(after) == "not"
             if not (ctx.norm(after - 1) in EXCEPT and _days(ctx, after)[0]):  # `any day but fri`
-                ctx.found.cleared.add("days")
+                ctx.found.clear("days", ctx.span(i, len(words)))
             return len(words)
     word = ctx.norm(i)
     if word in EXCEPT:

@@ -181,8 +181,8 @@ def record(ctx: Context, found: list[Named], phrase: str, *, corrected: bool = F
         current = ctx.found.service
         if current is not None and current[0].id != named.item.id:
             ctx.found.problems.append(
-                f"I found two services, {current[0].name} and {named.name}; "
-                "an entry is for one service."
+                f"'{current[1]}' and '{phrase}' are two services, {current[0].name} and "
+                f"{named.name}; an entry is for one service."
             )
             return
         ctx.found.service = (named.item, phrase)

@@ -57,14 +57,14 @@ def check(
     open_days = {d for p in staff for d, spans in p.hours.items() if spans}
     if not wanted & open_days:
         blame = "days" if said.get("days") and (dated is None or days & dated) else "dates"
-        phrase = " ".join(said.get(blame) or said.get("days") or said.get("dates") or [""])
+        phrase = quoted(said.get(blame) or said.get("days") or said.get("dates") or [])
         closed = sorted(wanted or days, key=lambda d: (d + 6) % 7)
         if who:
             verb = "doesn't" if len(found.providers) == 1 else "don't"
             reason = f"{who} {verb} work {describe.either([_PLURAL[d] for d in closed])}"
         else:
             reason = f"the clinic is closed on {describe.either([_PLURAL[d] for d in closed])}"
-        found.problems.append(f"'{phrase}': {reason}, so it could never be filled.")
+        found.problems.append(f"{phrase}: {reason}, so it could never be filled.")
         return
     asked = windows(found)
     need = max(duration, 1)
@@ -76,12 +76,17 @@ def check(
                     for w_lo, w_hi in asked
                 ):
                     return
-    phrase = " ".join(said.get("times") or said.get("days") or [""])
+    phrase = quoted(said.get("times") or said.get("days") or [])
     hours = "; ".join(_hours(p, wanted) for p in staff)
     found.problems.append(
-        f"'{phrase}' is outside the hours of {who or 'every provider'} ({hours}), "
+        f"{phrase} is outside the hours of {who or 'every provider'} ({hours}), "
         "so it could never be filled."
     )
+
+
+def quoted(phrases: Sequence[str]) -> str:
+    """`'sat am'`, `'tues' and 'after 5'`: the words as typed, each quoted."""
+    return " and ".join(f"'{p}'" for p in dict.fromkeys(phrases)) or "That"
 
 
 def _hours(provider: Provider, days: set[int]) -> str:

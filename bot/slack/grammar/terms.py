@@ -89,10 +89,10 @@ def rule_terms(ctx: Context, i: int) -> int:
     word, found = ctx.norm(i), ctx.found
     for words, group in CLEARINGS.items():
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            found.cleared.add(group)
+            found.clear(group, ctx.span(i, len(words)))
             return len(words)
     if word == "clear" and ctx.norm(i + 1) in GROUPS:
-        found.cleared.add(GROUPS[ctx.norm(i + 1)])
+        found.clear(GROUPS[ctx.norm(i + 1)], ctx.span(i, 2))
         return 2
     used, value = _priority(ctx, i)
     if used:

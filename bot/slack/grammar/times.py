@@ -149,7 +149,7 @@ def rule_times(ctx: Context, i: int) -> int:
         return 1
     for words in ANY_TIME:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            found.cleared.add("times")
+            found.clear("times", ctx.span(i, len(words)))
             return len(words)
     for words, (earliest, latest) in NAMED.items():
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
