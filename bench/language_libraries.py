@@ -136,7 +136,11 @@ class Book:
         from bot.slack.parser import fold
 
         wanted = fold(" ".join(words))
-        return [c for c in self.clients if wanted in (fold(f"{c.first_name} {c.last_name}"), fold(c.first_name))]
+        return [
+            c
+            for c in self.clients
+            if wanted in (fold(f"{c.first_name} {c.last_name}"), fold(c.first_name))
+        ]
 
 
 @functools.cache
@@ -182,7 +186,9 @@ def reader_ours(clinic: str, line: str, now: datetime) -> Found:
                 rest.partition(" ")[2], directory=directory, now=aware, timezone=zone
             ).changes
         else:
-            changes = parser.parse_add(rest, directory=directory, now=aware, timezone=zone).preferences
+            changes = parser.parse_add(
+                rest, directory=directory, now=aware, timezone=zone
+            ).preferences
     except parser.ParseError:
         return set()
     return {changes[k] for k in ("preferred_date_start", "preferred_date_end") if changes.get(k)}

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -261,6 +261,14 @@ def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str)
     return ParsedEdit(changes, understood)
 
 
+@lru_cache(maxsize=4096)
+def _valid_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, "US"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _find_phone(line: str) -> tuple[int, int] | None:
     """Where the phone is: the longest run of number groups that phonenumbers takes for a
     valid number; else a whole run of seven digits or more (then reported as invalid, as
@@ -270,12 +278,12 @@ def _find_phone(line: str) -> tuple[int, int] | None:
         groups = list(_NUMBER_GROUP.finditer(line, run.start(), run.end()))
         for first, group in enumerate(groups):
             found: tuple[int, int] | None = None
+            digits = 0
             for last in groups[first:]:
-                try:
-                    number = phonenumbers.parse(line[group.start() : last.end()], "US")
-                except phonenumbers.NumberParseException:
-                    continue
-                if phonenumbers.is_valid_number(number):
+                digits += sum(c.isdigit() for c in last.group())
+                if digits > 15:  # E.164 has at most 15 digits
+                    break
+                if digits >= 7 and _valid_phone(line[group.start() : last.end()]):
                     found = (group.start(), last.end())
             if found:
                 return found

@@ -64,7 +64,11 @@ def names_the_line(exc: ParseError, line: str) -> bool:
     """A refusal quotes at least one piece of what was typed ('…'), or the line is blank."""
     if not fold(line):
         return True
-    quoted = [q for p in exc.problems for q in re.findall(r"(?<!\w)'(.+?)'(?!\w)", p.replace("’", "'"), re.S)]
+    quoted = [
+        q
+        for p in exc.problems
+        for q in re.findall(r"(?<!\w)'(.+?)'(?!\w)", p.replace("’", "'"), re.S)
+    ]
     typed = fold(line)
     return any(q.lower() in line.lower() or (fold(q) and fold(q) in typed) for q in quoted)
 
