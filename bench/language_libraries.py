@@ -154,11 +154,15 @@ def clinic_directory(clinic: str) -> tuple[Any, str]:
         Client(c["first_name"], c["last_name"], normalize_phone(str(c["phone"])), id=i)
         for i, c in enumerate(data["clients"], 1)
     ]
-    directory = parser.Directory(
-        [Service(1, s["name"], s["duration_minutes"], id=i) for i, s in enumerate(data["services"], 1)],
-        [Provider(1, p["name"], parse_hours(p["hours"]), id=i) for i, p in enumerate(data["providers"], 1)],
-        Book(clients),
-    )  # fmt: skip
+    services = [
+        Service(1, s["name"], s["duration_minutes"], id=i)
+        for i, s in enumerate(data["services"], 1)
+    ]
+    providers = [
+        Provider(1, p["name"], parse_hours(p["hours"]), id=i)
+        for i, p in enumerate(data["providers"], 1)
+    ]
+    directory = parser.Directory(services, providers, Book(clients))
     return directory, data["clinic"]["timezone"]
 
 
@@ -240,7 +244,8 @@ def names() -> None:
 
     pairs = [
         ("botx", "botox"), ("fillr", "filler"), ("facail", "facial"), ("jonson", "johnson"),
-        ("kahn", "khan"), ("mitchel", "mitchell"), ("tomas", "tomasz"), ("consultaton", "consultation"),
+        ("kahn", "khan"), ("mitchel", "mitchell"), ("tomas", "tomasz"),
+        ("consultaton", "consultation"),
         ("hydrotherapie", "hydrotherapy"), ("pilatis", "pilates"), ("dubios", "dubois"),
         ("osullivan", "o'sullivan"), ("needlng", "needling"), ("masage", "massage"),
     ]  # fmt: skip
@@ -249,15 +254,21 @@ def names() -> None:
         "mitchell", "tomasz", "hydrotherapy", "pilates", "dubois", "o'sullivan", "needling",
         "massage", "sarah", "liam", "chloe", "nowak", "assessment", "treatment",
     ]  # fmt: skip
+
+    def osa(a: str, b: str, **_: object) -> float:
+        return 100 * OSA.normalized_similarity(a, b)
+
+    def best(word: str, scorer: Any, cutoff: float) -> str | None:
+        found = process.extractOne(word, keys, scorer=scorer, score_cutoff=cutoff)
+        return found[0] if found else None
+
     matchers: dict[str, Callable[[str], str | None]] = {
         "difflib ratio ≥ 0.85 (before)": lambda w: next(
             iter(difflib.get_close_matches(w, keys, n=1, cutoff=0.85)), None
         ),
-        "rapidfuzz ratio ≥ 80": lambda w: (process.extractOne(w, keys, scorer=fuzz.ratio, score_cutoff=80) or [None])[0],
-        "rapidfuzz OSA ≥ 75 (chosen)": lambda w: (process.extractOne(
-            w, keys, scorer=lambda a, b, **_: 100 * OSA.normalized_similarity(a, b), score_cutoff=75
-        ) or [None])[0],
-    }  # fmt: skip
+        "rapidfuzz ratio ≥ 80": lambda w: best(w, fuzz.ratio, 80),
+        "rapidfuzz OSA ≥ 75 (chosen)": lambda w: best(w, osa, 75),
+    }
     for label, match in matchers.items():
         begin = time.perf_counter()
         for _ in range(200):

@@ -286,6 +286,10 @@ def _types(entry: WaitlistEntry) -> None:
         raise InvalidInput(f"Invalid preference value: {exc}.") from exc
 
 
+def _reason(reason: str | None) -> dict[str, Any]:
+    return {"reason": reason} if reason else {}
+
+
 def _only_editable(values: dict[str, Any]) -> None:
     unknown = sorted(set(values) - EDITABLE)
     if unknown:
@@ -345,7 +349,7 @@ def _end(
         clinic_id=entry.clinic_id,
         entry_id=entry.id,
         client_id=entry.client_id,
-        **({"reason": reason} if reason else {}),
+        **_reason(reason),
     )
     if opening is not None:
         advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)

@@ -540,7 +540,8 @@ def parse_slot(
     problems = list(found.problems)
     if not found.providers and not problems:
         problems.append(
-            f"'{line.strip()}' names no provider; say whose slot it is, e.g. 'dr johnson botox wed 3pm'."
+            f"'{line.strip()}' names no provider; say whose slot it is, "
+            "e.g. 'dr johnson botox wed 3pm'."
         )
     elif len(found.providers) > 1:
         names = describe.either([p.name for p in found.providers])

@@ -344,9 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     outcomes = list(run_all(lambda line: args.grep.lower() in line.lower()))
     for o in outcomes:
         if args.show == "all" or (args.show == "wrong" and o.verdict not in (EXACT, REFUSED_RIGHT)):
-            print(
-                f"[{o.verdict}] ({o.clinic}) {o.line}\n   expected: {o.expected}\n   got:      {o.got}"
-            )
+            print(f"[{o.verdict}] ({o.clinic}) {o.line}")
+            print(f"   expected: {o.expected}\n   got:      {o.got}")
     print(report(outcomes))
     return 0
 
