@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from bot.slack.grammar import dates, days, describe, servable, terms, times
-from bot.slack.grammar.findings import Context, Findings
+from bot.slack.grammar.findings import Findings, Line
 from bot.slack.grammar.leftovers import explain
 from bot.slack.grammar.names import TITLES, NameIndex
 from bot.slack.grammar.tokens import Token, take_notes, tokenize
@@ -303,7 +303,7 @@ def _read(
     timezone: str,
     *,
     typed: str = "",
-) -> Context:
+) -> Line:
     ctx = _context(line, tokens, notes, directory, now, timezone)
     ctx.typed = typed
     runs: list[list[int]] = []
@@ -336,15 +336,15 @@ def _context(
     directory: Directory,
     now: datetime,
     timezone: str,
-) -> Context:
+) -> Line:
     today = now.astimezone(ZoneInfo(timezone)).date()
-    ctx = Context(line, tokens, today, directory.index, Findings(notes=notes))
+    ctx = Line(line, tokens, today, directory.index, Findings(notes=notes))
     ctx.providers = directory.providers
     return ctx
 
 
 def _assemble(
-    ctx: Context, now: datetime, timezone: str, *, edit: bool
+    ctx: Line, now: datetime, timezone: str, *, edit: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """The EDITABLE fields and the lines understood. An edit replaces a whole group (all the
     time fields, both dates) so that `afternoons` does not keep an old `9am-2pm`."""

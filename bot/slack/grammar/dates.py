@@ -11,7 +11,7 @@ import calendar
 from datetime import date, timedelta
 
 from bot.slack.grammar import describe
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.numbers import number_word
 from bot.slack.grammar.weekdays import WEEKDAYS, weekday_of
 
@@ -43,7 +43,7 @@ def warm_up() -> None:
     """Nothing to load: the reading of dates is our own code."""
 
 
-def _day_number(ctx: Context, i: int, *, ordinal: bool = False) -> int | None:
+def _day_number(ctx: Line, i: int, *, ordinal: bool = False) -> int | None:
     """A day of the month at tokens[i] (`5`, `5th`); with ordinal=True only `5th`."""
     word = ctx.norm(i)
     if ctx.kind(i) != "num" or ":" in word or len(word) > 4:
@@ -55,7 +55,7 @@ def _day_number(ctx: Context, i: int, *, ordinal: bool = False) -> int | None:
     return value if 1 <= value <= 31 else None
 
 
-def _year(ctx: Context, i: int) -> tuple[int, int | None]:
+def _year(ctx: Line, i: int) -> tuple[int, int | None]:
     """An optional year after a month and day: (tokens used, year)."""
     comma = 1 if ctx.norm(i) == "," else 0
     text = ctx.norm(i + comma)
@@ -71,7 +71,7 @@ def _valid(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def nearest(ctx: Context, month: int, day: int, phrase: str, floor: date) -> date | None:
+def nearest(ctx: Line, month: int, day: int, phrase: str, floor: date) -> date | None:
     """The reading of a month and day with no year, on or after floor: this year's if not
     past; else next year's if that is nearer than the one just gone. A date just gone is
     refused with the next valid reading offered (a range's end before its start is returned
@@ -94,7 +94,7 @@ def nearest(ctx: Context, month: int, day: int, phrase: str, floor: date) -> dat
     return this
 
 
-def _month_day(ctx: Context, i: int) -> tuple[int, int, int, int | None] | None:
+def _month_day(ctx: Line, i: int) -> tuple[int, int, int, int | None] | None:
     """(tokens used, month, day, year) for `Dec 2`, `Dec 2nd, 2027`, `2 Dec`, `2nd of Dec`."""
     word = ctx.norm(i)
     if word in MONTHS and (day := _day_number(ctx, i + 1)) is not None:
@@ -109,7 +109,7 @@ def _month_day(ctx: Context, i: int) -> tuple[int, int, int, int | None] | None:
 
 
 def read_date(
-    ctx: Context, i: int, not_before: date | None = None, *, weekday: bool = False
+    ctx: Line, i: int, not_before: date | None = None, *, weekday: bool = False
 ) -> tuple[int, date] | None:
     """A single date at tokens[i], or None. A date-shaped phrase that is no real date
     (`2/30`) or has passed is recorded as a problem (and consumed). With weekday=True a bare
@@ -166,7 +166,7 @@ def next_weekday(today: date, day: int, *, today_too: bool = False) -> date:
     return today + timedelta(days=ahead if ahead or today_too else 7)
 
 
-def _explicit(ctx: Context, phrase: str, year: int, month: int, day: int) -> date:
+def _explicit(ctx: Line, phrase: str, year: int, month: int, day: int) -> date:
     found = _valid(year, month, day)
     if found is None:
         ctx.found.problems.append(f"'{phrase}' is not a date.")
@@ -176,14 +176,14 @@ def _explicit(ctx: Context, phrase: str, year: int, month: int, day: int) -> dat
     return found
 
 
-def _no_year(ctx: Context, phrase: str, month: int, day: int, floor: date) -> date:
+def _no_year(ctx: Line, phrase: str, month: int, day: int, floor: date) -> date:
     if not (1 <= month <= 12 and 1 <= day <= 31) or _valid(2028, month, day) is None:
         ctx.found.problems.append(f"'{phrase}' is not a date.")
         return ctx.today
     return nearest(ctx, month, day, phrase, floor) or ctx.today
 
 
-def _day_of_month(ctx: Context, phrase: str, day: int, floor: date) -> date:
+def _day_of_month(ctx: Line, phrase: str, day: int, floor: date) -> date:
     """`the 3rd`: the next 3rd of a month, on or after floor."""
     month = floor.replace(day=1)
     for _ in range(3):
@@ -210,7 +210,7 @@ def _week(today: date, ahead: int) -> tuple[date, date]:
     return max(monday, today), monday + timedelta(days=6)
 
 
-def _relative(ctx: Context, i: int) -> Period | None:
+def _relative(ctx: Line, i: int) -> Period | None:
     """this/next week, month or weekend; end of the month/week; the rest of the month."""
     today = ctx.today
     word = ctx.norm(i)
@@ -256,7 +256,7 @@ def _next_month(today: date) -> tuple[date, date]:
     return first, month_end(first)
 
 
-def read_period(ctx: Context, i: int, *, weekday: bool = False) -> Period | None:
+def read_period(ctx: Line, i: int, *, weekday: bool = False) -> Period | None:
     """A single date, a named month (`March`, `early March`), `the week of Dec 14`, or a
     relative period."""
     if (relative := _relative(ctx, i)) is not None:
@@ -292,7 +292,7 @@ def read_period(ctx: Context, i: int, *, weekday: bool = False) -> Period | None
     return None
 
 
-def _span(ctx: Context, i: int) -> int:
+def _span(ctx: Line, i: int) -> int:
     """`within 2 weeks`, `within a month`, `next 10 days`, `in the next 3 weeks`."""
     j = i + 2 if ctx.norm(i) in ("in", "over") and ctx.norm(i + 1) == "the" else i
     if ctx.norm(j) not in SPANS:
@@ -317,7 +317,7 @@ def _span(ctx: Context, i: int) -> int:
     return unit_at + 1 - i
 
 
-def _range(ctx: Context, i: int, between: bool) -> int:
+def _range(ctx: Line, i: int, between: bool) -> int:
     """`Feb 15 to Feb 28`, `Feb 15-28`, `2/15 - 3/1`, `between the 3rd and the 10th`."""
     mark = len(ctx.found.problems)
     first = read_period(ctx, i)
@@ -355,7 +355,7 @@ def _day_on_or_after(day: int, start: date) -> date | None:
     return None
 
 
-def rule_dates(ctx: Context, i: int) -> int:
+def rule_dates(ctx: Line, i: int) -> int:
     """Any date phrase at tokens[i]; returns how many tokens it used (0: none here)."""
     word = ctx.norm(i)
     if used := _span(ctx, i):

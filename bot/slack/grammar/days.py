@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.slack.grammar.findings import Context, Findings
+from bot.slack.grammar.findings import Findings, Line
 from bot.slack.grammar.weekdays import SHORT, WEEKDAYS
 
 DAYS = WEEKDAYS
@@ -23,7 +23,7 @@ RANGE = {"-", "–", "to", "through", "thru"}
 _LINKS = {",", "/", "&", "and", "or", "+"}
 
 
-def _days(ctx: Context, i: int) -> tuple[int, set[int]]:
+def _days(ctx: Line, i: int) -> tuple[int, set[int]]:
     """One day, a group, or a range of days at tokens[i]: (tokens used, days)."""
     word = ctx.norm(i)
     if word in GROUPS:
@@ -51,7 +51,7 @@ def _through(first: int, last: int) -> set[int]:
     return {(first + k) % 7 for k in range((last - first) % 7 + 1)}
 
 
-def rule_days(ctx: Context, i: int) -> int:
+def rule_days(ctx: Line, i: int) -> int:
     """Any days-of-the-week phrase at tokens[i]; returns how many tokens it used."""
     for words in ANY_DAY:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:

@@ -65,7 +65,7 @@ class Findings:
 
 
 @dataclass
-class Context:
+class Line:
     """One line being parsed: its tokens, where 'today' is, and the findings."""
 
     line: str

@@ -8,13 +8,13 @@ from collections.abc import Iterable
 from rapidfuzz import process
 
 from bot.slack.grammar.describe import either
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.names import ACCEPT, TITLES, Named, record, similarity
 
 _PROVIDER_CUES = {"with", "by", "see", "provider", "sees"}
 
 
-def explain(ctx: Context, run: list[int], vocabulary: list[str]) -> None:
+def explain(ctx: Line, run: list[int], vocabulary: list[str]) -> None:
     """Resolve or report one run of consecutive unread tokens."""
     unread: list[int] = []
     k = 0
@@ -30,7 +30,7 @@ def explain(ctx: Context, run: list[int], vocabulary: list[str]) -> None:
     _report(ctx, unread, vocabulary)
 
 
-def _close_name(ctx: Context, run: list[int]) -> int:
+def _close_name(ctx: Line, run: list[int]) -> int:
     """A name with a small typo at the start of run: taken if one name is clearly meant,
     reported with a suggestion if only near. Returns the tokens used."""
     titles = 0
@@ -62,7 +62,7 @@ def _guess(typed: str, near: list[Named]) -> str:
     return f"I couldn't tell which {what} '{typed}' is — did you mean {names}?"
 
 
-def _report(ctx: Context, unread: list[int], vocabulary: Iterable[str]) -> None:
+def _report(ctx: Line, unread: list[int], vocabulary: Iterable[str]) -> None:
     if not unread:
         return
     typed = ctx.span(unread[0], len(unread))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.tokens import words
 from core.model import Provider, Service
 
@@ -75,7 +75,7 @@ class NameIndex:
         self.longest = max((len(k.split()) for k in self.keys), default=0)
         self.reserved = reserved
 
-    def exact_at(self, ctx: Context, i: int) -> int:
+    def exact_at(self, ctx: Line, i: int) -> int:
         """A name written exactly (any case, any known shortening) at tokens[i], with an
         optional title before it."""
         start = i
@@ -163,7 +163,7 @@ def _aliases(core: list[str], reserved: set[str], kind: str) -> Iterable[tuple[s
                 yield " ".join(stems), 1
 
 
-def record(ctx: Context, found: list[Named], phrase: str, *, corrected: bool = False) -> None:
+def record(ctx: Line, found: list[Named], phrase: str, *, corrected: bool = False) -> None:
     chosen = [n for n in found if n in ctx.found.named or _already(ctx, n)]
     if len(found) > 1 and chosen:
         found = chosen  # `Lip Filer`: `lip` chose Lip Filler, so `Filer` is not Cheek Filler
@@ -192,7 +192,7 @@ def record(ctx: Context, found: list[Named], phrase: str, *, corrected: bool = F
         ctx.found.providers.append(named.item)
 
 
-def _already(ctx: Context, named: Named) -> bool:
+def _already(ctx: Line, named: Named) -> bool:
     service = ctx.found.service
     if isinstance(named.item, Service):
         return service is not None and service[0].id == named.item.id

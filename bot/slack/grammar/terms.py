@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from bot.slack.grammar.dates import UNITS, read_period
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.numbers import number_word
 
 PRIORITY_WORDS = {"priority", "prio", "pri", "pr"}
@@ -43,7 +43,7 @@ FILLER = {
 _P_NUMBER = re.compile(r"p(\d+)$")
 
 
-def _priority(ctx: Context, i: int) -> tuple[int, int | None]:
+def _priority(ctx: Line, i: int) -> tuple[int, int | None]:
     """(tokens used, priority) at tokens[i]; (0, None) when there is none."""
     word, after = ctx.norm(i), ctx.norm(i + 1)
     if word in PRIORITY_WORDS:
@@ -63,7 +63,7 @@ def _priority(ctx: Context, i: int) -> tuple[int, int | None]:
     return 0, None
 
 
-def _expiry(ctx: Context, i: int) -> int:
+def _expiry(ctx: Line, i: int) -> int:
     j = i + 1 + (ctx.norm(i + 1) in (":", "on", "by", "after"))
     phrase_end = j
     if ctx.norm(j) == "in" and (count := number_word(ctx.norm(j + 1))) and ctx.norm(j + 2) in UNITS:
@@ -84,7 +84,7 @@ def _expiry(ctx: Context, i: int) -> int:
     return phrase_end - i
 
 
-def rule_terms(ctx: Context, i: int) -> int:
+def rule_terms(ctx: Line, i: int) -> int:
     """Priority, expiry or a clearing at tokens[i]; returns how many tokens it used."""
     word, found = ctx.norm(i), ctx.found
     for words, group in CLEARINGS.items():

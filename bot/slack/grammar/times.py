@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from core.model import TimeSlot
 
 BUCKETS = {
@@ -72,7 +72,7 @@ class Clock:
         return "a" if 8 <= self.hour <= 11 else "p"
 
 
-def _clock(ctx: Context, i: int) -> Clock | None:
+def _clock(ctx: Line, i: int) -> Clock | None:
     word, kind = ctx.norm(i), ctx.kind(i)
     if word in ("noon", "midday", "12noon"):
         return Clock(12, 0, "p")
@@ -87,12 +87,12 @@ def _clock(ctx: Context, i: int) -> Clock | None:
     return Clock(int(hour), int(minute or 0), half)
 
 
-def _not_a_time(ctx: Context, i: int) -> int:
+def _not_a_time(ctx: Line, i: int) -> int:
     ctx.found.problems.append(f"'{ctx.span(i, 1)}' is not a time of day.")
     return 1
 
 
-def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
+def _window(ctx: Line, i: int, first: Clock, j: int, second: Clock) -> int:
     phrase = ctx.span(i, j + 1 - i)
     if first.half is None and second.half is not None:
         start = first.at(second.half)
@@ -121,7 +121,7 @@ def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
     return j + 1 - i
 
 
-def _either(ctx: Context, i: int, phrase: str) -> None:
+def _either(ctx: Line, i: int, phrase: str) -> None:
     """`before 10 or after 3`: two windows, which an entry cannot hold; said so exactly."""
     found = ctx.found
     before = found.time_start or found.time_end
@@ -133,7 +133,7 @@ def _either(ctx: Context, i: int, phrase: str) -> None:
         )
 
 
-def rule_times(ctx: Context, i: int) -> int:
+def rule_times(ctx: Line, i: int) -> int:
     """Any time-of-day phrase at tokens[i]; returns how many tokens it used."""
     word, found = ctx.norm(i), ctx.found
     if word in ("no", "not", "except", "but") and ctx.norm(i + 1) in BUCKETS:
@@ -186,7 +186,7 @@ def rule_times(ctx: Context, i: int) -> int:
     return 0
 
 
-def read_clock(ctx: Context, i: int) -> tuple[int, time] | None:
+def read_clock(ctx: Line, i: int) -> tuple[int, time] | None:
     """One time of day at tokens[i] (`3pm`, `16:00`, `noon`, `9:30am`, `11:15`): (tokens
     used, time). An hour without am/pm is read as clinic hours; a word that is no real time
     (`25:00`, `13pm`) is a problem, reported and consumed."""
