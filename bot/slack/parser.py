@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
@@ -127,9 +127,16 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
     phone_at = _find_phone(line)
     known: Client | None = None
     phone, typed_phone = "", ""
+    claimed: list[Client] = []
     if phone_at is None:
         rest = tokenize(line)
         name, known = _name_without_phone(line, rest, directory)
+        if known is None and directory.clients is not None:
+            # `add filler for Tom Baker, thurs pm`: a known client named anywhere in the line
+            claim = _claimer(line, directory.clients, claimed)
+            ctx = _read(line, rest, notes, directory, now, timezone, typed=text, claim=claim)
+            if len(claimed) == 1:
+                return _finish(ctx, problems, now, timezone, claimed[0])
         if not name:
             raise ParseError([*problems, f"I couldn't find the client's name; {EXAMPLE}."])
         typed = line[name[0].start : name[-1].end]
@@ -179,6 +186,37 @@ def _capitalized(word: str) -> str:
     all in one case; a name in mixed case stays as typed: `Camila de la Cruz`)."""
     word = word.lower()
     return re.sub(r"(^|[-'’])(\w)", lambda m: m.group(1) + m.group(2).upper(), word)
+
+
+def _claimer(
+    line: str, book: ClientBook, claimed: list[Client]
+) -> Callable[[Line, list[int]], bool]:
+    """A reader of unread words that takes them as a known client's whole name."""
+
+    def claim(ctx: Line, run: list[int]) -> bool:
+        words = [ctx.tokens[k].text for k in run if ctx.kind(k) == "word"]
+        if not words or len(words) != len(run):
+            return False
+        typed = fold(" ".join(words))
+        found = [c for c in book.by_name(words) if fold(f"{c.first_name} {c.last_name}") == typed]
+        if len(found) == 1:
+            claimed.append(found[0])
+            return True
+        return False
+
+    return claim
+
+
+def _finish(
+    ctx: Line, problems: list[str], now: datetime, timezone: str, client: Client
+) -> ParsedAdd:
+    preferences, understood = _assemble(ctx, now, timezone, edit=False)
+    problems = problems + ctx.found.problems
+    if problems:
+        raise ParseError(problems)
+    return ParsedAdd(
+        client.first_name, client.last_name, client.phone, preferences, understood, client.id
+    )
 
 
 def fold(text: str) -> str:
@@ -303,6 +341,7 @@ def _read(
     timezone: str,
     *,
     typed: str = "",
+    claim: Callable[[Line, list[int]], bool] | None = None,
 ) -> Line:
     ctx = _context(line, tokens, notes, directory, now, timezone)
     ctx.typed = typed
@@ -325,7 +364,8 @@ def _read(
                 runs.append([i])
         i += 1
     for run in runs:
-        explain(ctx, run, VOCABULARY)
+        if claim is None or not claim(ctx, run):
+            explain(ctx, run, VOCABULARY)
     return ctx
 
 

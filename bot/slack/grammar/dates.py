@@ -232,6 +232,9 @@ def _relative(ctx: Line, i: int) -> Period | None:
             unit, used = ctx.norm(k), k + 1 - j
         last = month_end(today) if unit == "month" else _week(today, 0)[1]
         return j - i + used, today, last
+    if (word, ctx.norm(j + 1), ctx.norm(j + 2)) == ("week", "after", "next"):
+        first, last = _week(today, 2)
+        return j + 3 - i, first, last
     if word in ("this", "next", "coming") and ctx.norm(j + 1) in ("week", "month", "weekend"):
         unit = ctx.norm(j + 1)
         ahead = 0 if word == "this" else 1

@@ -78,6 +78,8 @@ def rule_days(ctx: Line, i: int) -> int:
         ctx.found.days_out |= left_out
         return j - i
     used, days = _days(ctx, i)
+    if not used and (letters := _letters(ctx, i)):  # `M W F`, `T Th`
+        used, days = letters, {SHORT[ctx.tokens[i + k].text.lower().rstrip(".")] for k in range(letters)}
     found = ctx.found
     if used and ctx.norm(i - 1) == "or" and found.days_in and _timed(found):
         # `weekdays after 5 or sat am`: each set of days with its own time
@@ -92,6 +94,14 @@ def rule_days(ctx: Line, i: int) -> int:
         return tail
     found.days_in |= days
     return used
+
+
+def _letters(ctx: Line, i: int) -> int:
+    """How many tokens from i are one- or two-letter day codes, if two or more."""
+    n = 0
+    while i + n < len(ctx.tokens) and ctx.tokens[i + n].text.lower().rstrip(".") in SHORT:
+        n += 1
+    return n if n >= 2 else 0
 
 
 def _timed(found: Findings) -> bool:

@@ -181,6 +181,21 @@ def rule_times(ctx: Line, i: int) -> int:
         else:
             found.time_end = found.once(found.time_end, value, phrase, "the latest time")
         return 2
+    if (
+        first is not None
+        and ctx.norm(i + 1) in ("onwards", "onward", "on")
+        or (
+            first is not None
+            and (ctx.norm(i + 1), ctx.norm(i + 2)) in (("or", "later"), ("and", "later"))
+        )
+    ):  # `3pm onwards`, `4 or later`
+        value = first.at(first.guess())
+        if value is None:
+            return _not_a_time(ctx, i)
+        used = 2 if ctx.norm(i + 1) != "or" and ctx.norm(i + 1) != "and" else 3
+        phrase = ctx.span(i, used)
+        found.time_start = found.once(found.time_start, value, phrase, "the earliest time")
+        return used
     if first is not None and ctx.kind(i) == "time" and first.at(first.half) is None:
         return _not_a_time(ctx, i)
     return 0
