@@ -42,6 +42,8 @@ def run_console(
         text, confirm = _answer(ctx, runtime, line)
         write(text)
         if confirm is not None:  # nothing is sent before the operator says yes
+            if not echo:
+                write(CONFIRM.strip())
             answer = next(typed, "").strip()
             if echo:
                 write(f"{CONFIRM}{answer}")

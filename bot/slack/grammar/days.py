@@ -79,7 +79,10 @@ def rule_days(ctx: Line, i: int) -> int:
         return j - i
     used, days = _days(ctx, i)
     if not used and (letters := _letters(ctx, i)):  # `M W F`, `T Th`
-        used, days = letters, {SHORT[ctx.tokens[i + k].text.lower().rstrip(".")] for k in range(letters)}
+        used, days = (
+            letters,
+            {SHORT[ctx.tokens[i + k].text.lower().rstrip(".")] for k in range(letters)},
+        )
     found = ctx.found
     if used and ctx.norm(i - 1) == "or" and found.days_in and _timed(found):
         # `weekdays after 5 or sat am`: each set of days with its own time
