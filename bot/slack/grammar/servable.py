@@ -54,6 +54,12 @@ def check(
     if start and end and start <= end and (end - start).days < 7:
         dated = {weekday_of(start + timedelta(days=k)) for k in range((end - start).days + 1)}
     wanted = days & dated if dated is not None else days
+    if dated is not None and not wanted and said.get("days"):
+        found.problems.append(
+            f"{quoted(said['days'])} and {quoted(said.get('dates', []))} leave no day: "
+            f"those dates fall on {describe.either([_PLURAL[d] for d in sorted(dated)])}."
+        )
+        return
     open_days = {d for p in staff for d, spans in p.hours.items() if spans}
     if not wanted & open_days:
         blame = "days" if said.get("days") and (dated is None or days & dated) else "dates"

@@ -37,7 +37,8 @@ FILLER = {
     "want", "need", "appointment", "works", "best", "free", "around", "sometime", "some",
     "time", "times", "slot", "slots", "spot", "she", "he", "they", "her", "his", "their",
     "client", "patient", "pt", "new", "wait", "waitlist", "list", "add", "book", "possible",
-    "if", "be", "could", "should", "preference", "@", "#", "~", "every", "each",
+    "if", "be", "could", "should", "preference", "@", "#", "~", "every", "each", "first",
+    "earliest", "soonest", "whenever",
     ",", ";", ":", ".", "/", "&", "+", "-", "–", "—", "!", "(", ")",
 }  # fmt: skip
 _P_NUMBER = re.compile(r"p(\d+)$")
