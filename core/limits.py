@@ -24,6 +24,7 @@ NOTES = 2000
 TIMEZONE = 64
 PHONE_TEXT = 40  # a phone as typed, before it is read as a number
 REASON = 500  # why an appointment was cancelled
+COMMAND = 4000  # one `/waitlist …` line, as Slack sends at most
 
 MAX_DAYS = 3650  # "expire entries older than N days", and other day counts
 
