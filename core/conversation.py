@@ -33,6 +33,7 @@ from core.model import (
     OfferStatus,
 )
 from core.offers import accept_offer, decline_offer
+from core.outbox import call_off
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.texts import DEFAULT_TEMPLATES, Templates, render
@@ -131,10 +132,7 @@ def opt_out(
         )
     for message in uow.messages.for_client(client.id):
         if message.status is MessageStatus.QUEUED:
-            message.status = MessageStatus.CANCELLED
-            message.error_code = "opted_out"
-            message.updated_at = now
-            uow.messages.save(message)
+            call_off(uow, message, "opted_out", now)
     offer = uow.offers.pending_for_client(client.id)
     if offer is not None:
         end_offer(
@@ -248,10 +246,7 @@ def _drop_queued(uow: UnitOfWork, offer: Offer, *, kind: str, now: datetime) -> 
             and message.kind == kind
             and message.status is MessageStatus.QUEUED
         ):
-            message.status = MessageStatus.CANCELLED
-            message.error_code = "answered_in_reply"
-            message.updated_at = now
-            uow.messages.save(message)
+            call_off(uow, message, "answered_in_reply", now)
 
 
 def _clinic_for(uow: UnitOfWork, latest: Offer | None) -> Clinic | None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from core.audit import mask_phone, record
 from core.fill import fail_offer
 from core.model import Client, Message, MessageStatus, OfferStatus
-from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, earlier, release
+from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, release
 from core.policy import Policy
 from core.ports import SendResult, SmsSender, UnitOfWork
 
@@ -73,16 +73,8 @@ def settle_send(
     """
     message_id = message.id or 0
     if result.ok:
-        moved = uow.messages.move(
-            message_id,
-            from_=earlier(MessageStatus.SENT),
-            to=MessageStatus.SENT,
-            changes={
-                "provider_sid": result.provider_sid,
-                "sent_at": now,
-                "error_code": None,
-                "updated_at": now,
-            },
+        moved = confirm_sent(
+            uow, message, result.provider_sid, now, from_=earlier(MessageStatus.SENT)
         )
         if not moved:  # a report got here first; keep its status, add what it lacks
             uow.messages.note_sent(message_id, provider_sid=result.provider_sid, sent_at=now)

@@ -8,7 +8,7 @@ it `sending` (a retry, or a claim recovered after a crash).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from core.audit import mask_phone, record
@@ -75,6 +75,41 @@ def queue_sms(
     )
 
 
+def call_off(uow: UnitOfWork, message: Message, reason: str, now: datetime) -> bool:
+    """Cancel a text still waiting in the queue; False if a dispatcher claimed it first (it
+    is then on its way, and its status says so)."""
+    return uow.messages.move(
+        message.id or 0,
+        from_={MessageStatus.QUEUED},
+        to=MessageStatus.CANCELLED,
+        changes={"error_code": reason, "updated_at": now},
+    )
+
+
+def confirm_sent(
+    uow: UnitOfWork,
+    message: Message,
+    provider_sid: str | None,
+    now: datetime,
+    *,
+    from_: Collection[MessageStatus],
+    claimed_at: datetime | None = None,
+) -> bool:
+    """The gateway has the text: `sent`, with its id, if the status is still one of `from_`."""
+    return uow.messages.move(
+        message.id or 0,
+        from_=from_,
+        to=MessageStatus.SENT,
+        claimed_at=claimed_at,
+        changes={
+            "provider_sid": provider_sid,
+            "sent_at": now,
+            "error_code": None,
+            "updated_at": now,
+        },
+    )
+
+
 def release(uow: UnitOfWork, message: Message, now: datetime, **changes: object) -> bool:
     """Give a claimed message back to the queue, if the claim (`message.updated_at`, set when
     it was claimed) is still the message's current one."""
@@ -111,17 +146,13 @@ def recover_sends(
     def settle(message: Message, finding: Finding) -> bool:
         with uow_factory() as uow:
             if finding.verdict is Verdict.HAPPENED:
-                settled = uow.messages.move(
-                    message.id or 0,
+                settled = confirm_sent(
+                    uow,
+                    message,
+                    finding.reference,
+                    now,
                     from_={MessageStatus.SENDING},
-                    to=MessageStatus.SENT,
                     claimed_at=message.updated_at,
-                    changes={
-                        "provider_sid": finding.reference,
-                        "sent_at": now,
-                        "error_code": None,
-                        "updated_at": now,
-                    },
                 )
             else:
                 settled = release(uow, message, now, attempts=max(message.attempts - 1, 0))
