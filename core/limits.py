@@ -45,7 +45,7 @@ def check_text(value: object, *, field: str, limit: int, multiline: bool = False
         raise InvalidInput(f"The {_label(field)} must be text.", field=field)
     if len(value) > limit:
         raise InvalidInput(
-            f"The {_label(field)} is too long: at most {limit} characters, got {len(value)}.",
+            f"The {_label(field)} must be at most {limit} characters long (got {len(value)}).",
             field=field,
         )
     for char in value:
@@ -53,8 +53,8 @@ def check_text(value: object, *, field: str, limit: int, multiline: bool = False
             continue
         if char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn"):
             raise InvalidInput(
-                f"The {_label(field)} contains a control or invisible character "
-                f"(U+{ord(char):04X}); please type it again as plain text.",
+                f"The {_label(field)} may not hold control or invisible characters "
+                f"(found U+{ord(char):04X}); please type it again as plain text.",
                 field=field,
             )
     return value
