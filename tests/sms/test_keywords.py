@@ -1,4 +1,4 @@
-"""What a patient's text means (SPEC §5), case- and punctuation-insensitive."""
+"""What a patient's text means, case- and punctuation-insensitive, the way people text."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ CASES = [
     ("please stop texting me", Intent.STOP),
     ("Please STOP texting me!!", Intent.STOP),
     ("Don't text me anymore", Intent.STOP),
-    ("remove me from this list", Intent.STOP),
+    ("remove me from this list", Intent.LEAVE_WAITLIST),
     ("no more texts please", Intent.STOP),
     ("START", Intent.START),
     ("unstop", Intent.START),
@@ -59,18 +59,83 @@ CASES = [
     ("info", Intent.HELP),
     ("?", Intent.HELP),
     ("", Intent.UNKNOWN),
-    ("What time is the appointment?", Intent.UNKNOWN),
+    ("What time is the appointment?", Intent.OFFER_QUESTION),
     ("yes?", Intent.UNKNOWN),
     ("yes no", Intent.UNKNOWN),
-    ("yes but can it be later", Intent.UNKNOWN),
-    ("Can I cancel my appointment on Friday instead", Intent.UNKNOWN),
+    ("yes but can it be later", Intent.CONDITIONAL),
+    ("Can I cancel my appointment on Friday instead", Intent.CONDITIONAL),
     ("hello", Intent.UNKNOWN),
-    ("yes I will be there but I might be a little late", Intent.UNKNOWN),
+    ("yes I will be there but I might be a little late", Intent.CONDITIONAL),
     ("don't stop", Intent.UNKNOWN),
     ("ok not really", Intent.UNKNOWN),
+    # Texting habits
+    ("yesss", Intent.YES),
+    ("YESSSS!!!", Intent.YES),
+    ("noo", Intent.NO),
+    ("NOOOOO", Intent.NO),
+    ("ya", Intent.YES),
+    ("k", Intent.YES),
+    ("kk", Intent.YES),
+    ("okkk", Intent.YES),
+    ("yeahhh", Intent.YES),
+    ("yse", Intent.YES),
+    ("confrim", Intent.YES),
+    ("\U0001f44d\U0001f3fd", Intent.YES),
+    ("\U0001f44d\U0001f44d", Intent.YES),
+    ("yes \U0001f60a", Intent.YES),
+    ("\u2705", Intent.YES),
+    ("\U0001f44e", Intent.NO),
+    ("\u274c", Intent.NO),
+    ("Sí", Intent.YES),
+    ("Yes! Can't wait", Intent.YES),
+    ("yes no problem", Intent.YES),
+    ("Sounds good, see you then", Intent.YES),
+    ("That works for me", Intent.YES),
+    ("Yes please I would love that appointment thank you so much", Intent.YES),
+    ("Can't, sorry", Intent.NO),
+    ("I can't make it", Intent.NO),
+    ("no sorry I'm at work", Intent.NO),
+    ("I'll pass this time", Intent.NO),
+    ("stoppp", Intent.STOP),
+    # Leaving the waitlist, not the texts
+    ("found another clinic, take me off the waitlist", Intent.LEAVE_WAITLIST),
+    ("no thanks, take me off the list", Intent.LEAVE_WAITLIST),
+    ("I don't need the appointment anymore", Intent.LEAVE_WAITLIST),
+    ("Already booked somewhere else, thanks", Intent.LEAVE_WAITLIST),
+    ("please cancel my waitlist request", Intent.LEAVE_WAITLIST),
+    # A wrong number
+    ("wrong number", Intent.WRONG_NUMBER),
+    ("Wrong #", Intent.WRONG_NUMBER),
+    ("I'm not a patient there", Intent.WRONG_NUMBER),
+    ("you have the wrong person", Intent.WRONG_NUMBER),
+    ("wrong number, stop texting me", Intent.WRONG_NUMBER),
+    # Who is texting
+    ("who is this?", Intent.WHO_IS_THIS),
+    ("Who's this", Intent.WHO_IS_THIS),
+    ("what is this about?", Intent.WHO_IS_THIS),
+    ("how did you get my number", Intent.WHO_IS_THIS),
+    # About the offer
+    ("what time?", Intent.OFFER_QUESTION),
+    ("where?", Intent.OFFER_QUESTION),
+    ("with who?", Intent.OFFER_QUESTION),
+    ("Which doctor is it with?", Intent.OFFER_QUESTION),
+    ("sure, what time?", Intent.OFFER_QUESTION),
+    ("is it still available?", Intent.OFFER_QUESTION),
+    # A yes with strings attached
+    ("yes but can it be 11", Intent.CONDITIONAL),
+    ("yes if it's with Dr Lee", Intent.CONDITIONAL),
+    ("ok at 3pm", Intent.CONDITIONAL),
+    ("Can I come at 3 instead?", Intent.CONDITIONAL),
+    ("could it be later?", Intent.CONDITIONAL),
 ]
 
 
 @pytest.mark.parametrize(("text", "intent"), CASES)
 def test_classify(text: str, intent: Intent) -> None:
     assert classify(text) is intent
+
+
+@pytest.mark.parametrize("text", ["Who is Jane?", "I'm not Jane", "this isn't jane"])
+def test_a_text_naming_the_client_as_someone_else_is_a_wrong_number(text: str) -> None:
+    assert classify(text, first_name="Jane") is Intent.WRONG_NUMBER
+    assert classify("yes, this is Jane", first_name="Jane") is Intent.YES
