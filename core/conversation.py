@@ -85,7 +85,8 @@ def receive_sms(
         )
     )
     talk = _Talk.of(uow, client, phone, now, policy, templates, contact)
-    outcome, answer = _act(talk, intent, body)
+    outcome = _settle(talk, intent, body)
+    answer = _act(talk, intent, outcome, body)
     if outcome is not intent:
         inbound.kind = f"inbound_{outcome}"
         uow.messages.save(inbound)
@@ -221,66 +222,95 @@ class _Talk:
         )
 
 
-def _act(talk: _Talk, intent: Intent, body: str) -> tuple[Intent, str | None]:
-    """Do what the text asks and say so; returns the outcome (ALREADY_BOOKED for a YES from
-    a client already booked, else `intent`) and the reply."""
-    uow, client, now, policy = talk.uow, talk.client, talk.now, talk.policy
-    if intent is Intent.STOP:
+_STANDALONE = frozenset(
+    {
+        Intent.STOP,
+        Intent.START,
+        Intent.HELP,
+        Intent.WHO_IS_THIS,
+        Intent.WRONG_NUMBER,
+        Intent.LEAVE_WAITLIST,
+    }
+)
+
+
+def _settle(talk: _Talk, intent: Intent, body: str) -> Intent:
+    """What the text amounts to where the client stands: a bare "?" during an offer asks
+    about it; with a booking ahead and no offer open, a yes (or a question) is answered with
+    the booking and a no or a condition is for staff; a question or a condition with no offer
+    open, or a claim to be booked without a booking, is for staff too."""
+    if intent is Intent.HELP and talk.pending is not None and not body.strip(" ?\t\r\n"):
+        return Intent.OFFER_QUESTION
+    if talk.client is None or intent in _STANDALONE:
+        return intent
+    if talk.booking is not None and talk.pending is None:
+        if intent in (Intent.YES, Intent.ALREADY_BOOKED, Intent.OFFER_QUESTION):
+            return Intent.ALREADY_BOOKED
+        if intent in (Intent.NO, Intent.CONDITIONAL):
+            return Intent.UNKNOWN
+        return intent
+    if intent is Intent.ALREADY_BOOKED:
+        return Intent.UNKNOWN
+    if talk.pending is None and intent in (Intent.OFFER_QUESTION, Intent.CONDITIONAL):
+        return Intent.UNKNOWN
+    return intent
+
+
+def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
+    """Do what the text amounts to (`outcome`) and return the answer; `intent`, what the
+    words said, picks the wording when the outcome is only "for staff"."""
+    uow, client, now, policy, templates = (
+        talk.uow,
+        talk.client,
+        talk.now,
+        talk.policy,
+        talk.templates,
+    )
+    if outcome is Intent.STOP:
         if client is not None:
             opt_out(uow=uow, client=client, text=body, now=now, policy=policy, actor="patient")
-        return intent, talk.say(talk.templates.opted_out)
-    if intent is Intent.START:
+        return talk.say(templates.opted_out)
+    if outcome is Intent.START:
         if client is not None:
             opt_in(uow=uow, client=client, text=body, now=now, actor="patient")
-        return intent, talk.say(talk.templates.opted_in)
-    if intent is Intent.HELP:
-        return intent, talk.say(talk.templates.help)
-    if intent is Intent.WHO_IS_THIS:
-        return intent, talk.say(talk.templates.who_is_this)
-    if intent is Intent.WRONG_NUMBER:
+        return talk.say(templates.opted_in)
+    if outcome is Intent.HELP:
+        return talk.say(templates.help)
+    if outcome is Intent.WHO_IS_THIS:
+        return talk.say(templates.who_is_this)
+    if outcome is Intent.WRONG_NUMBER:
         if client is not None:
             wrong_number(uow=uow, client=client, text=body, now=now, policy=policy, actor="patient")
-        return intent, talk.say(talk.templates.wrong_number)
+        return talk.say(templates.wrong_number)
     if client is None:
         talk.tell_staff("SmsNotUnderstood", body)
-        return intent, talk.say(talk.templates.unknown_number)
-    if intent is Intent.LEAVE_WAITLIST:
+        return talk.say(templates.unknown_number)
+    if outcome is Intent.LEAVE_WAITLIST:
         left = leave_waitlist(
             uow=uow, client=client, text=body, now=now, policy=policy, actor="patient"
         )
-        return intent, talk.say(
-            talk.templates.left_waitlist if left else talk.templates.not_on_waitlist
-        )
-    if intent is Intent.UNKNOWN:
-        talk.tell_staff("SmsNotUnderstood", body)
-        return intent, talk.about_offer(
-            pending=talk.templates.unknown_offer,
-            booked=talk.templates.unknown_booked,
-            otherwise=talk.templates.unknown,
+        return talk.say(templates.left_waitlist if left else templates.not_on_waitlist)
+    if outcome is Intent.ALREADY_BOOKED:
+        return talk.about_offer(booked=templates.already_booked)
+    if outcome is Intent.UNKNOWN:
+        talk.tell_staff("SmsNotUnderstood", body, read_as=str(intent))
+        otherwise = {
+            Intent.OFFER_QUESTION: templates.no_offer_question,
+            Intent.CONDITIONAL: templates.for_staff,
+        }.get(intent, templates.unknown)
+        return talk.about_offer(
+            pending=templates.unknown_offer, booked=templates.unknown_booked, otherwise=otherwise
         )
     if client.sms_opt_out:
-        talk.tell_staff("SmsForStaff", body, reason=str(intent))
-        return intent, talk.say(talk.templates.still_opted_out)
-    if intent is Intent.OFFER_QUESTION:
+        talk.tell_staff("SmsForStaff", body, reason=str(outcome))
+        return talk.say(templates.still_opted_out)
+    if outcome is Intent.OFFER_QUESTION:
         talk.tell_staff("SmsForStaff", body, reason="question")
-        return intent, talk.about_offer(
-            pending=talk.templates.offer_details,
-            booked=talk.templates.already_booked,
-            otherwise=talk.templates.no_offer_question,
-        )
-    if intent is Intent.CONDITIONAL:
+        return talk.about_offer(pending=templates.offer_details)
+    if outcome is Intent.CONDITIONAL:
         talk.tell_staff("SmsForStaff", body, reason="conditional")
-        return intent, talk.about_offer(
-            pending=talk.templates.conditional,
-            booked=talk.templates.unknown_booked,
-            otherwise=talk.templates.for_staff,
-        )
-    if talk.booking is not None and talk.pending is None:
-        if intent is Intent.YES:
-            return Intent.ALREADY_BOOKED, talk.about_offer(booked=talk.templates.already_booked)
-        talk.tell_staff("SmsForStaff", body, reason="no_after_booking")
-        return intent, talk.about_offer(booked=talk.templates.unknown_booked)
-    return intent, _answer_offer(talk, intent)
+        return talk.about_offer(pending=templates.conditional)
+    return _answer_offer(talk, outcome)
 
 
 def _answer_offer(talk: _Talk, intent: Intent) -> str | None:

@@ -115,6 +115,24 @@ WHO_PHRASES = _phrases(
     """
 )
 
+# The patient says they are booked already (with us: a booking elsewhere is LEAVE_PHRASES).
+BOOKED_PHRASES = _phrases(
+    """
+    already booked, i booked, im booked, i am booked, already have an appointment, already
+    have the appointment, already confirmed, already said yes, i said yes, already replied
+    yes, already accepted, im confirmed, i am confirmed
+    """
+)
+# Days and parts of days: a question naming one is about the offer's time.
+_WHEN_WORDS = _words(
+    """
+    today tomorrow tmrw tonight morning afternoon evening noon mon monday tue tues tuesday
+    wed weds wednesday thu thur thurs thursday fri friday sat saturday sun sunday
+    """
+)
+# Yes-or-no questions about the offer open with these ("is it with Dr Lee?").
+_ASKING_OPENERS = (("is", "it"), ("is", "that"), ("is", "the"), ("will", "it"), ("would", "it"))
+
 # A question about the offer itself: its time, place, provider or what it is for.
 QUESTION_PHRASES = _phrases(
     """
@@ -163,7 +181,8 @@ NO_PHRASES = _phrases(
     cannot, ill pass, i will pass, pass on, doesnt work, does not work, wont work, dont
     work, not available, im not available, unavailable, no can do, maybe next time, next
     time, another time, not interested, not for me, no way, no gracias, dont want it, i
-    dont want, too short notice, short notice, im working, im at work, out of town
+    dont want, too short notice, short notice, im working, im at work, out of town,
+    im busy, i am busy, busy then, busy that day
     """
 )
 # Words that, after a yes, are part of it rather than a second thought.
@@ -191,11 +210,8 @@ _HEDGES = _words(
     assuming hopefully probably might as long
     """
 )
-_GREETINGS = _words(
-    """
-    hi hey hello oh um umm uh well omg wow
-    """
-)
+# Lead-in words that say nothing about the answer ("sorry, I'm busy", "oh yes").
+_LEAD_INS = _words("hi hey hello oh ah ahh um umm uh well omg wow sorry sry actually so")
 # Misspellings seen often enough to trust; stretched letters are undone separately.
 _TYPOS = {
     "yse": "yes",
@@ -325,18 +341,26 @@ def classify(text: str, *, first_name: str | None = None) -> Intent:
         return Intent.STOP
     if _has(whole, LEAVE_PHRASES):
         return Intent.LEAVE_WAITLIST
-    if _has(whole, WHO_PHRASES):
+    if _has(whole, WHO_PHRASES) or whole in ("who", "whom"):
         return Intent.WHO_IS_THIS
+    if tuple(words[:2]) == ("is", "this") and not _about_the_offer(words):
+        return Intent.WHO_IS_THIS  # "is this Glow Clinic?"
+    if _has(whole, BOOKED_PHRASES):
+        return Intent.ALREADY_BOOKED
     return _answer(words, asks)
 
 
+# A yes in any place: beside a no, it makes the text unclear.
+_STRONG_YES = _words("yes yess yeah yep yup")
+# An answer hanging on these is a condition, for staff ("I could if it was later").
+_CONDITIONS = _words("if unless")
 # Said with a negative word, meant as a yes.
 _POSITIVE_IDIOMS = ("cant wait", "why not", "no problem", "no worries", "not a problem")
 
 
 def _answer(words: list[str], asks: bool) -> Intent:
     """YES, NO, a conditional yes, a question about the offer, or UNKNOWN."""
-    while len(words) > 1 and words[0] in _GREETINGS:
+    while len(words) > 1 and words[0] in _LEAD_INS:
         words = words[1:]
     whole = " ".join(words)
     plain = f" {whole} "
@@ -345,7 +369,9 @@ def _answer(words: list[str], asks: bool) -> Intent:
     kept = plain.split()
     said_yes = words[0] in YES_WORDS or _has(whole, YES_PHRASES)
     said_no = bool(kept) and (kept[0] in NO_WORDS or _has(" ".join(kept), NO_PHRASES))
-    question = _has(whole, QUESTION_PHRASES)
+    if said_no and _STRONG_YES & set(words):
+        said_yes = True  # "no wait, yes": both said, so neither is taken
+    question = _about_the_offer(words)
     if said_yes and said_no:
         return Intent.UNKNOWN
     if said_no:
@@ -362,11 +388,19 @@ def _answer(words: list[str], asks: bool) -> Intent:
         if len(set(words) - _POLITE - YES_WORDS) > 3:
             return Intent.CONDITIONAL  # a long yes with more to it: staff read the rest
         return Intent.YES
-    if question:
+    if question or (tuple(words[:2]) in _ASKING_OPENERS and (asks or "with" in words)):
         return Intent.OFFER_QUESTION
-    if _asks_for_other_time(words):
+    if _CONDITIONS & set(words) or words[0] == "only" or _asks_for_other_time(words):
         return Intent.CONDITIONAL
     return Intent.UNKNOWN
+
+
+def _about_the_offer(words: list[str]) -> bool:
+    """A question on the offer's time, place, provider or length, or naming a day or time."""
+    return _has(" ".join(words), QUESTION_PHRASES) or (
+        tuple(words[:2]) in (*_ASKING_OPENERS, ("is", "this"))
+        and bool(_WHEN_WORDS & set(words) or any(_TIME.match(w) for w in words))
+    )
 
 
 def _asks_for_other_time(words: list[str]) -> bool:
