@@ -138,7 +138,7 @@ QUESTION_PHRASES = _phrases(
     """
     what time, wat time, what day, which day, what date, which date, when is it, when is
     that, when was it, when is the, when would it be, when, where, address, location,
-    with who, with whom, who with, who is it with, who would it be with, who is the
+    with who, with whom, who with, who is it with, appointment with, spot with, who would it be with, who is the
     provider, who is the doctor, which doctor, what doctor, which provider, what
     provider, which dr, what dr, with which, how long, what is it for, whats it for,
     what is the appointment, what appointment, which appointment, what service, what
@@ -165,7 +165,8 @@ YES_PHRASES = _phrases(
     that would work, count me in, sign me up, ill be there, i will be there, see you
     then, see you there, of course, for sure, why not, go ahead, please do, yes please,
     all right, i do, i can make it, i can do it, i can do that, i can come, i can be
-    there, cant wait
+    there, cant wait, i want that, i want this, id like that, id like this, ill take
+    that, ill take this, i would like that, i would like this
     """
 )
 NO_WORDS = _words(
@@ -418,12 +419,13 @@ def _names_someone_else(words: list[str], first_name: str | None) -> bool:
     if not first_name:
         return False
     name = normalize(first_name).split()
-    if not name or name[0] not in words:
+    if not name:
         return False
-    text = " ".join(words)
-    at = text.find(name[0])
-    before = text[:at].split()[-3:]
-    return bool({"whos", "not", "isnt", "aint"} & set(before) or " ".join(before[-2:]) == "who is")
+    spots = [i for i, w in enumerate(words) if w in (name[0], f"{name[0]}s")]  # "Jane's"
+    if not spots:
+        return False
+    before = words[max(spots[0] - 2, 0) : spots[0]]
+    return bool(before) and (before[-1] in ("whos", "not", "isnt") or before == ["who", "is"])
 
 
 def _has(text: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
