@@ -118,16 +118,17 @@ WHO_PHRASES = _phrases(
 # The patient says they are booked already (with us: a booking elsewhere is LEAVE_PHRASES).
 BOOKED_PHRASES = _phrases(
     """
-    already booked, i booked, im booked, i am booked, already have an appointment, already
-    have the appointment, already confirmed, already said yes, i said yes, already replied
-    yes, already accepted, im confirmed, i am confirmed
+    already booked, i booked, im booked, i am booked, already have an appointment,
+    already have the appointment, already confirmed, already said yes, i said yes,
+    already replied yes, already accepted, im confirmed, i am confirmed
     """
 )
 # Days and parts of days: a question naming one is about the offer's time.
 _WHEN_WORDS = _words(
     """
-    today tomorrow tmrw tonight morning afternoon evening noon mon monday tue tues tuesday
-    wed weds wednesday thu thur thurs thursday fri friday sat saturday sun sunday
+    today tomorrow tmrw tonight morning afternoon evening noon mon monday tue tues
+    tuesday wed weds wednesday thu thur thurs thursday fri friday sat saturday sun
+    sunday
     """
 )
 # Yes-or-no questions about the offer open with these ("is it with Dr Lee?").
@@ -138,14 +139,14 @@ QUESTION_PHRASES = _phrases(
     """
     what time, wat time, what day, which day, what date, which date, when is it, when is
     that, when was it, when is the, when would it be, when, where, address, location,
-    with who, with whom, who with, who is it with, appointment with, spot with, who would it be with, who is the
-    provider, who is the doctor, which doctor, what doctor, which provider, what
-    provider, which dr, what dr, with which, how long, what is it for, whats it for,
-    what is the appointment, what appointment, which appointment, what service, what
-    kind of appointment, what type of appointment, details, more info, remind me, still
-    available, still open, is it today, is it tomorrow, is that today, is that tomorrow,
-    today or tomorrow, am or pm, morning or afternoon, how much time, when does it
-    expire, when do i need to, how long do i have
+    with who, with whom, who with, who is it with, appointment with, spot with, who
+    would it be with, who is the provider, who is the doctor, which doctor, what doctor,
+    which provider, what provider, which dr, what dr, with which, how long, what is it
+    for, whats it for, what is the appointment, what appointment, which appointment,
+    what service, what kind of appointment, what type of appointment, details, more
+    info, remind me, still available, still open, is it today, is it tomorrow, is that
+    today, is that tomorrow, today or tomorrow, am or pm, morning or afternoon, how much
+    time, when does it expire, when do i need to, how long do i have
     """
 )
 
@@ -182,8 +183,8 @@ NO_PHRASES = _phrases(
     cannot, ill pass, i will pass, pass on, doesnt work, does not work, wont work, dont
     work, not available, im not available, unavailable, no can do, maybe next time, next
     time, another time, not interested, not for me, no way, no gracias, dont want it, i
-    dont want, too short notice, short notice, im working, im at work, out of town,
-    im busy, i am busy, busy then, busy that day
+    dont want, too short notice, short notice, im working, im at work, out of town, im
+    busy, i am busy, busy then, busy that day
     """
 )
 # Words that, after a yes, are part of it rather than a second thought.

@@ -37,16 +37,24 @@ def test_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "Who fits, best first",
         "does not fit: wants another service",
         "SMS to Ana    Glow Clinic: Hi Ana, a spot opened",
-        "Maria replies NO",
+        "The clock is simulated",
+        "Maria texts “NO”",
         "The next offer goes to: W-3 Priya S.",
-        "Priya replies YES",
-        "2 other pending offers withdrawn",
+        "Tom texts “what time is it again?”",
+        "The spot is Tue ",
+        "Ana's entry is cancelled",
+        "Priya texts “YES”",
+        "1 other pending offer withdrawn",
         "Sorry Tom, the",
         "You're booked for",
+        "Hi Priya, you're booked for",
         "O-1 is filled",
+        "the opening was created, 4 offers were sent",
         "booked 1",
+        "Conversion: of all entries ever added",
     ):
         assert expected in out, expected
+    assert "OfferSent" not in out and "OpeningCreated" not in out
     assert "Traceback" not in result.stderr
     assert (tmp_path / "waitlist-demo.db").exists()
 
