@@ -38,7 +38,7 @@ from core.model import (
     Opening,
 )
 from core.offers import accept_offer, decline_offer
-from core.patients import leave_waitlist, opt_in, opt_out, wrong_number
+from core.patients import active_entries, leave_waitlist, opt_in, opt_out, wrong_number
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.texts import DEFAULT_TEMPLATES, Templates, render
@@ -149,6 +149,9 @@ class _Talk:
         latest = uow.offers.latest_for_client(client.id) if client and client.id else None
         opening = uow.openings.get(latest.opening_id) if latest else None
         clinic = uow.clinics.get(opening.clinic_id) if opening else None
+        if clinic is None and client is not None and client.id is not None:
+            entries = active_entries(uow, client.id)  # no offer yet: the clinic of their entry
+            clinic = uow.clinics.get(entries[0].clinic_id) if entries else None
         if clinic is None:
             clinics = uow.clinics.list()
             clinic = clinics[0] if clinics else None
