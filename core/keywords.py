@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from functools import cache
 
 
 class Intent(StrEnum):
@@ -431,5 +432,11 @@ def _names_someone_else(words: list[str], first_name: str | None) -> bool:
 
 def _has(text: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
     """Whether any phrase occurs in `text` on word boundaries."""
-    padded = f" {text} "
-    return any(f" {phrase} " in padded for phrase in phrases)
+    return _pattern(phrases).search(text) is not None
+
+
+@cache
+def _pattern(phrases: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
+    """One regular expression for a list of phrases, longest first, each a run of whole words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\S)")
