@@ -138,16 +138,17 @@ _ASKING_OPENERS = (("is", "it"), ("is", "that"), ("is", "the"), ("will", "it"), 
 # A question about the offer itself: its time, place, provider or what it is for.
 QUESTION_PHRASES = _phrases(
     """
-    what time, wat time, what day, which day, what date, which date, when is it, when is
-    that, when was it, when is the, when would it be, when, where, address, location,
-    with who, with whom, who with, who is it with, appointment with, spot with, who
-    would it be with, who is the provider, who is the doctor, which doctor, what doctor,
-    which provider, what provider, which dr, what dr, with which, how long, what is it
-    for, whats it for, what is the appointment, what appointment, which appointment,
-    what service, what kind of appointment, what type of appointment, details, more
-    info, remind me, still available, still open, is it today, is it tomorrow, is that
-    today, is that tomorrow, today or tomorrow, am or pm, morning or afternoon, how much
-    time, when does it expire, when do i need to, how long do i have
+    what time, whats the time, what is the time, wat time, what day, which day, what
+    date, which date, when is it, when is that, when was it, when is the, when would it
+    be, when, where, address, location, with who, with whom, who with, who is it with,
+    appointment with, spot with, who would it be with, who is the provider, who is the
+    doctor, which doctor, what doctor, which provider, what provider, which dr, what dr,
+    with which, how long, what is it for, whats it for, what is the appointment, what
+    appointment, which appointment, what service, what kind of appointment, what type of
+    appointment, details, more info, remind me, still available, still open, is it
+    today, is it tomorrow, is that today, is that tomorrow, today or tomorrow, am or pm,
+    morning or afternoon, how much time, when does it expire, when do i need to, how
+    long do i have
     """
 )
 
@@ -156,7 +157,7 @@ YES_WORDS = _phrase_set(
     y, yes, yess, yep, yup, yeah, yea, yeh, yah, ya, ye, yas, yesh, yeppers, yessir,
     yesplease, ok, okay, okey, okie, okey dokey, k, kk, sure, confirm, confirmed,
     accept, accepted, book, absolutely, definitely, certainly, affirmative, alright,
-    aight, perfect, great, awesome, deal, si, sí, claro, oui, ja, 1, yes1
+    aight, si, sí, claro, oui, ja, 1, yes1
     """
 )
 YES_PHRASES = _phrases(
@@ -178,14 +179,15 @@ NO_WORDS = _words(
 )
 NO_PHRASES = _phrases(
     """
-    not today, not this time, not this one, no thanks, no thank you, no thx, cant make
-    it, cant do it, cant do that, cant come, cant go, cant be there, cannot make it, can
-    not make it, unable to make it, wont make it, wont be able, not able to, i cant, i
-    cannot, ill pass, i will pass, pass on, doesnt work, does not work, wont work, dont
-    work, not available, im not available, unavailable, no can do, maybe next time, next
-    time, another time, not interested, not for me, no way, no gracias, dont want it, i
-    dont want, too short notice, short notice, im working, im at work, out of town, im
-    busy, i am busy, busy then, busy that day
+    have to pass, gonna pass, going to pass, will pass, not today, not this time, not
+    this one, no thanks, no thank you, no thx, cant make it, cant do it, cant do that,
+    cant come, cant go, cant be there, cannot make it, can not make it, unable to make
+    it, wont make it, wont be able, not able to, i cant, i cannot, ill pass, i will
+    pass, pass on, doesnt work, does not work, wont work, dont work, not available, im
+    not available, unavailable, no can do, maybe next time, next time, another time, not
+    interested, not for me, no way, no gracias, dont want it, i dont want, too short
+    notice, short notice, im working, im at work, out of town, im busy, i am busy, busy
+    then, busy that day
     """
 )
 # Words that, after a yes, are part of it rather than a second thought.
@@ -342,7 +344,9 @@ def classify(text: str, *, first_name: str | None = None) -> Intent:
         return Intent.STOP
     if len(words) <= 3 and _STOP_IN_SHORT & set(words) and not _NEGATIONS & set(words):
         return Intent.STOP
-    if _has(whole, LEAVE_PHRASES):
+    if _has(whole, LEAVE_PHRASES) or (
+        _has(whole, ("dont need", "do not need")) and _has(whole, ("anymore", "any more"))
+    ):
         return Intent.LEAVE_WAITLIST
     if _has(whole, WHO_PHRASES) or whole in ("who", "whom"):
         return Intent.WHO_IS_THIS
