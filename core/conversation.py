@@ -297,6 +297,11 @@ def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
         return talk.about_offer(booked=templates.already_booked)
     if outcome is Intent.UNKNOWN:
         talk.tell_staff("SmsNotUnderstood", body, read_as=str(intent))
+    elif client.sms_opt_out:
+        talk.tell_staff("SmsForStaff", body, reason=str(outcome))
+    if client.sms_opt_out:
+        return talk.say(templates.still_opted_out)  # nothing else can be texted to them
+    if outcome is Intent.UNKNOWN:
         otherwise = {
             Intent.OFFER_QUESTION: templates.no_offer_question,
             Intent.CONDITIONAL: templates.for_staff,
@@ -304,9 +309,6 @@ def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
         return talk.about_offer(
             pending=templates.unknown_offer, booked=templates.unknown_booked, otherwise=otherwise
         )
-    if client.sms_opt_out:
-        talk.tell_staff("SmsForStaff", body, reason=str(outcome))
-        return talk.say(templates.still_opted_out)
     if outcome is Intent.OFFER_QUESTION:
         talk.tell_staff("SmsForStaff", body, reason="question")
         return talk.about_offer(pending=templates.offer_details)
