@@ -85,6 +85,9 @@ class EntryFilter:
     appointment_types: tuple[str, ...] = ()
     appointment_categories: tuple[str, ...] = ()
     payment_type: str | None = None
+    # False: only entries whose client cannot be texted (core.reachability); True: only those
+    # who can; None: either.
+    reachable: bool | None = None
 
 
 SORT_FIELDS = ("created_at", "updated_at", "priority", "date_range_start", "date_range_end")

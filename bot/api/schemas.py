@@ -135,6 +135,10 @@ class WaitlistRequest(BaseModel):
     booked_appointment_id: str | None
     patient: Patient
     matched_invites: list[Invite]
+    reachable: bool = Field(description="Whether offers can be texted to the patient")
+    unreachable_reason: Literal["opted_out", "invalid_phone"] | None = Field(
+        description="Why not: the patient opted out of texts, or their phone is invalid"
+    )
     matched_waitlists: list[MatchedWaitlist] | None = Field(
         None, description="Only with include_waitlists=true"
     )

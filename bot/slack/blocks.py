@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.slack.commands.base import EntryView
 from core.audit import mask_phone
-from core.model import WaitlistEntry
+from core.model import Client, WaitlistEntry
+from core.reachability import unreachable_words
 
 Block = dict[str, Any]
 ACTION_PREFIX = "waitlist_"
@@ -70,7 +71,14 @@ def describe_entry(view: EntryView, *, full_name: bool = True) -> str:
     what = view.service.name if view.service else "any service"
     if view.providers:
         what += " with " + " or ".join(p.name for p in view.providers)
-    return f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    line = f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    return line + unreachable_note(view.client) if entry.is_active else line
+
+
+def unreachable_note(client: Client) -> str:
+    """` · :no_bell: cannot be texted: opted out of texts`, or nothing when texts reach them."""
+    words = unreachable_words(client)
+    return f" · :no_bell: cannot be texted: {words}" if words else ""
 
 
 def preferences(entry: WaitlistEntry) -> str:

@@ -174,6 +174,7 @@ class FakeEntries(_Table):
                 and f.client_id in (None, e.client_id)
                 and f.priority in (None, e.priority)
                 and (not f.provider_ids or bool(set(f.provider_ids) & set(e.provider_ids)))
+                and f.reachable in (None, self.uow.clients.get(e.client_id).reachable)
             )
 
         rows = sorted(
