@@ -124,10 +124,19 @@ def update_waitlist_entry(
 
 
 def remove_from_waitlist(
-    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    reason: str | None = None,
 ) -> WaitlistEntry:
-    """The client no longer wants a slot: the entry becomes cancelled."""
-    return _end(uow, entry_id, EntryStatus.CANCELLED, "EntryRemoved", actor, now, policy)
+    """The client no longer wants a slot: the entry becomes cancelled (the reason, if any,
+    is kept in the event)."""
+    return _end(
+        uow, entry_id, EntryStatus.CANCELLED, "EntryRemoved", actor, now, policy, reason=reason
+    )
 
 
 def expire_old_entries(
@@ -286,6 +295,10 @@ def _types(entry: WaitlistEntry) -> None:
         raise InvalidInput(f"Invalid preference value: {exc}.") from exc
 
 
+def _reason(reason: str | None) -> dict[str, Any]:
+    return {"reason": reason} if reason else {}
+
+
 def _only_editable(values: dict[str, Any]) -> None:
     unknown = sorted(set(values) - EDITABLE)
     if unknown:
@@ -314,6 +327,7 @@ def _end(
     actor: str,
     now: datetime,
     policy: Policy,
+    reason: str | None = None,
 ) -> WaitlistEntry:
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
     if entry.status in FINAL_STATUSES:
@@ -344,6 +358,7 @@ def _end(
         clinic_id=entry.clinic_id,
         entry_id=entry.id,
         client_id=entry.client_id,
+        **_reason(reason),
     )
     if opening is not None:
         advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)

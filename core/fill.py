@@ -22,6 +22,7 @@ from core.model import (
     OpeningStatus,
     WaitlistEntry,
 )
+from core.opening_checks import check_opening
 from core.outbox import queue_sms
 from core.policy import Policy
 from core.ports import Candidate, UnitOfWork
@@ -116,9 +117,15 @@ def declare_opening(
     if starts_at <= now:
         raise InvalidInput("An opening must start in the future.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=minutes)
-    clash = uow.appointments.booked_between([provider_id], starts_at, ends_at)
-    if clash:
-        raise Conflict(f"{provider.name} already has {clash[0].ref} booked at that time.")
+    check_opening(
+        uow=uow,
+        provider=provider,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=_clinic(uow, provider.clinic_id).timezone,
+        now=now,
+        policy=policy,
+    )
     opening = uow.openings.add(
         Opening(
             clinic_id=provider.clinic_id,
