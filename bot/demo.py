@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from bot.importer import import_data, load_file
 from core import entries, fill
-from core.clock_words import local_clock
 from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.keywords import Intent
@@ -25,6 +24,7 @@ from core.ports import EntryFilter, SendResult, UnitOfWork
 from core.ranking import candidate_query, rank
 from core.reports import RATES_EXPLAINED
 from core.texts import local_when
+from core.wording import local_clock
 from storage.db import make_engine, upgrade
 from storage.uow import uow_factory
 

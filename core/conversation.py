@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import mask_phone, record
-from core.clock_words import local_clock, local_when
 from core.errors import (
     IllegalTransition,
     NoPendingOffer,
@@ -43,6 +42,7 @@ from core.patients import active_entries, leave_waitlist, opt_in, opt_out, wrong
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.texts import DEFAULT_TEMPLATES, Templates, render
+from core.wording import local_clock, local_when
 
 # A YES or NO this long after an offer ended is not an answer to it any more.
 ANSWER_WINDOW = timedelta(hours=12)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from core.clock_words import clock
 from core.model import TIME_SLOT_HOURS, Appointment, Provider, TimeSlot, WaitlistEntry
 from core.ports import SlotSpec
+from core.wording import clock
 
 BUCKET_BITS: dict[TimeSlot, int] = {
     TimeSlot.MORNING: 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from core.clock_words import local_clock, local_when
+from core.wording import local_clock, local_when
 
 __all__ = ["DEFAULT_TEMPLATES", "Templates", "local_clock", "local_when", "render"]
 

@@ -18,7 +18,7 @@ from bot.slack.grammar.weekdays import monday_first
 from core.audit import mask_phone
 from core.model import Client, WaitlistEntry
 from core.reachability import unreachable_words
-from core.wording import DAY_ABBR, twelve_hour
+from core.wording import DAY_ABBR, clock
 
 Block = dict[str, Any]
 ACTION_PREFIX = "waitlist_"
@@ -187,10 +187,6 @@ def client_line(first_name: str, ref: str) -> str:
 
 def masked(phone: str) -> str:
     return mask_phone(phone)
-
-
-def clock(moment: datetime) -> str:
-    return twelve_hour(moment.time())
 
 
 def when(moment: datetime, timezone: str) -> str:
