@@ -13,7 +13,7 @@ from core.model import Provider
 from core.policy import Policy
 from core.ports import Candidate, UnitOfWork
 from core.ranking import candidate_query, rank
-from core.wording import DAY_NAMES, twelve_hour
+from core.wording import DAY_NAMES, clock
 
 
 def check_opening(
@@ -66,10 +66,10 @@ def _within_hours(provider: Provider, starts_at: datetime, ends_at: datetime, tz
         midnight = end.time() == time(0) and end.date() == start.date() + timedelta(days=1)
         if midnight and lo <= start.time() and hi == time(23, 59):
             return
-    hours = ", ".join(f"{twelve_hour(lo)}-{twelve_hour(hi)}" for lo, hi in spans)
+    hours = ", ".join(f"{clock(lo)}-{clock(hi)}" for lo, hi in spans)
     raise InvalidInput(
         f"{provider.name} works {hours} on {DAY_NAMES[day]}s; "
-        f"{twelve_hour(start.time())}-{twelve_hour(end.time())} is outside those hours.",
+        f"{clock(start.time())}-{clock(end.time())} is outside those hours.",
         field="starts_at",
     )
 

@@ -16,8 +16,9 @@ from bot.slack.entry_view import EntryView
 from bot.slack.grammar import describe
 from bot.slack.grammar.weekdays import monday_first
 from core.audit import mask_phone
-from core.model import WaitlistEntry
-from core.wording import DAY_ABBR, twelve_hour
+from core.model import Client, WaitlistEntry
+from core.reachability import unreachable_words
+from core.wording import DAY_ABBR, clock
 
 Block = dict[str, Any]
 ACTION_PREFIX = "waitlist_"
@@ -73,7 +74,14 @@ def describe_entry(view: EntryView, *, full_name: bool = True) -> str:
     what = view.service.name if view.service else "any service"
     if view.providers:
         what += " with " + " or ".join(p.name for p in view.providers)
-    return f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    line = f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    return line + unreachable_note(view.client) if entry.is_active else line
+
+
+def unreachable_note(client: Client) -> str:
+    """` · :no_bell: cannot be texted: opted out of texts`, or nothing when texts reach them."""
+    words = unreachable_words(client)
+    return f" · :no_bell: cannot be texted: {words}" if words else ""
 
 
 def preferences(entry: WaitlistEntry) -> str:
@@ -179,10 +187,6 @@ def client_line(first_name: str, ref: str) -> str:
 
 def masked(phone: str) -> str:
     return mask_phone(phone)
-
-
-def clock(moment: datetime) -> str:
-    return twelve_hour(moment.time())
 
 
 def when(moment: datetime, timezone: str) -> str:

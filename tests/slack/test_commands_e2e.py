@@ -236,7 +236,9 @@ def test_stats_reports_counts_and_fills(slack: SlackHttp) -> None:
         "Yesterday (2026-02-15): openings 0, filled 0, expired unfilled 0, "
         "median time to fill –, offers sent 0, accepted 0%\n"
         "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0, "
-        "median time to fill –, offers sent 0, accepted 0%"
+        "median time to fill –, offers sent 0, accepted 0%\n"
+        "Conversion: of all entries ever added to the waitlist, the share booked from it. "
+        "Accepted: of the offers texted, the share the patient answered YES."
     )
 
 

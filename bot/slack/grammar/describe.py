@@ -7,18 +7,13 @@ from datetime import date, time
 
 from bot.slack.grammar.weekdays import ABBR, monday_first
 from core.model import TimeSlot
-from core.wording import twelve_hour
+from core.wording import clock
 
 _BUCKET = {
     TimeSlot.MORNING: "mornings",
     TimeSlot.AFTERNOON: "afternoons",
     TimeSlot.EVENING: "evenings",
 }
-
-
-def clock(value: time) -> str:
-    """09:00 -> '9:00 AM', 14:30 -> '2:30 PM'."""
-    return twelve_hour(value)
 
 
 def day(value: date, today: date, *, year: bool = False) -> str:
