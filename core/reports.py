@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,15 @@ def day_bounds(first: date, days: int, timezone: str) -> list[datetime]:
         datetime.combine(first + timedelta(days=n), time(0), zone).astimezone(UTC)
         for n in range(days + 1)
     ]
+
+
+def fold_entry_counts(*, uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Move the changes appended to the kept entry counts into them, in a transaction of its
+    own, so stats keep reading a handful of rows however many changes were made."""
+    with uow_factory() as uow:
+        changed = uow.reports.fold_entry_counts()
+        uow.commit()
+    return changed
 
 
 def acceptance_rate(counts: FillCounts) -> int:

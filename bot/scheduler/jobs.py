@@ -14,6 +14,7 @@ from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
+from core.reports import fold_entry_counts
 
 Summary = dict[str, Any]
 
@@ -27,9 +28,11 @@ def clinic_timezone(runtime: Runtime) -> str:
 
 def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     """Lapse offers past their hold and move their fills on, resume fills held back by quiet
-    hours, and expire openings past their cut-off (`core.fill.sweep_fills`)."""
+    hours, and expire openings past their cut-off (`core.fill.sweep_fills`). Then fold the
+    changes appended to the kept entry counts (`core.reports.fold_entry_counts`)."""
     report = sweep_fills(uow_factory=runtime.make_uow, now=now, policy=runtime.policy)
     runtime.dispatch_now()
+    fold_entry_counts(uow_factory=runtime.make_uow)
     return asdict(report)
 
 
