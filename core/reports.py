@@ -25,6 +25,13 @@ def day_bounds(first: date, days: int, timezone: str) -> list[datetime]:
     ]
 
 
+# What the two rates mean, said wherever they are shown.
+RATES_EXPLAINED = (
+    "Conversion: of all entries ever added to the waitlist, the share booked from it. "
+    "Accepted: of the offers texted, the share the patient answered YES."
+)
+
+
 def fold_entry_counts(*, uow_factory: Callable[[], UnitOfWork]) -> int:
     """Move the changes appended to the kept entry counts into them, in a transaction of its
     own, so stats keep reading a handful of rows however many changes were made."""
