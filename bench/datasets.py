@@ -17,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bench.generate import Rows, expected_rows, tables
+from core.reports import fold_entry_counts
 from storage.db import make_engine, upgrade
 from storage.tables import EntryRow
+from storage.uow import uow_factory
 
 DATA = Path(__file__).resolve().parent / "data"
 POSTGRES_URL = os.environ.get(
@@ -123,9 +125,18 @@ def _ensure_postgres(size: int, rebuild: bool) -> str:
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                 f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"
             )
+    _fold_counts(url)  # what the scheduler's sweep does within a minute
     with psycopg.connect(_libpq(url), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")  # what autovacuum would do after a bulk load
     return url
+
+
+def _fold_counts(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        fold_entry_counts(uow_factory=uow_factory(engine))
+    finally:
+        engine.dispose()
 
 
 def _progress(size: int, what: str) -> Iterator[tuple[Table, Rows]]:

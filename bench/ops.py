@@ -16,7 +16,7 @@ from core.entries import get_waitlist, get_waitlist_stats
 from core.matching import entry_fits, slot_spec
 from core.model import ACTIVE_STATUSES, EntryStatus, OfferStatus, Opening
 from core.policy import Policy
-from core.ports import Candidate, CandidateQuery, EntryFilter
+from core.ports import Candidate, CandidateQuery, EntryCounts, EntryFilter
 from core.ranking import candidate_query as ranking_query
 from core.ranking import rank
 from core.slots import find_matching_slots
@@ -163,7 +163,30 @@ def matching_floor(uow: SqlUnitOfWork, wanted: MatchInput) -> int:
 
 
 def stats(uow: SqlUnitOfWork, _: Any) -> dict[str, Any]:
+    """The stats as the app serves them: read from the kept entry counts."""
     return get_waitlist_stats(uow=uow, clinic_id=CLINIC_ID)
+
+
+def stats_with_fills(uow: SqlUnitOfWork, _: Any) -> dict[str, Any]:
+    """The stats with `fills`: yesterday and the last 30 days, as REST and Slack show them."""
+    return get_waitlist_stats(uow=uow, clinic_id=CLINIC_ID, now=NOW)
+
+
+def stats_computed(uow: SqlUnitOfWork, _: Any) -> EntryCounts:
+    """The same numbers computed from every entry, as stats did before the counts were kept."""
+    return EntryCounts(
+        counts=uow.entries.counts_by_status(CLINIC_ID),
+        average_wait_days=uow.entries.average_wait_days(CLINIC_ID),
+    )
+
+
+def kept_equals_computed(uow: SqlUnitOfWork) -> bool:
+    kept, counted = uow.reports.entry_counts(CLINIC_ID), stats_computed(uow, None)
+    if dict(kept.counts) != dict(counted.counts):
+        return False
+    if kept.average_wait_days is None or counted.average_wait_days is None:
+        return kept.average_wait_days == counted.average_wait_days
+    return abs(kept.average_wait_days - counted.average_wait_days) < 1e-6
 
 
 def stats_naive(uow: SqlUnitOfWork, _: Any) -> dict[str, Any]:

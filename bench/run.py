@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 engine.dispose()
             _print(database, name, results[database][name])
     meta["minutes"] = round((time.perf_counter() - started) / 60, 1)
+    meta["load_end"] = round(os.getloadavg()[0], 1)
     json_path = report.write_json(results, meta)
     report.write_markdown(args.out, results, meta)
     print(f"wrote {args.out} and {json_path}", file=sys.stderr)
@@ -90,6 +91,7 @@ def _machine(args: argparse.Namespace) -> dict[str, Any]:
         "postgresql": _postgres_version() if "postgresql" in args.db else None,
         "repeat": args.repeat,
         "build_seconds": {},
+        "load_start": round(os.getloadavg()[0], 1),
     }
 
 

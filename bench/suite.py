@@ -46,6 +46,8 @@ def run(engine: Engine, size: int, repeat: int, seed: int = 7) -> dict[str, Any]
         Case("matching slots", ops.matching, matches),
         Case("matching floor", ops.matching_floor, matches),
         Case("stats", ops.stats, [None]),
+        Case("stats with fills", ops.stats_with_fills, [None]),
+        Case("stats computed", ops.stats_computed, [None]),
         Case("stats naive", ops.stats_naive, [None], naive=True),
         Case("stats floor", ops.stats_floor, [None]),
         Case("list page 1", ops.listing, [1]),
@@ -97,7 +99,10 @@ def _checks(make_uow: Callable[[], SqlUnitOfWork], openings: Sequence[Any]) -> d
         found, naive = ops.stats(uow, None), ops.stats_naive(uow, None)
         same_stats = all(found[key] == naive[key] for key in ("counts", "total", "averageWaitDays"))
         listed = all(ops.listing(uow, page) == ops.listing_floor(uow, page) for page in (1, 500))
+    with make_uow() as uow:
+        kept = ops.kept_equals_computed(uow)
     return {
+        "kept stats equal computed": kept,
         "ranking equals naive": ranked,
         "stats equal naive": same_stats,
         "list equals floor": listed,

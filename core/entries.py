@@ -196,10 +196,10 @@ def get_waitlist_stats(
     Given `now`, it adds `fills`: what the fills did yesterday and over the last 30 days, by
     local days of the clinic's time zone (else `timezone`, else the only clinic's, else UTC).
     """
-    found = uow.entries.counts_by_status(clinic_id)
-    counts = {status.value: found.get(status, 0) for status in EntryStatus}
+    kept = uow.reports.entry_counts(clinic_id)
+    counts = {status.value: kept.counts.get(status, 0) for status in EntryStatus}
     total = sum(counts.values())
-    average = uow.entries.average_wait_days(clinic_id)
+    average = kept.average_wait_days
     stats: dict[str, Any] = {
         "counts": counts,
         "total": total,

@@ -316,8 +316,24 @@ class FillCounts:
     accepted: int = 0  # of the offers sent in the window, those accepted
 
 
+@dataclass(frozen=True)
+class EntryCounts:
+    """A clinic's (or every clinic's) waitlist entries by status, as kept by the database."""
+
+    counts: Mapping[EntryStatus, int]
+    average_wait_days: float | None  # joining → booking, over booked entries; None if none
+
+
 class ReportRepository(Protocol):
     """Aggregates for the stats report; counting is done by the database."""
+
+    def entry_counts(self, clinic_id: int | None = None) -> EntryCounts:
+        """The kept counts: a handful of rows, whatever the number of entries."""
+        ...
+
+    def fold_entry_counts(self) -> int:
+        """Move pending changes into the kept counts; how many kept rows changed."""
+        ...
 
     def fill_counts(
         self, bounds: Sequence[datetime], clinic_id: int | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +30,15 @@ RATES_EXPLAINED = (
     "Conversion: of all entries ever added to the waitlist, the share booked from it. "
     "Accepted: of the offers texted, the share the patient answered YES."
 )
+
+
+def fold_entry_counts(*, uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Move the changes appended to the kept entry counts into them, in a transaction of its
+    own, so stats keep reading a handful of rows however many changes were made."""
+    with uow_factory() as uow:
+        changed = uow.reports.fold_entry_counts()
+        uow.commit()
+    return changed
 
 
 def acceptance_rate(counts: FillCounts) -> int:

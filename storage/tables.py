@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -347,3 +348,29 @@ class SlackThreadRow(Base):
     channel: Mapped[str] = mapped_column(String(40))
     ts: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EntryCountRow(Base):
+    """Kept by triggers (migration 20261128_0070): a clinic's entries of one status, how many
+    of them have a booking time, and the sum of their waits (created → booked) in µs."""
+
+    __tablename__ = "entry_counts"
+
+    clinic_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    booked: Mapped[int] = mapped_column(BigInteger)
+    wait_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class EntryCountChangeRow(Base):
+    """Changes to `entry_counts` appended by PostgreSQL's triggers, not yet folded into it."""
+
+    __tablename__ = "entry_count_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    entries: Mapped[int] = mapped_column(BigInteger)
+    booked: Mapped[int] = mapped_column(BigInteger)
+    wait_us: Mapped[int] = mapped_column(BigInteger)

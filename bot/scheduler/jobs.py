@@ -16,6 +16,7 @@ from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
 from core.lease import Lease
 from core.outbox import recover_sends
+from core.reports import fold_entry_counts
 
 Summary = dict[str, Any]
 
@@ -29,8 +30,10 @@ def clinic_timezone(runtime: Runtime) -> str:
 
 def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     """Lapse offers past their hold and move their fills on, resume fills held back by quiet
-    hours, and expire openings past their cut-off (`core.fill.sweep_fills`)."""
+    hours, and expire openings past their cut-off (`core.fill.sweep_fills`). Then fold the
+    changes appended to the kept entry counts (`core.reports.fold_entry_counts`)."""
     report = sweep_fills(uow_factory=runtime.make_uow, now=now, policy=runtime.policy)
+    fold_entry_counts(uow_factory=runtime.make_uow)
     return asdict(report)
 
 

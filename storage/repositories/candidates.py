@@ -31,14 +31,18 @@ def find_candidates(
     lists are merged on the full ranking key.
     """
     fits = [*_fit_conditions(query.slot, query), *_fairness_conditions(query)]
-    recently_offered = select(_recent.client_id).where(_recent.created_at >= query.week_since)
+    # NOT EXISTS probes ix_offers_client_id_created_at per entry read; NOT IN would first
+    # collect every client offered something this week.
+    recently_offered = exists().where(
+        _recent.client_id == _entry.client_id, _recent.created_at >= query.week_since
+    )
     narrow = select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at)
     fresh = session.execute(
-        narrow.where(*fits, _entry.client_id.not_in(recently_offered))
+        narrow.where(*fits, ~recently_offered)
         .order_by(_entry.priority, _entry.created_at, _entry.id)
         .limit(query.limit)
     ).all()
-    seen_filter = [*fits, _entry.client_id.in_(recently_offered)]
+    seen_filter = [*fits, recently_offered]
     if len(fresh) == query.limit:
         # A client offered something this week ranks after every fresh one of the same
         # priority, so only a strictly better priority can displace the last fresh row.

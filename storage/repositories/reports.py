@@ -7,12 +7,16 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, delete, func, literal_column, select, union_all
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
 
-from core.model import OfferStatus, OpeningStatus
-from core.ports import FillCounts
+from core.model import EntryStatus, OfferStatus, OpeningStatus
+from core.ports import EntryCounts, FillCounts
 from storage.repositories.base import SqlRepository
-from storage.tables import OfferRow, OpeningRow
+from storage.tables import EntryCountChangeRow, EntryCountRow, OfferRow, OpeningRow
+
+US_PER_DAY = 86_400 * 1_000_000
+FOLD_BATCH = 50_000
 
 
 def _window(column: Any, bounds: Sequence[datetime]) -> tuple[ColumnElement[Any], list[Any]]:
@@ -22,6 +26,70 @@ def _window(column: Any, bounds: Sequence[datetime]) -> tuple[ColumnElement[Any]
 
 
 class SqlReportRepository(SqlRepository):
+    def entry_counts(self, clinic_id: int | None = None) -> EntryCounts:
+        kept = [
+            select(t.status, t.entries, t.booked, t.wait_us).where(
+                *([] if clinic_id is None else [t.clinic_id == clinic_id])
+            )
+            for t in (EntryCountRow, EntryCountChangeRow)
+        ]
+        rows = union_all(*kept).subquery()
+        query = select(
+            rows.c.status,
+            func.sum(rows.c.entries),
+            func.sum(rows.c.booked),
+            func.sum(rows.c.wait_us),
+        ).group_by(rows.c.status)
+        counts = dict.fromkeys(EntryStatus, 0)
+        booked = wait_us = 0
+        for status, entries, waited, wait in self.session.execute(query):
+            counts[EntryStatus(status)] = int(entries)
+            if status == EntryStatus.BOOKED.value:
+                booked, wait_us = int(waited), int(wait)
+        average = wait_us / booked / US_PER_DAY if booked else None
+        return EntryCounts(counts=counts, average_wait_days=average)
+
+    def fold_entry_counts(self) -> int:
+        """On PostgreSQL, move appended changes into `entry_counts` (rows another fold holds
+        are skipped, and moved by it); SQLite's triggers write `entry_counts` directly."""
+        if self.dialect != "postgresql":
+            return 0
+        change = EntryCountChangeRow
+        batch = (
+            select(change.id)
+            .order_by(change.id)
+            .limit(FOLD_BATCH)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        moved = (
+            delete(change)
+            .where(change.id.in_(batch))
+            .returning(
+                change.clinic_id, change.status, change.entries, change.booked, change.wait_us
+            )
+            .cte("moved")
+        )
+        summed = select(
+            moved.c.clinic_id,
+            moved.c.status,
+            func.sum(moved.c.entries),
+            func.sum(moved.c.booked),
+            func.sum(moved.c.wait_us),
+        ).group_by(moved.c.clinic_id, moved.c.status)
+        # Rows are added in key order, so two folds never wait on each other in a cycle.
+        summed = summed.order_by(moved.c.clinic_id, moved.c.status)
+        names = ["clinic_id", "status", "entries", "booked", "wait_us"]
+        upsert = postgres_insert(EntryCountRow).from_select(names, summed)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["clinic_id", "status"],
+            set_={
+                name: getattr(EntryCountRow, name) + getattr(upsert.excluded, name)
+                for name in ("entries", "booked", "wait_us")
+            },
+        ).returning(literal_column("1"))
+        return len(self.session.execute(upsert).all())
+
     def fill_counts(
         self, bounds: Sequence[datetime], clinic_id: int | None = None
     ) -> list[FillCounts]:

@@ -24,6 +24,8 @@ TABLES = {
     "messages",
     "events",
     "slack_threads",
+    "entry_counts",
+    "entry_count_changes",
 }
 
 

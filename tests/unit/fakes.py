@@ -30,6 +30,7 @@ from core.model import (
 from core.ports import (
     Candidate,
     CandidateQuery,
+    EntryCounts,
     EntryFilter,
     FillCounts,
     Page,
@@ -404,6 +405,16 @@ class FakeReports:
 
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
+
+    def entry_counts(self, clinic_id: int | None = None) -> EntryCounts:
+        entries = self.uow.entries
+        return EntryCounts(
+            counts=entries.counts_by_status(clinic_id),
+            average_wait_days=entries.average_wait_days(clinic_id),
+        )
+
+    def fold_entry_counts(self) -> int:
+        return 0
 
     def fill_counts(
         self, bounds: Sequence[datetime], clinic_id: int | None = None
