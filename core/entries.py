@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.audit import record
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
@@ -103,7 +104,7 @@ def update_waitlist_entry(
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is {entry.status}; it can no longer be edited.")
     updated = replace(entry, **changes, updated_at=now, updated_by=actor)
-    validate(uow, updated, now)
+    validate(uow, updated, now, previous=entry)
     uow.entries.save(updated)
     before, after = _snapshot(entry), _snapshot(updated)
     changed = sorted(k for k in after if after[k] != before[k])
@@ -210,8 +211,11 @@ def _report_timezone(uow: UnitOfWork, clinic_id: int | None, timezone: str | Non
     return clinics[0].timezone if len(clinics) == 1 else "UTC"
 
 
-def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:
-    """Every rule an entry's preferences must keep; raises InvalidInput naming the field."""
+def validate(
+    uow: UnitOfWork, entry: WaitlistEntry, now: datetime, previous: WaitlistEntry | None = None
+) -> None:
+    """Every rule an entry's preferences must keep; raises InvalidInput naming the field.
+    `previous` is the entry before an edit: a range that has since passed may stay as it was."""
     _types(entry)
     if not 1 <= entry.priority <= 5:
         raise InvalidInput("Priority must be between 1 (most urgent) and 5.", field="priority")
@@ -224,6 +228,13 @@ def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:
         raise InvalidInput(
             f"The end date {end} is before the start date {start}.", field="preferred_date_end"
         )
+    if end and (previous is None or previous.preferred_date_end != end):
+        today = now.astimezone(ZoneInfo(_report_timezone(uow, entry.clinic_id, None))).date()
+        if end < today:
+            raise InvalidInput(
+                f"The date range ends {end}, already past: it could never be matched.",
+                field="preferred_date_end",
+            )
     t_start, t_end = entry.preferred_time_start, entry.preferred_time_end
     if t_start and t_end and t_end <= t_start:
         raise InvalidInput(

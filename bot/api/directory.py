@@ -3,13 +3,21 @@ services are the clinic's set-up, changed by ADMIN."""
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
-from bot.api.context import MAX_ID, AdminCaller, Caller, IdPath, StaffCaller, unit_of_work
+from bot.api.context import (
+    MAX_ID,
+    AdminCaller,
+    Caller,
+    IdPath,
+    PageQuery,
+    Paging,
+    StaffCaller,
+    unit_of_work,
+)
 from bot.api.errors import ok
 from bot.api.schemas import (
     Client,
@@ -32,21 +40,12 @@ ClinicQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 
 @router.get("/clients", response_model=PageEnvelope[Client], summary="List clients")
-def list_clients(
-    request: Request,
-    caller: StaffCaller,
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+def list_clients(request: Request, caller: StaffCaller, paging: PageQuery) -> dict[str, Any]:
     with unit_of_work(request) as (uow, _):
-        found = uow.clients.list(offset=(page - 1) * page_size, limit=page_size)
-    pagination = {
-        "page": page,
-        "page_size": page_size,
-        "total": found.total,
-        "total_pages": math.ceil(found.total / page_size),
-    }
-    return ok([mapping.client_item(c) for c in found.items], pagination=pagination)
+        found = uow.clients.list(offset=paging.offset, limit=paging.page_size)
+    return ok(
+        [mapping.client_item(c) for c in found.items], pagination=paging.pagination(found.total)
+    )
 
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
@@ -88,10 +87,12 @@ def update_client(
     return ok(mapping.client_item(client))
 
 
-@router.get("/providers", response_model=Envelope[list[Provider]], summary="List providers")
-def list_providers(request: Request, caller: StaffCaller, clinic_id: ClinicQuery = None) -> Any:
+@router.get("/providers", response_model=PageEnvelope[Provider], summary="List providers")
+def list_providers(
+    request: Request, caller: StaffCaller, paging: PageQuery, clinic_id: ClinicQuery = None
+) -> Any:
     with unit_of_work(request) as (uow, _):
-        return ok([mapping.provider_item(p) for p in uow.providers.list(clinic_id)])
+        return _page(paging, [mapping.provider_item(p) for p in uow.providers.list(clinic_id)])
 
 
 @router.post(
@@ -138,10 +139,12 @@ def update_provider(
     return ok(mapping.provider_item(provider))
 
 
-@router.get("/services", response_model=Envelope[list[Service]], summary="List services")
-def list_services(request: Request, caller: Caller, clinic_id: ClinicQuery = None) -> Any:
+@router.get("/services", response_model=PageEnvelope[Service], summary="List services")
+def list_services(
+    request: Request, caller: Caller, paging: PageQuery, clinic_id: ClinicQuery = None
+) -> Any:
     with unit_of_work(request) as (uow, _):
-        return ok([mapping.service_item(s) for s in uow.services.list(clinic_id)])
+        return _page(paging, [mapping.service_item(s) for s in uow.services.list(clinic_id)])
 
 
 @router.post(
@@ -179,3 +182,9 @@ def update_service(
         )
         uow.commit()
     return ok(mapping.service_item(service))
+
+
+def _page(paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A page of a clinic's set-up, which is a few dozen rows: cut in memory."""
+    shown = items[paging.offset : paging.offset + paging.page_size]
+    return ok(shown, pagination=paging.pagination(len(items)))

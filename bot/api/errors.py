@@ -8,6 +8,7 @@ HTTP status the code names. Paths outside /apis/ keep FastAPI's own error respon
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from bot.api.auth import Forbidden, Unauthorized
+from bot.api.mapping import api_field
 from core.errors import Conflict, InvalidInput, NotFound, WaitlistError
 
 log = logging.getLogger("waitlist.api")
@@ -66,7 +68,7 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if not _is_api(request):
             return await request_validation_exception_handler(request, exc)
-        return error_response(400, [_detail(error) for error in exc.errors()])
+        return error_response(400, _details(request, exc.errors()))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -92,7 +94,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, InvalidInput):
             detail: dict[str, Any] = {"message": exc.message}
             if exc.field:
-                detail["field"] = exc.field
+                detail["field"] = api_field(exc.field)
             return error_response(400, [detail])
         if isinstance(exc, NotFound):
             return error_response(404, [{"message": exc.message}])
@@ -113,6 +115,35 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+def _details(request: Request, errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors in the API's words. A body that is not JSON at all is one error
+    about the body, not one per field (nor a character position posing as a field)."""
+    body_errors = [e for e in errors if tuple(e.get("loc", ()))[:1] == ("body",)]
+    if body_errors:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media and not _is_json(media):
+            message = (
+                "The body must be JSON, sent with 'Content-Type: application/json' "
+                f"(got {media!r})."
+            )
+            return [{"field": "body", "message": message}]
+        for error in body_errors:
+            if error.get("type") == "json_invalid":
+                reason = str(error.get("ctx", {}).get("error", "")).strip()
+                message = "The body is not valid JSON" + (f": {reason}." if reason else ".")
+                return [{"field": "body", "message": message}]
+            if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+                return [{"field": "body", "message": "A JSON object body is required."}]
+    return [_detail(error) for error in errors]
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
+    loc = tuple(error.get("loc", ()))
+    where = [str(part) for part in loc if part not in ("query", "body", "path")]
+    if loc == ("body",):
+        return {"field": "body", "message": "The body must be a JSON object."}
     return {"field": ".".join(where) or "request", "message": str(error.get("msg", "invalid"))}

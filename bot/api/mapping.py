@@ -37,6 +37,13 @@ _RENAMED = {
     "appointment_category_id": "appointment_category",
 }
 
+# Engine field -> API field, so that error details name what the caller sent.
+_API_FIELDS = {engine: api for api, engine in _RENAMED.items()} | {"client_id": "patient_id"}
+
+
+def api_field(name: str) -> str:
+    return _API_FIELDS.get(name, name)
+
 
 def api_status(status: EntryStatus) -> str:
     return _STATUS_NAMES[status]
