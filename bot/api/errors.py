@@ -7,6 +7,7 @@ HTTP status the code names. Paths outside /apis/ keep FastAPI's own error respon
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,15 @@ def ok(data: Any, **extra: Any) -> dict[str, Any]:
 def error_response(
     status: int, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    return JSONResponse(_envelope(status, details), status_code=status, headers=headers)
+
+
+def error_body(status: int, field: str, message: str) -> str:
+    """The error envelope as JSON text, for answers written below FastAPI (middleware)."""
+    return json.dumps(_envelope(status, [{"field": field, "message": message}]))
+
+
+def _envelope(status: int, details: list[dict[str, Any]] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "code": status * 10,
         "message": MESSAGES.get(status, "error"),
@@ -49,7 +59,7 @@ def error_response(
     }
     if details:
         body["details"] = details
-    return JSONResponse(body, status_code=status, headers=headers)
+    return body
 
 
 class InvalidQuery(Exception):

@@ -218,7 +218,7 @@ def request_items(
     """Response items for a page of entries, in a fixed number of queries whatever its size."""
     ids = [entry.id or 0 for entry in rows]
     clients = uow.clients.get_many(sorted({entry.client_id for entry in rows}))
-    services = {service.id or 0: service for service in uow.services.list()} if rows else {}
+    services = {s.id or 0: s for s in uow.services.list(archived=True)} if rows else {}
     offers: dict[int, list[Offer]] = defaultdict(list)
     for offer in uow.offers.for_entries(ids):
         offers[offer.entry_id].append(offer)

@@ -24,6 +24,10 @@ TABLES = {
     "messages",
     "events",
     "slack_threads",
+    "idempotency_keys",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
 }
 
 
