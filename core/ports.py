@@ -26,6 +26,7 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
+from core.webhooks import Attempt, Delivery, WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,42 @@ class MessageRepository(Protocol):
     def recent(self, limit: int = 50) -> list[Message]: ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook endpoints, and the outbox of their events and deliveries."""
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> WebhookEndpoint: ...
+    def get_endpoint(self, endpoint_id: int) -> WebhookEndpoint | None: ...
+    def save_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+    def endpoints(
+        self, clinic_id: int | None = None, *, offset: int = 0, limit: int = 100
+    ) -> Page[WebhookEndpoint]: ...
+
+    def enqueue(self, events: Sequence[Event], now: datetime) -> int:
+        """Write the webhook events these Events stand for (`core.webhooks.webhook_events`)
+        and a pending delivery for each enabled endpoint subscribed to them, in the current
+        transaction. Returns the number of deliveries written."""
+        ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries due by `now` of enabled endpoints, moved to `delivering` with
+        `claimed_at = now` and one more attempt; a delivery is claimed by one caller only."""
+        ...
+
+    def finish(
+        self, delivery: Delivery, attempt: Attempt, *, now: datetime, retry_at: datetime | None
+    ) -> bool:
+        """Record the attempt if the delivery is still this claim's (compare-and-set on
+        `claimed_at`): delivered, or pending again at `retry_at`. False if the claim was lost."""
+        ...
+
+    def release_claims(self, *, claimed_before: datetime, now: datetime) -> int: ...
+    def get_delivery(self, delivery_id: int) -> Delivery | None: ...
+    def add_delivery_again(self, delivery: Delivery, now: datetime) -> Delivery: ...
+    def deliveries(self, endpoint_id: int, *, offset: int = 0, limit: int = 100) -> Page[Delivery]:
+        """Newest first."""
+        ...
+
+
 class EventRepository(Protocol):
     def add(self, event: Event) -> Event: ...
     def list(
@@ -328,6 +365,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     events: EventRepository
     reports: ReportRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> Self: ...
 

@@ -302,3 +302,77 @@ class ServiceChanges(_Body):
 
 
 Stats = dict[str, Any]
+
+
+WebhookTypeName = Literal[
+    "*",
+    "waitlist_request.created",
+    "waitlist_request.updated",
+    "waitlist_request.fulfilled",
+    "waitlist_request.cancelled",
+    "waitlist_request.expired",
+    "opening.created",
+    "opening.filled",
+    "opening.expired",
+    "offer.sent",
+    "offer.accepted",
+    "offer.declined",
+    "offer.expired",
+    "offer.withdrawn",
+    "appointment.booked",
+    "appointment.cancelled",
+    "client.opted_out",
+    "client.opted_in",
+]
+
+
+class WebhookEndpoint(BaseModel):
+    id: str
+    clinic_id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    enabled: bool
+    failing_since: datetime | None
+    disabled_at: datetime | None
+    created_at: datetime
+    created_by: str
+    secret: str | None = Field(
+        None,
+        description="Only in the answer to the POST that made the endpoint: keep it, it is "
+        "not shown again. Verify each delivery's signature with it (docs/webhooks.md).",
+    )
+
+
+class NewWebhookEndpoint(_Body):
+    clinic_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Needed when there are many clinics"
+    )
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
+    event_types: list[WebhookTypeName] = Field(min_length=1, max_length=18)
+    description: str | None = Field(None, max_length=200)
+
+
+class WebhookEndpointChanges(_Body):
+    url: str | None = Field(None, min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
+    event_types: list[WebhookTypeName] | None = Field(None, min_length=1, max_length=18)
+    description: str | None = Field(None, max_length=200)
+    enabled: bool | None = Field(
+        None, description="false stops deliveries; true resumes them, missed ones included"
+    )
+
+
+class WebhookDelivery(BaseModel):
+    id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivering", "delivered"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any]

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.runtime import Runtime
 from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
+from core.deliveries import recover_deliveries
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
 
@@ -30,7 +31,10 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     hours, and expire openings past their cut-off (`core.fill.sweep_fills`)."""
     report = sweep_fills(uow_factory=runtime.make_uow, now=now, policy=runtime.policy)
     runtime.dispatch_now()
-    return asdict(report)
+    with runtime.make_uow() as uow:  # webhook deliveries whose worker died mid-send
+        recovered = recover_deliveries(uow=uow, now=now)
+        uow.commit()
+    return {**asdict(report), "webhooks_recovered": recovered}
 
 
 def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:

@@ -43,7 +43,7 @@ THREAD_KINDS = frozenset(
         "OpeningExpired",
     }
 )
-CHANNEL_KINDS = frozenset({"SmsNotUnderstood"})
+CHANNEL_KINDS = frozenset({"SmsNotUnderstood", "WebhookEndpointDisabled"})
 
 
 class SlackNotifier:
@@ -94,6 +94,9 @@ class SlackNotifier:
     def deliver(self, event: Event) -> None:
         if event.kind == "SmsNotUnderstood":
             self.client.chat_postMessage(channel=self.channel, text=self._not_understood(event))
+            return
+        if event.kind == "WebhookEndpointDisabled":
+            self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
             return
         if event.opening_id is None:
             return
@@ -204,4 +207,13 @@ def slack_notifier(settings: Settings, engine: Engine) -> SlackNotifier | None:
     )
     return SlackNotifier(
         client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), settings.timezone
+    )
+
+
+def _webhook_disabled(event: Event) -> str:
+    return (
+        f":warning: Webhook endpoint {event.data.get('endpoint_id')} "
+        f"({event.data.get('host')}) failed for 24 hours and was turned off; "
+        f"last error: {event.data.get('last_error')}. Events are kept: an admin can turn "
+        "it on again (PATCH /apis/v1/webhook-endpoints/{id} with enabled=true)."
     )
