@@ -229,7 +229,8 @@ def validate(
             f"The end date {end} is before the start date {start}.", field="preferred_date_end"
         )
     if end and (previous is None or previous.preferred_date_end != end):
-        today = now.astimezone(ZoneInfo(_report_timezone(uow, entry.clinic_id, None))).date()
+        clinic = uow.clinics.get(entry.clinic_id)
+        today = now.astimezone(ZoneInfo(clinic.timezone if clinic else "UTC")).date()
         if end < today:
             raise InvalidInput(
                 f"The date range ends {end}, already past: it could never be matched.",

@@ -34,7 +34,10 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     with runtime.make_uow() as uow:  # webhook deliveries whose worker died mid-send
         recovered = recover_deliveries(uow=uow, now=now)
         uow.commit()
-    return {**asdict(report), "webhooks_recovered": recovered}
+    summary = asdict(report)
+    if recovered:
+        summary["webhooks_recovered"] = recovered
+    return summary
 
 
 def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
