@@ -61,6 +61,8 @@ def add_to_waitlist(
         raise NotFound(
             f"Client {client_id} does not exist.",
         )
+    if client.archived_at is not None:
+        raise Conflict(f"Client {client_id} is archived: they can join no waitlist.")
     clinic_id = _clinic_id(uow, clinic_id)
     entry = WaitlistEntry(clinic_id=clinic_id, client_id=client_id, **preferences)
     entry.status = EntryStatus.WAITING
@@ -248,10 +250,18 @@ def validate(
         service = uow.services.get(entry.service_id)
         if service is None or service.clinic_id != entry.clinic_id:
             raise NotFound(f"Service {entry.service_id} does not exist at this clinic.")
+        if service.archived_at is not None and (
+            previous is None or previous.service_id != entry.service_id
+        ):
+            raise InvalidInput(f"Service {service.id} is archived.", field="service_id")
     for provider_id in entry.provider_ids:
         provider = uow.providers.get(provider_id)
         if provider is None or provider.clinic_id != entry.clinic_id:
             raise NotFound(f"Provider {provider_id} does not exist at this clinic.")
+        if provider.archived_at is not None and (
+            previous is None or provider_id not in previous.provider_ids
+        ):
+            raise InvalidInput(f"Provider {provider_id} is archived.", field="provider_ids")
 
 
 def _types(entry: WaitlistEntry) -> None:

@@ -125,6 +125,10 @@ class ClientRepository(Protocol):
 
     def save(self, client: Client) -> None: ...
 
+    def erase_messages(self, client_id: int) -> None:
+        """Blank the phone and text of every message to or from the client (erasure)."""
+        ...
+
 
 class ProviderRepository(Protocol):
     def add(self, provider: Provider) -> Provider: ...

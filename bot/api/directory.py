@@ -3,7 +3,7 @@ services are the clinic's set-up, changed by ADMIN."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -32,17 +32,27 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
-from core import directory, directory_changes
+from core import archive, directory, directory_changes
 from core.errors import NotFound
 
 router = APIRouter(tags=["clients, providers and services"])
 ClinicQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+ArchivedQuery = Annotated[
+    Literal["true", "false"], Query(description="true lists archived ones too")
+]
 
 
 @router.get("/clients", response_model=PageEnvelope[Client], summary="List clients")
-def list_clients(request: Request, caller: StaffCaller, paging: PageQuery) -> dict[str, Any]:
+def list_clients(
+    request: Request,
+    caller: StaffCaller,
+    paging: PageQuery,
+    include_archived: ArchivedQuery = "false",
+) -> dict[str, Any]:
     with unit_of_work(request) as (uow, _):
-        found = uow.clients.list(offset=paging.offset, limit=paging.page_size)
+        found = uow.clients.list(
+            offset=paging.offset, limit=paging.page_size, archived=include_archived == "true"
+        )
     return ok(
         [mapping.client_item(c) for c in found.items], pagination=paging.pagination(found.total)
     )
@@ -89,10 +99,15 @@ def update_client(
 
 @router.get("/providers", response_model=PageEnvelope[Provider], summary="List providers")
 def list_providers(
-    request: Request, caller: StaffCaller, paging: PageQuery, clinic_id: ClinicQuery = None
+    request: Request,
+    caller: StaffCaller,
+    paging: PageQuery,
+    clinic_id: ClinicQuery = None,
+    include_archived: ArchivedQuery = "false",
 ) -> Any:
     with unit_of_work(request) as (uow, _):
-        return _page(paging, [mapping.provider_item(p) for p in uow.providers.list(clinic_id)])
+        found = uow.providers.list(clinic_id, archived=include_archived == "true")
+        return _page(paging, [mapping.provider_item(p) for p in found])
 
 
 @router.post(
@@ -141,10 +156,15 @@ def update_provider(
 
 @router.get("/services", response_model=PageEnvelope[Service], summary="List services")
 def list_services(
-    request: Request, caller: Caller, paging: PageQuery, clinic_id: ClinicQuery = None
+    request: Request,
+    caller: Caller,
+    paging: PageQuery,
+    clinic_id: ClinicQuery = None,
+    include_archived: ArchivedQuery = "false",
 ) -> Any:
     with unit_of_work(request) as (uow, _):
-        return _page(paging, [mapping.service_item(s) for s in uow.services.list(clinic_id)])
+        found = uow.services.list(clinic_id, archived=include_archived == "true")
+        return _page(paging, [mapping.service_item(s) for s in found])
 
 
 @router.post(
@@ -188,3 +208,86 @@ def _page(paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
     """A page of a clinic's set-up, which is a few dozen rows: cut in memory."""
     shown = items[paging.offset : paging.offset + paging.page_size]
     return ok(shown, pagination=paging.pagination(len(items)))
+
+
+_ARCHIVE = (
+    " Archived: hidden from lists and from new work (entries, bookings, matching); its "
+    "history and statistics stay, and its open waitlist requests are cancelled."
+)
+
+
+@router.delete(
+    "/clients/{client_id}",
+    response_model=Envelope[Client],
+    summary="Archive a client",
+    description=_ARCHIVE,
+)
+def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        client = archive.archive_client(
+            uow=uow,
+            client_id=client_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.client_item(client))
+
+
+@router.post(
+    "/clients/{client_id}/erase",
+    response_model=Envelope[Client],
+    summary="Erase a client on their request: name, phone and email are removed",
+    description="Ids, statuses and timings stay, so statistics hold; the client is archived "
+    "and texts to or from them are blanked. An Event records who erased them.",
+)
+def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        client = archive.erase_client(
+            uow=uow,
+            client_id=client_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.client_item(client))
+
+
+@router.delete(
+    "/providers/{provider_id}",
+    response_model=Envelope[Provider],
+    summary="Archive a provider who left",
+    description=_ARCHIVE.replace("its open waitlist requests", "requests that wanted only them"),
+)
+def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        provider = archive.archive_provider(
+            uow=uow,
+            provider_id=provider_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.provider_item(provider))
+
+
+@router.delete(
+    "/services/{service_id}",
+    response_model=Envelope[Service],
+    summary="Archive a service no longer offered",
+    description=_ARCHIVE,
+)
+def archive_service(request: Request, caller: AdminCaller, service_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        service = archive.archive_service(
+            uow=uow,
+            service_id=service_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.service_item(service))

@@ -200,6 +200,8 @@ def client_item(client: Client) -> dict[str, Any]:
         "email": client.email,
         "timezone": client.timezone,
         "sms_opt_out": client.sms_opt_out,
+        "archived_at": iso(client.archived_at),
+        "erased_at": iso(client.erased_at),
     }
 
 
@@ -212,6 +214,7 @@ def provider_item(provider: Provider) -> dict[str, Any]:
             HOUR_DAYS[day]: ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in spans)
             for day, spans in sorted(provider.hours.items())
         },
+        "archived_at": iso(provider.archived_at),
     }
 
 
@@ -223,6 +226,7 @@ def service_item(service: Service) -> dict[str, Any]:
         "duration_minutes": service.duration_minutes,
         "category": service.category,
         "appointment_type": service.appointment_type.value if service.appointment_type else None,
+        "archived_at": iso(service.archived_at),
     }
 
 

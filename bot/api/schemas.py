@@ -241,6 +241,8 @@ class Client(BaseModel):
     email: str | None
     timezone: str | None
     sms_opt_out: bool
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
+    erased_at: datetime | None = Field(description="Set once name, phone and email were erased")
 
 
 class NewClient(_Body):
@@ -264,6 +266,7 @@ class Provider(BaseModel):
     clinic_id: str
     name: str
     hours: dict[str, str] = Field(description='e.g. {"mon": "09:00-12:00, 13:00-17:00"}')
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
 
 
 class NewProvider(_Body):
@@ -284,6 +287,7 @@ class Service(BaseModel):
     duration_minutes: int
     category: str | None
     appointment_type: AppointmentTypeName | None
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
 
 
 class NewService(_Body):

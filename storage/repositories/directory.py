@@ -6,10 +6,18 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from core.errors import Conflict, WaitlistError
-from core.model import AppointmentType, Client, Clinic, Provider, Service, WeeklyHours
+from core.model import (
+    AppointmentType,
+    Client,
+    Clinic,
+    MessageStatus,
+    Provider,
+    Service,
+    WeeklyHours,
+)
 from core.ports import Page
 from storage.repositories.base import (
     SqlRepository,
@@ -19,7 +27,7 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
-from storage.tables import ClientRow, ClinicRow, ProviderRow, ServiceRow
+from storage.tables import ClientRow, ClinicRow, MessageRow, ProviderRow, ServiceRow
 
 
 def _clinic_conflict(rule: str) -> WaitlistError | None:
@@ -119,6 +127,22 @@ class SqlClientRepository(SqlRepository):
         row = existing(self.session.get(ClientRow, client.id), f"Client {client.id}")
         with guarded(self.session, _client_conflict):
             update_row(row, client)
+
+    def erase_messages(self, client_id: int) -> None:
+        mine = MessageRow.client_id == client_id
+        # A text still waiting to go out has no one to go to any more.
+        self.session.execute(
+            update(MessageRow)
+            .where(mine, MessageRow.status == MessageStatus.QUEUED.value)
+            .values(status=MessageStatus.CANCELLED.value, error_code="erased")
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(MessageRow)
+            .where(mine)
+            .values(phone="erased", body="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def hours_to_json(hours: WeeklyHours) -> str:

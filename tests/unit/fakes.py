@@ -77,6 +77,9 @@ class FakeClients(_Table):
     def get_by_phone(self, phone: str) -> Client | None:
         return next((c for c in self.all() if c.phone == phone), None)
 
+    def erase_messages(self, client_id: int) -> None:
+        pass  # the fake keeps no message bodies per client
+
     def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
         rows = [c for c in self.all() if archived or c.archived_at is None]
         return Page(rows[offset : offset + limit], len(rows))
