@@ -70,7 +70,7 @@ _IDS = {
     "client_id": "patient_id",
 }
 # Event data worth passing on; never names, phones or message text.
-_FACTS = ("starts_at", "expires_at", "reason", "provider_id", "service_id", "fields")
+_FACTS = ("starts_at", "expires_at", "reason", "provider_id", "service_id")
 
 DELIVERY_LEASE = timedelta(minutes=2)  # a claim older than this was lost (a crash)
 DISABLE_AFTER = timedelta(hours=24)  # an endpoint failing this long is switched off
