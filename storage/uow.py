@@ -107,10 +107,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         """Make the transaction stick, then hand the Events it recorded to `after_commit`.
         Their webhook deliveries are written first, in the same transaction."""
+        session = self.session
         published = self._events.take_recorded()
         if published:
             self.webhooks.enqueue(published, max(event.at for event in published))
-        self.session.commit()
+        session.commit()
         if published and self._after_commit is not None:
             self._after_commit(published)
 
