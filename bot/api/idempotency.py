@@ -28,6 +28,7 @@ KEEP = timedelta(hours=24)
 LEASE = timedelta(minutes=2)  # a claim older than this, still unanswered, was abandoned
 WAIT_SECONDS = 30.0  # how long a racing request waits for the first one's answer
 MAX_KEY = 255
+REFUSED = frozenset({400, 401, 403})  # answers that did no work are not kept
 KEY_PATTERN = "^[!-~]+$"  # visible ASCII, no spaces: a UUID, a ULID, an order number
 
 
@@ -112,8 +113,9 @@ class IdempotencyMiddleware:
         except BaseException:
             await run_in_threadpool(self.store.release, caller, key)
             raise
-        if status >= 500:
-            # Nothing was done (the transaction rolled back): a retry may try again.
+        if status >= 500 or status in REFUSED:
+            # Nothing was done (the transaction rolled back, or the request was refused before
+            # any work): the key is free again, for a retry or a corrected body.
             await run_in_threadpool(self.store.release, caller, key)
         else:
             answer = b"".join(chunks).decode("utf-8", "replace")

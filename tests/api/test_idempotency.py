@@ -136,3 +136,13 @@ def test_twenty_racing_cancellations_with_one_key_start_one_fill(api: Api, world
     with runtime.engine.connect() as connection:
         openings = connection.execute(select(OpeningRow.status)).all()
     assert [o.status for o in openings] == [OpeningStatus.OPEN.value]
+
+
+def test_a_refused_body_leaves_the_key_free_for_the_corrected_one(api: Api, world: World):
+    jane = world.client("Jane", 1)
+    headers = {**api.as_(), "Idempotency-Key": "fix-me"}
+    url = f"{V1}/waitlist-requests"
+    wrong = api.client.post(url, json={"patient_id": jane.id, "priority": 9}, headers=headers)
+    assert wrong.status_code == 400
+    right = api.client.post(url, json={"patient_id": jane.id, "priority": 2}, headers=headers)
+    assert right.status_code == 201 and "idempotent-replayed" not in right.headers
