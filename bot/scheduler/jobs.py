@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.api.idempotency import KEEP as IDEMPOTENCY_KEEP
 from bot.runtime import Runtime
 from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
 from core.deliveries import recover_deliveries
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
+from storage.repositories.idempotency import purge_idempotency_keys
 
 Summary = dict[str, Any]
 
@@ -52,6 +54,7 @@ def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
         )
         uow.commit()
     runtime.dispatch_now()  # withdrawing an offer can move a fill on to someone new
+    purge_idempotency_keys(runtime.engine, before=now - IDEMPOTENCY_KEEP)
     return result
 
 

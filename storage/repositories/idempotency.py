@@ -110,10 +110,11 @@ class IdempotencyStore:
                 )
             )
 
-    def purge(self, before: datetime) -> int:
-        """Forget answers stored before `before` (the scheduler's sweep)."""
-        with self.engine.begin() as connection:
-            gone = connection.execute(
-                delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
-            )
-            return int(gone.rowcount)
+
+def purge_idempotency_keys(engine: Engine, *, before: datetime) -> int:
+    """Forget answers stored before `before` (the daily job): they are never replayed."""
+    with engine.begin() as connection:
+        gone = connection.execute(
+            delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < before)
+        )
+        return int(gone.rowcount)

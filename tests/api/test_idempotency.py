@@ -146,3 +146,21 @@ def test_a_refused_body_leaves_the_key_free_for_the_corrected_one(api: Api, worl
     assert wrong.status_code == 400
     right = api.client.post(url, json={"patient_id": jane.id, "priority": 2}, headers=headers)
     assert right.status_code == 201 and "idempotent-replayed" not in right.headers
+
+
+def test_the_daily_job_forgets_answers_older_than_a_day(api: Api, world: World):
+    from bot.scheduler.jobs import run_expire_entries
+
+    jane = world.client("Jane", 1)
+    runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+    headers = {**api.as_(), "Idempotency-Key": "daily"}
+    api.client.post(f"{V1}/waitlist-requests", json={"patient_id": jane.id}, headers=headers)
+
+    def stored() -> int:
+        with runtime.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(IdempotencyKeyRow)))
+
+    run_expire_entries(runtime, NOW + timedelta(hours=23))
+    assert stored() == 1
+    run_expire_entries(runtime, NOW + timedelta(hours=25))
+    assert stored() == 0
