@@ -271,3 +271,39 @@ def test_the_outbox_row_is_written_in_the_same_transaction_as_the_change(
     assert receiver.received == []
     with runtime.make_uow() as uow:
         assert uow.webhooks.claim_due(NOW + timedelta(days=1), 10) == []
+
+
+def test_the_served_app_delivers_by_itself(runtime: Runtime, world: World, receiver: Receiver):
+    """`waitlist serve`'s app: its worker thread wakes on the commit and delivers."""
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from tests.sms.server import free_port, wait_for
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started)
+    base = f"http://127.0.0.1:{port}{V1}"
+    api = Api(TestClient(create_app(runtime=runtime)), runtime.settings)
+    admin = api.as_(Role.ADMIN)
+    try:
+        with httpx.Client(timeout=30) as http:
+            made = http.post(
+                f"{base}/webhook-endpoints",
+                headers=admin,
+                json={"url": receiver.url, "event_types": ["appointment.cancelled"]},
+            )
+            receiver.secret = made.json()["data"]["secret"]
+            appointment = world.appointment(world.client("Bob", 2), local(17, 10))
+            http.post(f"{base}/appointments/{appointment.id}/cancel", headers=admin)
+            assert wait_for(lambda: receiver.accepted(), timeout=15)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert receiver.accepted_types() == ["appointment.cancelled"]
