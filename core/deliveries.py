@@ -175,8 +175,12 @@ def redeliver(*, uow: UnitOfWork, delivery_id: int, actor: str, now: datetime) -
 
 
 def _valid_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        fine = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        fine = False
+    if not fine:
         raise InvalidInput("The URL must be http:// or https:// with a host.", field="url")
     return url.strip()
 

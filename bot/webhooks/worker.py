@@ -37,7 +37,7 @@ class WebhookWorker:
     ) -> None:
         self.runtime = runtime
         self.every_seconds = every_seconds
-        self.http = http or httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        self._http = http  # made on first use: building its TLS context takes a while
         self.wall_clock = wall_clock  # the signed timestamp: when it is sent, for replay checks
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
@@ -49,7 +49,14 @@ class WebhookWorker:
         self._stop.set()
         self.runtime.webhooks_ready.set()
         self._thread.join(timeout)
-        self.http.close()
+        if self._http is not None:
+            self._http.close()
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        return self._http
 
     def deliver_now(self) -> int:
         """One pass: claim what is due, send it, record the outcome. Returns how many

@@ -77,6 +77,8 @@ on_sqlite = schemathesis.from_pytest_fixture("sqlite_schema")
 on_postgres = schemathesis.from_pytest_fixture("postgres_schema")
 
 
+# One test item holds every operation: more than pytest's default timeout on a busy machine.
+@pytest.mark.timeout(1200)
 @on_sqlite.parametrize(endpoint="^/apis/v1/")
 @_settings(12)
 def test_api_honours_its_openapi_schema(case: schemathesis.Case, api: Api) -> None:
@@ -86,8 +88,9 @@ def test_api_honours_its_openapi_schema(case: schemathesis.Case, api: Api) -> No
 
 # PostgreSQL's types, constraints and locks answer differently from SQLite's (a 32-bit id, an
 # exclusion constraint, a lock timeout): fewer examples, the same checks.
+@pytest.mark.timeout(1200)
 @on_postgres.parametrize(endpoint="^/apis/v1/")
-@_settings(4)
+@_settings(3)
 def test_api_honours_its_openapi_schema_on_postgresql(case: schemathesis.Case, api: Api) -> None:
     _fresh_key(case)
     case.call_and_validate(headers=api.as_(Role.ADMIN), checks=CHECKS)

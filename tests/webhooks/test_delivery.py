@@ -307,3 +307,9 @@ def test_the_served_app_delivers_by_itself(runtime: Runtime, world: World, recei
         server.should_exit = True
         thread.join(10)
     assert receiver.accepted_types() == ["appointment.cancelled"]
+
+
+def test_a_url_that_cannot_be_parsed_is_refused_not_a_500(api: Api, world: World):
+    body = {"url": "http://[::1/hooks", "event_types": ["offer.sent"]}
+    refused = api.post(f"{V1}/webhook-endpoints", role=Role.ADMIN, json=body)
+    assert refused.status_code == 400 and refused.json()["details"][0]["field"] == "url"
