@@ -313,3 +313,28 @@ def test_a_url_that_cannot_be_parsed_is_refused_not_a_500(api: Api, world: World
     body = {"url": "http://[::1/hooks", "event_types": ["offer.sent"]}
     refused = api.post(f"{V1}/webhook-endpoints", role=Role.ADMIN, json=body)
     assert refused.status_code == 400 and refused.json()["details"][0]["field"] == "url"
+
+
+def test_two_workers_at_once_send_each_event_once(
+    api: Api, world: World, runtime: Runtime, receiver: Receiver
+):
+    """Two instances' workers draining together: claims never overlap."""
+    import threading
+
+    endpoint = register(api, receiver)
+    for number in range(6):
+        jane = world.entry(world.client(f"W{number}", 10 + number), provider_ids=())
+        appointment = world.appointment(
+            world.client(f"B{number}", 40 + number), local(17, 9 + number)
+        )
+        fill_one_slot(api, jane.id or 0, appointment.id or 0)
+    workers = [WebhookWorker(runtime), WebhookWorker(runtime)]
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    ids = [r.event_id for r in receiver.accepted()]
+    log = api.get(f"{V1}/webhook-endpoints/{endpoint['id']}/deliveries", role=Role.ADMIN).json()
+    assert len(ids) == len(set(ids)) == log["pagination"]["total"] > 6 * len(FILL)
+    assert Counter(receiver.accepted_types())["waitlist_request.fulfilled"] == 6
