@@ -57,7 +57,7 @@ class IdempotencyMiddleware:
             await _answer(send, 400, error_body(400, "Idempotency-Key", _KEY_RULE))
             return
         body = await _read_body(receive)
-        fingerprint = _fingerprint(scope, headers, body)
+        fingerprint = _fingerprint(scope, body)
         claim = await self._claim(caller, key, fingerprint)
         if claim.outcome is Outcome.REPLAY:
             await _answer(send, claim.status_code or 200, claim.body or "", replayed=True)
@@ -125,7 +125,7 @@ class IdempotencyMiddleware:
 _KEY_RULE = f"An Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters, without spaces."
 
 
-def _fingerprint(scope: Scope, headers: Headers, body: bytes) -> str:
+def _fingerprint(scope: Scope, body: bytes) -> str:
     """The request the key stands for: path, query and body (JSON compared by value)."""
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
