@@ -149,7 +149,7 @@ def test_a_refused_body_leaves_the_key_free_for_the_corrected_one(api: Api, worl
 
 
 def test_the_daily_job_forgets_answers_older_than_a_day(api: Api, world: World):
-    from bot.scheduler.jobs import run_expire_entries
+    from bot.scheduler.jobs import send_queued
 
     jane = world.client("Jane", 1)
     runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
@@ -160,7 +160,7 @@ def test_the_daily_job_forgets_answers_older_than_a_day(api: Api, world: World):
         with runtime.engine.connect() as connection:
             return int(connection.scalar(select(func.count()).select_from(IdempotencyKeyRow)))
 
-    run_expire_entries(runtime, NOW + timedelta(hours=23))
+    send_queued(runtime, NOW + timedelta(hours=23))
     assert stored() == 1
-    run_expire_entries(runtime, NOW + timedelta(hours=25))
+    send_queued(runtime, NOW + timedelta(hours=25))
     assert stored() == 0

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bot.api.auth import Role
 from bot.app import create_app
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler.jobs import run_sweep
+from bot.scheduler.jobs import recover_and_send
 from bot.settings import Settings
 from bot.webhooks.worker import WebhookWorker
 from core.deliveries import claim_deliveries
@@ -183,7 +183,7 @@ def test_a_restart_mid_delivery_loses_nothing(
     worker = WebhookWorker(runtime)  # the new process
     assert drain(worker) == 0  # the claims still hold
     clock.advance(3)  # past the lease; the scheduler's sweep frees them
-    assert run_sweep(runtime, clock())["webhooks_recovered"] == len(FILL)
+    assert recover_and_send(runtime, clock())["webhooks_recovered"] == len(FILL)
     drain(worker)
     assert receiver.accepted_types() == FILL
     assert len(receiver.received) == len(FILL)
