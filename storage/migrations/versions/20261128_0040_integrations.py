@@ -2,7 +2,7 @@
 events, deliveries), and archiving or erasing clients, providers and services.
 
 Revision ID: 20261128_0040
-Revises: 20261121_0003
+Revises: 20261128_0010
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from storage.types import UTCDateTime
 
 revision: str = "20261128_0040"
-down_revision: str | None = "20261121_0003"
+down_revision: str | None = "20261128_0010"
 branch_labels = None
 depends_on = None
 
