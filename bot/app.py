@@ -13,18 +13,22 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.sms.dispatcher import OutboxDispatcher
 from bot.sms.webhooks import mount as mount_sms
+from bot.webhooks.worker import WebhookWorker
 from storage.db import ping
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While the app serves, queued texts are sent by a dispatcher thread."""
+    """While the app serves, queued texts and webhooks are sent by threads of their own."""
     dispatcher = OutboxDispatcher(app.state.runtime)
+    webhooks = WebhookWorker(app.state.runtime)
     dispatcher.start()
+    webhooks.start()
     try:
         yield
     finally:
         dispatcher.stop()
+        webhooks.stop()
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:

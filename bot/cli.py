@@ -276,6 +276,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from bot.runtime import banner, build_runtime
     from bot.scheduler.service import Scheduler
+    from bot.webhooks.worker import WebhookWorker
 
     if args.every_seconds < 1:
         raise _Failed("--every-seconds must be at least 1.")
@@ -287,11 +288,14 @@ def _worker(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     scheduler = Scheduler(runtime, every_seconds=args.every_seconds)
+    webhooks = WebhookWorker(runtime)
     try:
         scheduler.start()
+        webhooks.start()
         while not stop.wait(1):  # a timed wait lets the signal handlers run
             pass
     finally:
+        webhooks.stop()
         scheduler.shutdown()  # lets a running job finish
         runtime.close()
     return 0

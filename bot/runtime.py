@@ -46,6 +46,8 @@ class Runtime:
     clock: Callable[[], datetime] = field(default=utc_now)
     # Set after every commit that recorded something: the outbox dispatcher wakes on it.
     outbox_ready: threading.Event = field(default_factory=threading.Event)
+    # The same for the webhook delivery worker.
+    webhooks_ready: threading.Event = field(default_factory=threading.Event)
 
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the
@@ -77,10 +79,11 @@ def build_runtime(
 
         notifier = slack_notifier(settings, engine)
     notifier = notifier or LogNotifier()
-    outbox_ready = threading.Event()
+    outbox_ready, webhooks_ready = threading.Event(), threading.Event()
 
     def published(events: list[Event]) -> None:
         outbox_ready.set()
+        webhooks_ready.set()
         notifier.published(events)
 
     return Runtime(
@@ -91,6 +94,7 @@ def build_runtime(
         policy=settings.policy(),
         notifier=notifier,
         outbox_ready=outbox_ready,
+        webhooks_ready=webhooks_ready,
     )
 
 

@@ -199,6 +199,9 @@ def book_appointment(
         raise NotFound(f"Service {service_id} does not exist.")
     if provider is None or provider.clinic_id != service.clinic_id:
         raise NotFound(f"Provider {provider_id} does not exist at that service's clinic.")
+    for archived, what in ((client, "Client"), (service, "Service"), (provider, "Provider")):
+        if archived.archived_at is not None:
+            raise Conflict(f"{what} {archived.id} is archived: it can take no new work.")
     appointment = uow.appointments.add(
         Appointment(
             clinic_id=service.clinic_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core import limits
 from core.audit import record
@@ -62,6 +63,8 @@ def add_to_waitlist(
         raise NotFound(
             f"Client {client_id} does not exist.",
         )
+    if client.archived_at is not None:
+        raise Conflict(f"Client {client_id} is archived: they can join no waitlist.")
     clinic_id = _clinic_id(uow, clinic_id)
     entry = WaitlistEntry(clinic_id=clinic_id, client_id=client_id, **preferences)
     entry.status = EntryStatus.WAITING
@@ -106,7 +109,7 @@ def update_waitlist_entry(
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is {entry.status}; it can no longer be edited.")
     updated = replace(entry, **changes, updated_at=now, updated_by=actor)
-    validate(uow, updated, now)
+    validate(uow, updated, now, previous=entry)
     uow.entries.save(updated)
     before, after = _snapshot(entry), _snapshot(updated)
     changed = sorted(k for k in after if after[k] != before[k])
@@ -225,8 +228,11 @@ def _report_timezone(uow: UnitOfWork, clinic_id: int | None, timezone: str | Non
     return clinics[0].timezone if len(clinics) == 1 else "UTC"
 
 
-def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:
-    """Every rule an entry's preferences must keep; raises InvalidInput naming the field."""
+def validate(
+    uow: UnitOfWork, entry: WaitlistEntry, now: datetime, previous: WaitlistEntry | None = None
+) -> None:
+    """Every rule an entry's preferences must keep; raises InvalidInput naming the field.
+    `previous` is the entry before an edit: a range that has since passed may stay as it was."""
     _types(entry)
     if not 1 <= entry.priority <= 5:
         raise InvalidInput("Priority must be between 1 (most urgent) and 5.", field="priority")
@@ -239,6 +245,14 @@ def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:
         raise InvalidInput(
             f"The end date {end} is before the start date {start}.", field="preferred_date_end"
         )
+    if end and (previous is None or previous.preferred_date_end != end):
+        clinic = uow.clinics.get(entry.clinic_id)
+        today = now.astimezone(ZoneInfo(clinic.timezone if clinic else "UTC")).date()
+        if end < today:
+            raise InvalidInput(
+                f"The date range ends {end}, already past: it could never be matched.",
+                field="preferred_date_end",
+            )
     t_start, t_end = entry.preferred_time_start, entry.preferred_time_end
     if t_start and t_end and t_end <= t_start:
         raise InvalidInput(
@@ -251,10 +265,18 @@ def validate(uow: UnitOfWork, entry: WaitlistEntry, now: datetime) -> None:
         service = uow.services.get(entry.service_id)
         if service is None or service.clinic_id != entry.clinic_id:
             raise NotFound(f"Service {entry.service_id} does not exist at this clinic.")
+        if service.archived_at is not None and (
+            previous is None or previous.service_id != entry.service_id
+        ):
+            raise InvalidInput(f"Service {service.id} is archived.", field="service_id")
     for provider_id in entry.provider_ids:
         provider = uow.providers.get(provider_id)
         if provider is None or provider.clinic_id != entry.clinic_id:
             raise NotFound(f"Provider {provider_id} does not exist at this clinic.")
+        if provider.archived_at is not None and (
+            previous is None or provider_id not in previous.provider_ids
+        ):
+            raise InvalidInput(f"Provider {provider_id} is archived.", field="provider_ids")
 
 
 def _types(entry: WaitlistEntry) -> None:

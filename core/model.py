@@ -115,6 +115,8 @@ class Client:
     phone_invalid: bool = False
     id: int | None = None
     created_at: datetime | None = None
+    archived_at: datetime | None = None  # hidden from new work; history kept
+    erased_at: datetime | None = None  # name, phone and email removed on request
 
     @property
     def reachable(self) -> bool:
@@ -133,6 +135,7 @@ class Provider:
     name: str
     hours: WeeklyHours = field(default_factory=dict)
     id: int | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass
@@ -143,6 +146,7 @@ class Service:
     category: str | None = None
     appointment_type: AppointmentType | None = None
     id: int | None = None
+    archived_at: datetime | None = None
 
 
 @dataclass

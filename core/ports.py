@@ -28,6 +28,7 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
+from core.webhooks import Attempt, Delivery, WebhookEndpoint
 
 
 @dataclass(frozen=True)
@@ -118,26 +119,39 @@ class ClientRepository(Protocol):
         """Clients by id, in one query; ids not found are left out."""
         ...
 
-    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]: ...
+    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
+        """By id; archived clients only when `archived`."""
+        ...
+
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
-        """Clients whose full name contains `text` (any case) or whose phone contains its
-        digits (when it has two or more), by name; at most `limit`."""
+        """Clients not archived whose full name contains `text` (any case) or whose phone
+        contains its digits (when it has two or more), by name; at most `limit`."""
         ...
 
     def save(self, client: Client) -> None: ...
+
+    def erase_messages(self, client_id: int) -> None:
+        """Blank the phone and text of every message to or from the client (erasure)."""
+        ...
 
 
 class ProviderRepository(Protocol):
     def add(self, provider: Provider) -> Provider: ...
     def get(self, provider_id: int) -> Provider | None: ...
-    def list(self, clinic_id: int | None = None) -> list[Provider]: ...
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Provider]:
+        """By id; archived providers (gone from new work) only when `archived`."""
+        ...
+
     def save(self, provider: Provider) -> None: ...
 
 
 class ServiceRepository(Protocol):
     def add(self, service: Service) -> Service: ...
     def get(self, service_id: int) -> Service | None: ...
-    def list(self, clinic_id: int | None = None) -> list[Service]: ...
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Service]:
+        """By id; archived services only when `archived`."""
+        ...
+
     def save(self, service: Service) -> None: ...
 
 
@@ -297,6 +311,42 @@ class MessageRepository(Protocol):
     def recent(self, limit: int = 50) -> list[Message]: ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook endpoints, and the outbox of their events and deliveries."""
+
+    def add_endpoint(self, endpoint: WebhookEndpoint) -> WebhookEndpoint: ...
+    def get_endpoint(self, endpoint_id: int) -> WebhookEndpoint | None: ...
+    def save_endpoint(self, endpoint: WebhookEndpoint) -> None: ...
+    def endpoints(
+        self, clinic_id: int | None = None, *, offset: int = 0, limit: int = 100
+    ) -> Page[WebhookEndpoint]: ...
+
+    def enqueue(self, events: Sequence[Event], now: datetime) -> int:
+        """Write the webhook events these Events stand for (`core.webhooks.webhook_events`)
+        and a pending delivery for each enabled endpoint subscribed to them, in the current
+        transaction. Returns the number of deliveries written."""
+        ...
+
+    def claim_due(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries due by `now` of enabled endpoints, moved to `delivering` with
+        `claimed_at = now` and one more attempt; a delivery is claimed by one caller only."""
+        ...
+
+    def finish(
+        self, delivery: Delivery, attempt: Attempt, *, now: datetime, retry_at: datetime | None
+    ) -> bool:
+        """Record the attempt if the delivery is still this claim's (compare-and-set on
+        `claimed_at`): delivered, or pending again at `retry_at`. False if the claim was lost."""
+        ...
+
+    def release_claims(self, *, claimed_before: datetime, now: datetime) -> int: ...
+    def get_delivery(self, delivery_id: int) -> Delivery | None: ...
+    def add_delivery_again(self, delivery: Delivery, now: datetime) -> Delivery: ...
+    def deliveries(self, endpoint_id: int, *, offset: int = 0, limit: int = 100) -> Page[Delivery]:
+        """Newest first."""
+        ...
+
+
 class EventRepository(Protocol):
     def add(self, event: Event) -> Event: ...
     def list(
@@ -363,6 +413,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     events: EventRepository
     reports: ReportRepository
+    webhooks: WebhookRepository
 
     def __enter__(self) -> Self: ...
 

@@ -89,6 +89,8 @@ class ClientRow(Base):
     opt_out_text: Mapped[str | None] = mapped_column(Text)
     phone_invalid: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProviderRow(Base):
@@ -98,6 +100,7 @@ class ProviderRow(Base):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     hours: Mapped[str] = mapped_column(Text, default="{}")  # JSON: {"1": [["09:00", "17:00"]]}
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ServiceRow(Base):
@@ -116,6 +119,7 @@ class ServiceRow(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     category: Mapped[str | None] = mapped_column(String(100))
     appointment_type: Mapped[str | None] = mapped_column(String(20))
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AppointmentRow(Base):
@@ -374,3 +378,77 @@ class EntryCountChangeRow(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
     booked: Mapped[int] = mapped_column(BigInteger)
     wait_us: Mapped[int] = mapped_column(BigInteger)
+
+
+class IdempotencyKeyRow(Base):
+    """The first answer to a POST sent with an Idempotency-Key, per caller."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("caller", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    caller: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the work runs
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookEndpointRow(Base):
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    event_types: Mapped[list[str]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    description: Mapped[str | None] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class WebhookEventRow(Base):
+    """The outbox: one row per webhook event, written in the transaction of the change."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(60))
+    clinic_id: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """One event to one endpoint: pending -> delivering (claimed) -> delivered, or back to
+    pending with a later next_attempt_at."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivering', 'delivered')", name="status"),
+        Index("ix_webhook_deliveries_due", "next_attempt_at", **partial("status = 'pending'")),
+        Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id"))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

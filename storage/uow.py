@@ -22,6 +22,7 @@ from core.ports import (
     ProviderRepository,
     ReportRepository,
     ServiceRepository,
+    WebhookRepository,
 )
 from storage.repositories import (
     SqlAppointmentRepository,
@@ -36,6 +37,7 @@ from storage.repositories import (
     SqlServiceRepository,
 )
 from storage.repositories.reports import SqlReportRepository
+from storage.repositories.webhooks import SqlWebhookRepository
 
 
 class SqlUnitOfWork:
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     events: EventRepository
     reports: ReportRepository
+    webhooks: WebhookRepository
 
     def __init__(
         self,
@@ -85,6 +88,7 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(session)
         self.events = self._events = SqlEventRepository(session)
         self.reports = SqlReportRepository(session)
+        self.webhooks = SqlWebhookRepository(session)
         return self
 
     def __exit__(
@@ -101,9 +105,13 @@ class SqlUnitOfWork:
                 session.close()
 
     def commit(self) -> None:
-        """Make the transaction stick, then hand the Events it recorded to `after_commit`."""
-        self.session.commit()
+        """Make the transaction stick, then hand the Events it recorded to `after_commit`.
+        Their webhook deliveries are written first, in the same transaction."""
+        session = self.session
         published = self._events.take_recorded()
+        if published:
+            self.webhooks.enqueue(published, max(event.at for event in published))
+        session.commit()
         if published and self._after_commit is not None:
             self._after_commit(published)
 

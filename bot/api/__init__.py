@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from bot.api import appointments, directory, errors, offers, requests, stats
+from bot.api import appointments, directory, errors, offers, requests, stats, webhooks
 from bot.api.context import known_query_only
+from bot.api.idempotency import KEY_PATTERN, MAX_KEY, IdempotencyMiddleware
 from bot.api.schemas import ErrorEnvelope
 from bot.runtime import Runtime
 
@@ -27,11 +28,23 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     """Add the /apis/v1 routes, their error handlers and their OpenAPI description."""
     app.state.runtime = runtime
     api = APIRouter(prefix=PREFIX, responses=_ERRORS, dependencies=[Depends(known_query_only)])
-    for module in (requests, offers, stats, appointments, directory):
+    for module in (requests, offers, stats, appointments, directory, webhooks):
         api.include_router(module.router)
     app.include_router(api)
+    app.add_middleware(IdempotencyMiddleware, runtime=runtime, prefix=PREFIX)
     errors.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+
+
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the same key again (same caller, same request, within 24 h) to get "
+    "the first answer back without the work being done twice; the same key with a different "
+    "request is 409. Answers given again carry `Idempotent-Replayed: true`.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": KEY_PATTERN},
+}
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -50,8 +63,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for path, operations in schema.get("paths", {}).items():
             if not path.startswith(PREFIX):
                 continue
-            for operation in operations.values():
+            for method, operation in operations.items():
                 operation.get("responses", {}).pop("422", None)
                 operation["security"] = [{"bearer": []}]
+                if method == "post":
+                    operation.setdefault("parameters", []).append(_IDEMPOTENCY_KEY)
         app.openapi_schema = schema
     return app.openapi_schema

@@ -3,14 +3,13 @@ opening with its invites."""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
-from bot.api.context import MAX_ID, IdPath, StaffCaller, unit_of_work
+from bot.api.context import MAX_ID, IdPath, PageQuery, StaffCaller, unit_of_work
 from bot.api.errors import InvalidQuery, ok
 from bot.api.requests import DATE_PATTERN, parse_date
 from bot.api.schemas import (
@@ -63,8 +62,7 @@ def create_appointment(
 def list_appointments(
     request: Request,
     caller: StaffCaller,
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    paging: PageQuery,
     clinic_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     provider_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -81,16 +79,11 @@ def list_appointments(
             provider_id=provider_id,
             start=datetime(first.year, first.month, first.day, tzinfo=UTC) if first else None,
             end=datetime(last.year, last.month, last.day, tzinfo=UTC) if last else None,
-            offset=(page - 1) * page_size,
-            limit=page_size,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
-    pagination = {
-        "page": page,
-        "page_size": page_size,
-        "total": found.total,
-        "total_pages": math.ceil(found.total / page_size),
-    }
-    return ok([mapping.appointment_item(a) for a in found.items], pagination=pagination)
+    items = [mapping.appointment_item(a) for a in found.items]
+    return ok(items, pagination=paging.pagination(found.total))
 
 
 @router.post(

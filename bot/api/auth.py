@@ -93,8 +93,15 @@ def verify_token(settings: Settings, token: str) -> Principal:
                 "verify_aud": settings.jwt_audience is not None,
             },
         )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The token has expired.") from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise Unauthorized(f"The token lacks the {exc.claim!r} claim.") from exc
+    except (jwt.InvalidIssuerError, jwt.InvalidAudienceError) as exc:
+        raise Unauthorized("The token is for another issuer or audience.") from exc
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"Invalid token: {exc}.") from exc
+        # The decoder's own words ("Invalid header padding", …) help no caller.
+        raise Unauthorized("The token is not a valid signed JWT.") from exc
     try:
         role = Role(claims.get("role"))
     except ValueError as exc:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from bot.api.auth import Principal, Role, principal, require
 from bot.runtime import Runtime
@@ -32,6 +34,36 @@ AdminCaller = Annotated[Principal, Depends(admin)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+@dataclass(frozen=True)
+class Paging:
+    """`page` and `page_size`, the same on every collection."""
+
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    def pagination(self, total: int) -> dict[str, Any]:
+        return {
+            "page": self.page,
+            "page_size": self.page_size,
+            "total": total,
+            "total_pages": math.ceil(total / self.page_size),
+        }
+
+
+def paging(
+    page: Annotated[int, Query(ge=1, le=10_000_000, description="Page number, from 1")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100, description="Items per page (max 100)")] = 20,
+) -> Paging:
+    return Paging(page, page_size)
+
+
+PageQuery = Annotated[Paging, Depends(paging)]
+
+
 def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -53,7 +85,15 @@ def known_query_only(request: Request) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
-    known = {param.alias for param in dependant.query_params}
+    known = _query_names(dependant)
     for name in request.query_params:
         if name not in known:
             raise InvalidQuery(name or "query", f"Unknown query parameter {name!r}.")
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters of a route and of the dependencies it uses (paging)."""
+    names = {param.alias for param in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names

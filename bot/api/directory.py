@@ -3,13 +3,21 @@ services are the clinic's set-up, changed by ADMIN."""
 
 from __future__ import annotations
 
-import math
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
-from bot.api.context import MAX_ID, AdminCaller, Caller, IdPath, StaffCaller, unit_of_work
+from bot.api.context import (
+    MAX_ID,
+    AdminCaller,
+    Caller,
+    IdPath,
+    PageQuery,
+    Paging,
+    StaffCaller,
+    unit_of_work,
+)
 from bot.api.errors import ok
 from bot.api.schemas import (
     Client,
@@ -24,29 +32,30 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
-from core import directory, directory_changes
+from core import archive, directory, directory_changes
 from core.errors import NotFound
 
 router = APIRouter(tags=["clients, providers and services"])
 ClinicQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+ArchivedQuery = Annotated[
+    Literal["true", "false"], Query(description="true lists archived ones too")
+]
 
 
 @router.get("/clients", response_model=PageEnvelope[Client], summary="List clients")
 def list_clients(
     request: Request,
     caller: StaffCaller,
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    paging: PageQuery,
+    include_archived: ArchivedQuery = "false",
 ) -> dict[str, Any]:
     with unit_of_work(request) as (uow, _):
-        found = uow.clients.list(offset=(page - 1) * page_size, limit=page_size)
-    pagination = {
-        "page": page,
-        "page_size": page_size,
-        "total": found.total,
-        "total_pages": math.ceil(found.total / page_size),
-    }
-    return ok([mapping.client_item(c) for c in found.items], pagination=pagination)
+        found = uow.clients.list(
+            offset=paging.offset, limit=paging.page_size, archived=include_archived == "true"
+        )
+    return ok(
+        [mapping.client_item(c) for c in found.items], pagination=paging.pagination(found.total)
+    )
 
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
@@ -88,10 +97,17 @@ def update_client(
     return ok(mapping.client_item(client))
 
 
-@router.get("/providers", response_model=Envelope[list[Provider]], summary="List providers")
-def list_providers(request: Request, caller: StaffCaller, clinic_id: ClinicQuery = None) -> Any:
+@router.get("/providers", response_model=PageEnvelope[Provider], summary="List providers")
+def list_providers(
+    request: Request,
+    caller: StaffCaller,
+    paging: PageQuery,
+    clinic_id: ClinicQuery = None,
+    include_archived: ArchivedQuery = "false",
+) -> Any:
     with unit_of_work(request) as (uow, _):
-        return ok([mapping.provider_item(p) for p in uow.providers.list(clinic_id)])
+        found = uow.providers.list(clinic_id, archived=include_archived == "true")
+        return _page(paging, [mapping.provider_item(p) for p in found])
 
 
 @router.post(
@@ -138,10 +154,17 @@ def update_provider(
     return ok(mapping.provider_item(provider))
 
 
-@router.get("/services", response_model=Envelope[list[Service]], summary="List services")
-def list_services(request: Request, caller: Caller, clinic_id: ClinicQuery = None) -> Any:
+@router.get("/services", response_model=PageEnvelope[Service], summary="List services")
+def list_services(
+    request: Request,
+    caller: Caller,
+    paging: PageQuery,
+    clinic_id: ClinicQuery = None,
+    include_archived: ArchivedQuery = "false",
+) -> Any:
     with unit_of_work(request) as (uow, _):
-        return ok([mapping.service_item(s) for s in uow.services.list(clinic_id)])
+        found = uow.services.list(clinic_id, archived=include_archived == "true")
+        return _page(paging, [mapping.service_item(s) for s in found])
 
 
 @router.post(
@@ -176,6 +199,95 @@ def update_service(
             changes=body.model_dump(exclude_unset=True),
             now=runtime.clock(),
             actor=caller.actor,
+        )
+        uow.commit()
+    return ok(mapping.service_item(service))
+
+
+def _page(paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A page of a clinic's set-up, which is a few dozen rows: cut in memory."""
+    shown = items[paging.offset : paging.offset + paging.page_size]
+    return ok(shown, pagination=paging.pagination(len(items)))
+
+
+_ARCHIVE = (
+    " Archived: hidden from lists and from new work (entries, bookings, matching); its "
+    "history and statistics stay, and its open waitlist requests are cancelled."
+)
+
+
+@router.delete(
+    "/clients/{client_id}",
+    response_model=Envelope[Client],
+    summary="Archive a client",
+    description=_ARCHIVE,
+)
+def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        client = archive.archive_client(
+            uow=uow,
+            client_id=client_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.client_item(client))
+
+
+@router.post(
+    "/clients/{client_id}/erase",
+    response_model=Envelope[Client],
+    summary="Erase a client on their request: name, phone and email are removed",
+    description="Ids, statuses and timings stay, so statistics hold; the client is archived "
+    "and texts to or from them are blanked. An Event records who erased them.",
+)
+def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        client = archive.erase_client(
+            uow=uow,
+            client_id=client_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.client_item(client))
+
+
+@router.delete(
+    "/providers/{provider_id}",
+    response_model=Envelope[Provider],
+    summary="Archive a provider who left",
+    description=_ARCHIVE.replace("its open waitlist requests", "requests that wanted only them"),
+)
+def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        provider = archive.archive_provider(
+            uow=uow,
+            provider_id=provider_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
+        )
+        uow.commit()
+    return ok(mapping.provider_item(provider))
+
+
+@router.delete(
+    "/services/{service_id}",
+    response_model=Envelope[Service],
+    summary="Archive a service no longer offered",
+    description=_ARCHIVE,
+)
+def archive_service(request: Request, caller: AdminCaller, service_id: IdPath) -> dict[str, Any]:
+    with unit_of_work(request) as (uow, runtime):
+        service = archive.archive_service(
+            uow=uow,
+            service_id=service_id,
+            actor=caller.actor,
+            now=runtime.clock(),
+            policy=runtime.policy,
         )
         uow.commit()
     return ok(mapping.service_item(service))

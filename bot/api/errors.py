@@ -8,7 +8,9 @@ were. Paths outside /apis/ keep FastAPI's own error responses.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from bot.api.auth import Forbidden, Unauthorized
+from bot.api.mapping import api_field
 from core.errors import Conflict, InvalidInput, NotFound, WaitlistError
 from core.limits import check_text
 
@@ -45,6 +48,15 @@ def ok(data: Any, **extra: Any) -> dict[str, Any]:
 def error_response(
     status: int, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    return JSONResponse(_envelope(status, details), status_code=status, headers=headers)
+
+
+def error_body(status: int, field: str, message: str) -> str:
+    """The error envelope as JSON text, for answers written below FastAPI (middleware)."""
+    return json.dumps(_envelope(status, [{"field": field, "message": message}]))
+
+
+def _envelope(status: int, details: list[dict[str, Any]] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "code": status * 10,
         "message": MESSAGES.get(status, "error"),
@@ -52,7 +64,7 @@ def error_response(
     }
     if details:
         body["details"] = details
-    return JSONResponse(body, status_code=status, headers=headers)
+    return body
 
 
 class InvalidQuery(Exception):
@@ -85,11 +97,7 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if not _is_api(request):
             return await request_validation_exception_handler(request, exc)
-        errors = exc.errors()
-        details = [_detail(error) for error in errors[:MAX_DETAILS]]
-        if len(errors) > MAX_DETAILS:
-            details.append({"message": f"… and {len(errors) - MAX_DETAILS} more problems."})
-        return error_response(400, details)
+        return error_response(400, _details(request, exc.errors()))
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> Response:
@@ -125,7 +133,7 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, InvalidInput):
             detail: dict[str, Any] = {"message": exc.message}
             if exc.field:
-                detail["field"] = exc.field
+                detail["field"] = api_field(exc.field)
             return error_response(400, [detail])
         if isinstance(exc, NotFound):
             return error_response(404, [{"message": exc.message}])
@@ -146,8 +154,40 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+def _details(request: Request, errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors in the API's words. A body that is not JSON at all is one error
+    about the body, not one per field (nor a character position posing as a field)."""
+    body_errors = [e for e in errors if tuple(e.get("loc", ()))[:1] == ("body",)]
+    if body_errors:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media and not _is_json(media):
+            message = (
+                "The body must be JSON, sent with 'Content-Type: application/json' "
+                f"(got {media!r})."
+            )
+            return [{"field": "body", "message": message}]
+        for error in body_errors:
+            if error.get("type") == "json_invalid":
+                reason = str(error.get("ctx", {}).get("error", "")).strip()
+                message = "The body is not valid JSON" + (f": {reason}." if reason else ".")
+                return [{"field": "body", "message": message}]
+            if error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body",):
+                return [{"field": "body", "message": "A JSON object body is required."}]
+    details = [_detail(error) for error in errors[:MAX_DETAILS]]
+    if len(errors) > MAX_DETAILS:
+        details.append({"message": f"… and {len(errors) - MAX_DETAILS} more problems."})
+    return details
+
+
+def _is_json(media: str) -> bool:
+    return media == "application/json" or media.endswith("+json")
+
+
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
-    where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
+    loc = tuple(error.get("loc", ()))
+    if loc == ("body",):
+        return {"field": "body", "message": "The body must be a JSON object."}
+    where = [str(part) for part in loc if part not in ("query", "body", "path")]
     field = ".".join(where) or "request"
     if len(field) > 100:  # a hostile key is named, not echoed in full
         field = field[:100] + "…"

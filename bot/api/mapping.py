@@ -38,6 +38,13 @@ _RENAMED = {
     "appointment_category_id": "appointment_category",
 }
 
+# Engine field -> API field, so that error details name what the caller sent.
+_API_FIELDS = {engine: api for api, engine in _RENAMED.items()} | {"client_id": "patient_id"}
+
+
+def api_field(name: str) -> str:
+    return _API_FIELDS.get(name, name)
+
 
 def api_status(status: EntryStatus) -> str:
     return _STATUS_NAMES[status]
@@ -198,6 +205,8 @@ def client_item(client: Client) -> dict[str, Any]:
         "email": client.email,
         "timezone": client.timezone,
         "sms_opt_out": client.sms_opt_out,
+        "archived_at": iso(client.archived_at),
+        "erased_at": iso(client.erased_at),
     }
 
 
@@ -210,6 +219,7 @@ def provider_item(provider: Provider) -> dict[str, Any]:
             HOUR_DAYS[day]: ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in spans)
             for day, spans in sorted(provider.hours.items())
         },
+        "archived_at": iso(provider.archived_at),
     }
 
 
@@ -221,6 +231,7 @@ def service_item(service: Service) -> dict[str, Any]:
         "duration_minutes": service.duration_minutes,
         "category": service.category,
         "appointment_type": service.appointment_type.value if service.appointment_type else None,
+        "archived_at": iso(service.archived_at),
     }
 
 

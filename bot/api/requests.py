@@ -3,7 +3,6 @@ one request (SPEC §7)."""
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -13,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
 from bot.api.auth import Principal
-from bot.api.context import MAX_ID, Caller, IdPath, unit_of_work
+from bot.api.context import MAX_ID, Caller, IdPath, PageQuery, unit_of_work
 from bot.api.errors import InvalidQuery, ok
 from bot.api.schemas import Envelope, NewRequest, PageEnvelope, RequestChanges, WaitlistRequest
 from core import entries
@@ -48,8 +47,7 @@ AVAILABLE_SLOTS = (
 def list_requests(
     request: Request,
     caller: Caller,
-    page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    paging: PageQuery,
     sort_by: SortField = "created_at",
     sort_dir: Literal["asc", "desc"] = "desc",
     clinic_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -91,7 +89,7 @@ def list_requests(
         appointment_categories=_labels(appointment_categories),
         payment_type=payment_type,
     )
-    offset = (page - 1) * page_size
+    offset, page_size = paging.offset, paging.page_size
     with unit_of_work(request) as (uow, runtime):
         counts: dict[int, int] | None = None
         if sort_by == "available_slots":
@@ -117,13 +115,7 @@ def list_requests(
             )
             rows, total = listed.items, listed.total
         items = request_items(uow, rows, include=include_waitlists == "true", counts=counts)
-    pagination = {
-        "page": page,
-        "page_size": page_size,
-        "total": total,
-        "total_pages": math.ceil(total / page_size),
-    }
-    return ok(items, pagination=pagination)
+    return ok(items, pagination=paging.pagination(total))
 
 
 @router.post(
@@ -226,7 +218,7 @@ def request_items(
     """Response items for a page of entries, in a fixed number of queries whatever its size."""
     ids = [entry.id or 0 for entry in rows]
     clients = uow.clients.get_many(sorted({entry.client_id for entry in rows}))
-    services = {service.id or 0: service for service in uow.services.list()} if rows else {}
+    services = {s.id or 0: s for s in uow.services.list(archived=True)} if rows else {}
     offers: dict[int, list[Offer]] = defaultdict(list)
     for offer in uow.offers.for_entries(ids):
         offers[offer.entry_id].append(offer)

@@ -265,6 +265,8 @@ class Client(BaseModel):
     email: str | None
     timezone: str | None
     sms_opt_out: bool
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
+    erased_at: datetime | None = Field(description="Set once name, phone and email were erased")
 
 
 class NewClient(_Body):
@@ -288,6 +290,7 @@ class Provider(BaseModel):
     clinic_id: str
     name: str
     hours: dict[str, str] = Field(description='e.g. {"mon": "09:00-12:00, 13:00-17:00"}')
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
 
 
 class NewProvider(_Body):
@@ -308,6 +311,7 @@ class Service(BaseModel):
     duration_minutes: int
     category: str | None
     appointment_type: AppointmentTypeName | None
+    archived_at: datetime | None = Field(description="Set once archived: no new work")
 
 
 class NewService(_Body):
@@ -326,3 +330,77 @@ class ServiceChanges(_Body):
 
 
 Stats = dict[str, Any]
+
+
+WebhookTypeName = Literal[
+    "*",
+    "waitlist_request.created",
+    "waitlist_request.updated",
+    "waitlist_request.fulfilled",
+    "waitlist_request.cancelled",
+    "waitlist_request.expired",
+    "opening.created",
+    "opening.filled",
+    "opening.expired",
+    "offer.sent",
+    "offer.accepted",
+    "offer.declined",
+    "offer.expired",
+    "offer.withdrawn",
+    "appointment.booked",
+    "appointment.cancelled",
+    "client.opted_out",
+    "client.opted_in",
+]
+
+
+class WebhookEndpoint(BaseModel):
+    id: str
+    clinic_id: str
+    url: str
+    event_types: list[str]
+    description: str | None
+    enabled: bool
+    failing_since: datetime | None
+    disabled_at: datetime | None
+    created_at: datetime
+    created_by: str
+    secret: str | None = Field(
+        None,
+        description="Only in the answer to the POST that made the endpoint: keep it, it is "
+        "not shown again. Verify each delivery's signature with it (docs/webhooks.md).",
+    )
+
+
+class NewWebhookEndpoint(_Body):
+    clinic_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Needed when there are many clinics"
+    )
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
+    event_types: list[WebhookTypeName] = Field(min_length=1, max_length=18)
+    description: str | None = Field(None, max_length=200)
+
+
+class WebhookEndpointChanges(_Body):
+    url: str | None = Field(None, min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
+    event_types: list[WebhookTypeName] | None = Field(None, min_length=1, max_length=18)
+    description: str | None = Field(None, max_length=200)
+    enabled: bool | None = Field(
+        None, description="false stops deliveries; true resumes them, missed ones included"
+    )
+
+
+class WebhookDelivery(BaseModel):
+    id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivering", "delivered"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+    payload: dict[str, Any]

@@ -9,14 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.api.idempotency import KEEP as IDEMPOTENCY_KEEP
 from bot.runtime import Runtime
 from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
+from core.deliveries import recover_deliveries
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
 from core.lease import Lease
 from core.outbox import recover_sends
 from core.reports import fold_entry_counts
+from storage.repositories.idempotency import purge_idempotency_keys
 
 Summary = dict[str, Any]
 
@@ -72,11 +75,19 @@ def recover_and_send(runtime: Runtime, now: datetime) -> Summary:
         now=now,
     )
     settled = recovered.confirmed + recovered.released
-    return {"recovered": settled, "sent": runtime.dispatch_now()}
+    summary: Summary = {"recovered": settled, "sent": runtime.dispatch_now()}
+    with runtime.make_uow() as uow:  # webhook deliveries whose worker died mid-send
+        released = recover_deliveries(uow=uow, now=now)
+        uow.commit()
+    if released:
+        summary["webhooks_recovered"] = released
+    return summary
 
 
 def send_queued(runtime: Runtime, now: datetime) -> Summary:
-    """After expiry commits: withdrawing an offer can move a fill on to someone new."""
+    """After expiry commits: withdrawing an offer can move a fill on to someone new; answers
+    kept for Idempotency-Keys are forgotten after a day."""
+    purge_idempotency_keys(runtime.engine, before=now - IDEMPOTENCY_KEEP)
     return {"sent": runtime.dispatch_now()}
 
 

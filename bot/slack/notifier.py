@@ -54,6 +54,8 @@ CHANNEL_KINDS = frozenset(
         "ClientUnreachable",
     }
 )
+# What the system itself must tell staff (see core.deliveries).
+SYSTEM_KINDS = frozenset({"WebhookEndpointDisabled"})
 
 
 class SlackNotifier:
@@ -72,7 +74,7 @@ class SlackNotifier:
         self._start_lock = threading.Lock()
 
     def published(self, events: Sequence[Event]) -> None:
-        wanted = [e for e in events if e.kind in THREAD_KINDS | CHANNEL_KINDS]
+        wanted = [e for e in events if e.kind in THREAD_KINDS | CHANNEL_KINDS | SYSTEM_KINDS]
         if not wanted:
             return
         self._queue.put(wanted)
@@ -102,6 +104,9 @@ class SlackNotifier:
             self._queue.task_done()
 
     def deliver(self, event: Event) -> None:
+        if event.kind == "WebhookEndpointDisabled":
+            self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
+            return
         if event.kind in CHANNEL_KINDS:
             self.client.chat_postMessage(channel=self.channel, text=self._from_patient(event))
             return
@@ -242,4 +247,13 @@ def slack_notifier(settings: Settings, engine: Engine) -> SlackNotifier | None:
     )
     return SlackNotifier(
         client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), settings.timezone
+    )
+
+
+def _webhook_disabled(event: Event) -> str:
+    return (
+        f":warning: Webhook endpoint {event.data.get('endpoint_id')} "
+        f"({event.data.get('host')}) failed for 24 hours and was turned off; "
+        f"last error: {event.data.get('last_error')}. Events are kept: an admin can turn "
+        "it on again (PATCH /apis/v1/webhook-endpoints/{id} with enabled=true)."
     )

@@ -6,10 +6,18 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from core.errors import Conflict, WaitlistError
-from core.model import AppointmentType, Client, Clinic, Provider, Service, WeeklyHours
+from core.model import (
+    AppointmentType,
+    Client,
+    Clinic,
+    MessageStatus,
+    Provider,
+    Service,
+    WeeklyHours,
+)
 from core.ports import Page
 from storage.repositories.base import (
     SqlRepository,
@@ -19,7 +27,7 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
-from storage.tables import ClientRow, ClinicRow, ProviderRow, ServiceRow
+from storage.tables import ClientRow, ClinicRow, MessageRow, ProviderRow, ServiceRow
 
 
 def _clinic_conflict(rule: str) -> WaitlistError | None:
@@ -93,12 +101,13 @@ class SqlClientRepository(SqlRepository):
         rows = self.session.scalars(select(ClientRow).where(ClientRow.id.in_(list(client_ids))))
         return {row.id: to_client(row) for row in rows}
 
-    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
-        total = self.session.scalar(select(func.count()).select_from(ClientRow)) or 0
+    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
+        shown = [] if archived else [ClientRow.archived_at.is_(None)]
+        total = self.session.scalar(select(func.count()).select_from(ClientRow).where(*shown))
         rows = self.session.scalars(
-            select(ClientRow).order_by(ClientRow.id).offset(offset).limit(limit)
+            select(ClientRow).where(*shown).order_by(ClientRow.id).offset(offset).limit(limit)
         )
-        return Page([to_client(row) for row in rows], total)
+        return Page([to_client(row) for row in rows], total or 0)
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
         name = func.lower(ClientRow.first_name + " " + ClientRow.last_name)
@@ -108,7 +117,7 @@ class SqlClientRepository(SqlRepository):
             matches.append(ClientRow.phone.like(f"%{digits}%"))
         rows = self.session.scalars(
             select(ClientRow)
-            .where(or_(*matches))
+            .where(or_(*matches), ClientRow.archived_at.is_(None))
             .order_by(ClientRow.first_name, ClientRow.last_name, ClientRow.id)
             .limit(limit)
         )
@@ -118,6 +127,22 @@ class SqlClientRepository(SqlRepository):
         row = existing(self.session.get(ClientRow, client.id), f"Client {client.id}")
         with guarded(self.session, _client_conflict):
             update_row(row, client)
+
+    def erase_messages(self, client_id: int) -> None:
+        mine = MessageRow.client_id == client_id
+        # A text still waiting to go out has no one to go to any more.
+        self.session.execute(
+            update(MessageRow)
+            .where(mine, MessageRow.status == MessageStatus.QUEUED.value)
+            .values(status=MessageStatus.CANCELLED.value, error_code="erased")
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(MessageRow)
+            .where(mine)
+            .values(phone="erased", body="")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def hours_to_json(hours: WeeklyHours) -> str:
@@ -138,7 +163,11 @@ def hours_from_json(text: str) -> WeeklyHours:
 
 def _provider(row: ProviderRow) -> Provider:
     return Provider(
-        clinic_id=row.clinic_id, name=row.name, hours=hours_from_json(row.hours), id=row.id
+        clinic_id=row.clinic_id,
+        name=row.name,
+        hours=hours_from_json(row.hours),
+        id=row.id,
+        archived_at=row.archived_at,
     )
 
 
@@ -156,8 +185,10 @@ class SqlProviderRepository(SqlRepository):
         row = self.session.get(ProviderRow, provider_id)
         return _provider(row) if row else None
 
-    def list(self, clinic_id: int | None = None) -> list[Provider]:
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Provider]:
         query = select(ProviderRow).order_by(ProviderRow.id)
+        if not archived:
+            query = query.where(ProviderRow.archived_at.is_(None))
         if clinic_id is not None:
             query = query.where(ProviderRow.clinic_id == clinic_id)
         return [_provider(row) for row in self.session.scalars(query)]
@@ -167,6 +198,7 @@ class SqlProviderRepository(SqlRepository):
         row.clinic_id = provider.clinic_id
         row.name = provider.name
         row.hours = hours_to_json(provider.hours)
+        row.archived_at = provider.archived_at
         self.session.flush()
 
 
@@ -189,8 +221,10 @@ class SqlServiceRepository(SqlRepository):
         row = self.session.get(ServiceRow, service_id)
         return _service(row) if row else None
 
-    def list(self, clinic_id: int | None = None) -> list[Service]:
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Service]:
         query = select(ServiceRow).order_by(ServiceRow.id)
+        if not archived:
+            query = query.where(ServiceRow.archived_at.is_(None))
         if clinic_id is not None:
             query = query.where(ServiceRow.clinic_id == clinic_id)
         return [_service(row) for row in self.session.scalars(query)]

@@ -77,7 +77,7 @@ def test_bad_bodies_are_400_naming_the_field(api: Api, world: World):
                 "date_range_start": "2026-03-02",
                 "date_range_end": "2026-03-01",
             },
-            "preferred_date_end",
+            "date_range_end",
         ),
     ]
     for body, field in cases:

@@ -26,6 +26,10 @@ TABLES = {
     "slack_threads",
     "entry_counts",
     "entry_count_changes",
+    "idempotency_keys",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
 }
 
 

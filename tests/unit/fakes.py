@@ -79,8 +79,11 @@ class FakeClients(_Table):
     def get_by_phone(self, phone: str) -> Client | None:
         return next((c for c in self.all() if c.phone == phone), None)
 
-    def list(self, *, offset: int = 0, limit: int = 100) -> Page[Client]:
-        rows = self.all()
+    def erase_messages(self, client_id: int) -> None:
+        pass  # the fake keeps no message bodies per client
+
+    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
+        rows = [c for c in self.all() if archived or c.archived_at is None]
         return Page(rows[offset : offset + limit], len(rows))
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
@@ -96,13 +99,15 @@ class FakeClients(_Table):
 
 
 class FakeProviders(_Table):
-    def list(self, clinic_id: int | None = None) -> list[Provider]:
-        return [p for p in self.all() if clinic_id in (None, p.clinic_id)]
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Provider]:
+        shown = [p for p in self.all() if archived or p.archived_at is None]
+        return [p for p in shown if clinic_id in (None, p.clinic_id)]
 
 
 class FakeServices(_Table):
-    def list(self, clinic_id: int | None = None) -> list[Service]:
-        return [s for s in self.all() if clinic_id in (None, s.clinic_id)]
+    def list(self, clinic_id: int | None = None, *, archived: bool = False) -> list[Service]:
+        shown = [s for s in self.all() if archived or s.archived_at is None]
+        return [s for s in shown if clinic_id in (None, s.clinic_id)]
 
 
 class FakeAppointments(_Table):

@@ -16,7 +16,7 @@ status, clinic, booking time or creation time, whichever code path makes it.
 Existing rows are counted once here, under a lock that keeps writers out meanwhile.
 
 Revision ID: 20261128_0070
-Revises: 20261128_0010
+Revises: 20261128_0040
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261128_0070"
-down_revision: str | None = "20261128_0010"
+down_revision: str | None = "20261128_0040"
 branch_labels = None
 depends_on = None
 

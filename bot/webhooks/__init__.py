@@ -1,0 +1,1 @@
+"""Outbound webhooks: signing and the delivery worker (SPEC §13)."""
