@@ -27,6 +27,7 @@ from core import directory, entries
 from core.adaptive import LEAD_BUCKETS, clinic_rates, lead_bucket
 from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
+from core.errors import WaitlistError
 from core.fill import advance_fill, handle_cancellation
 from core.model import Message, OfferStatus, OpeningStatus
 from core.policy import Policy
@@ -56,6 +57,7 @@ class Run:
     taken_replies: list[tuple[datetime, int]] = field(default_factory=list)  # (when, client)
     priority_of_entry: dict[int, int] = field(default_factory=dict)
     holder_id: int = 0  # the client whose appointments get cancelled
+    refused_replies: list[str] = field(default_factory=list)  # texts the engine raised on
 
 
 class Simulation:
@@ -130,7 +132,11 @@ class Simulation:
         while self.heap:
             when, _, action, args = heapq.heappop(self.heap)
             if when >= self.timeline.end:
-                break
+                # Past the end nothing new happens; the openings still open play out.
+                if not self.uow.openings.open:
+                    break
+                if action not in (self._wake, self._reply) and args != (False,):
+                    continue
             self.clock = when
             action(*args)
             if progress is not None:
@@ -242,16 +248,20 @@ class Simulation:
         self._settle(opening_id)
 
     def _reply(self, phone: str, body: str, offer_id: int) -> None:
-        with self.uow as uow:
-            answer = receive_sms(
-                uow=uow,
-                sid=f"SMsim{next(self.seq)}",
-                phone=phone,
-                body=body,
-                now=self.clock,
-                policy=self.policy,
-            )
-            uow.commit()
+        try:
+            with self.uow as uow:
+                answer = receive_sms(
+                    uow=uow,
+                    sid=f"SMsim{next(self.seq)}",
+                    phone=phone,
+                    body=body,
+                    now=self.clock,
+                    policy=self.policy,
+                )
+                uow.commit()
+        except WaitlistError as exc:  # production would answer this text with an error
+            self.run.refused_replies.append(f"{body}: {exc.message}")
+            return
         offer = self.uow.offers.rows[offer_id]
         opening = self.uow.openings.rows[offer.opening_id]
         if (

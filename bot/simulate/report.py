@@ -37,6 +37,7 @@ class Report:
     offers_gini: float
     opted_out: int
     wrong_numbers: int
+    refused_replies: int  # patient texts the engine raised an error on
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +96,7 @@ def report(name: str, run: Run) -> Report:
         offers_gini=round(gini(list(per_entry.values())), 3),
         opted_out=sum(1 for c in clients if c.sms_opt_out),
         wrong_numbers=sum(1 for c in clients if c.phone_invalid),
+        refused_replies=len(run.refused_replies),
     )
 
 

@@ -5,6 +5,7 @@ with the path of the field (`patients.acceptance.<4h: must be between 0 and 1`).
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -194,7 +195,7 @@ BatchSize = Annotated[int, Field(ge=1, le=100)] | Literal["auto"]
 
 class PolicySpec(_Strict):
     batch_size: BatchSize = 3
-    hold_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    hold_minutes: Annotated[int, Field(ge=1, le=14 * 24 * 60)] = 15
     cutoff_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 60
     quiet_hours: str = "21:00-08:00"  # empty: none
     cap_per_day: Annotated[int, Field(ge=0)] = 1
@@ -301,18 +302,25 @@ def parse_scenario(data: Any, *, source: str = "scenario") -> Scenario:
         scenario.policies()
     except ValidationError as exc:
         raise ScenarioError(f"{source}: " + _describe(exc)) from None
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: {exc}") from None
     return scenario
 
 
+# Names pydantic gives the members of a union (batch size: a number or "auto") in an error's path.
+_UNION_MEMBER = re.compile(r"^(constrained-\w+|literal\[.*\]|int|float|str)$")
+
+
 def _describe(exc: ValidationError, prefix: str = "") -> str:
-    lines = []
+    found: dict[str, list[str]] = {}
     for error in exc.errors():
-        where = ".".join(str(part) for part in (prefix, *error["loc"]) if part != "")
+        parts = [str(p) for p in (prefix, *error["loc"]) if p != ""]
+        where = ".".join(p for p in parts if not _UNION_MEMBER.match(p))
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
-        lines.append(f"{where}: {message}")
-    return "; ".join(lines)
+        found.setdefault(where, []).append(message)
+    return "; ".join(f"{where}: {', or '.join(messages)}" for where, messages in found.items())
 
 
 def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
