@@ -10,7 +10,6 @@ queries the fill engine asks most from indexes kept beside the rows.
 from __future__ import annotations
 
 import copy
-import heapq
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Sequence
 from dataclasses import fields

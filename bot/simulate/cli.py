@@ -106,6 +106,6 @@ class _DayCounter:
 def _progress_bar(total: int) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="day", desc="simulating", file=sys.stderr, leave=False, disable=None
+    return tqdm(
+        total=total, unit="day", desc="simulating", file=sys.stderr, leave=False, disable=None
     )
-

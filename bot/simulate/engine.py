@@ -108,8 +108,12 @@ class Simulation:
                 for n in range(clinic.providers)
             ]
             self.holder = directory.add_client(
-                uow=uow, first_name="Booked", last_name="Patient", phone="+16175550100",
-                now=now, actor=actor,
+                uow=uow,
+                first_name="Booked",
+                last_name="Patient",
+                phone="+16175550100",
+                now=now,
+                actor=actor,
             )
             uow.commit()
         self.run.holder_id = self.holder.id or 0
@@ -300,7 +304,9 @@ class Simulation:
             if o.created_at >= since
         ]
         rates = clinic_rates(outcomes, self.policy.adaptive.clinic_rates)
-        self.policy = replace(self.policy, adaptive=replace(self.policy.adaptive, clinic_rates=rates))
+        self.policy = replace(
+            self.policy, adaptive=replace(self.policy.adaptive, clinic_rates=rates)
+        )
         self.run.policy = self.policy
         self._at(self.clock + RATES_EVERY, self._refresh_rates)
 

@@ -30,7 +30,9 @@ def _rows(report: Report) -> list[tuple[str, str]]:
     ]
     for bucket in LEAD_BUCKETS:
         count = report.openings_by_lead[bucket]
-        rows.append((f"  filled, lead {bucket}", f"{_pct(report.fill_rate_by_lead[bucket])} of {count}"))
+        rows.append(
+            (f"  filled, lead {bucket}", f"{_pct(report.fill_rate_by_lead[bucket])} of {count}")
+        )
     rows += [
         ("Time to fill, median", _minutes(report.median_minutes_to_fill)),
         ("Time to fill, p90", _minutes(report.p90_minutes_to_fill)),
@@ -56,7 +58,9 @@ def table(reports: Sequence[Report]) -> str:
     columns = [[value for _, value in _rows(r)] for r in reports]
     labels = [label for label, _ in _rows(reports[0])]
     label_width = max(len(label) for label in labels)
-    widths = [max(len(r.policy), *(len(v) for v in col)) for r, col in zip(reports, columns, strict=True)]
+    widths = [
+        max(len(r.policy), *(len(v) for v in col)) for r, col in zip(reports, columns, strict=True)
+    ]
     lines = [
         " " * label_width
         + "  "
@@ -98,21 +102,43 @@ def chart(reports: Sequence[Report], path: Path, title: str) -> None:
     ax.legend(fontsize=7, ncol=5, loc="lower center")
 
     ax = axes[0][1]
-    ax.bar([x - 0.2 for x in xs], [r.median_minutes_to_fill or 0 for r in reports], 0.4, label="median")
+    ax.bar(
+        [x - 0.2 for x in xs], [r.median_minutes_to_fill or 0 for r in reports], 0.4, label="median"
+    )
     ax.bar([x + 0.2 for x in xs], [r.p90_minutes_to_fill or 0 for r in reports], 0.4, label="p90")
     ax.set_title("Time to fill (minutes)")
     ax.set_yscale("log")
     ax.legend(fontsize=7)
 
     ax = axes[1][0]
-    ax.bar([x - 0.2 for x in xs], [r.offers_per_opening for r in reports], 0.4, label="offers per opening")
-    ax.bar([x + 0.2 for x in xs], [r.just_taken_per_fill for r in reports], 0.4, label='"just taken" per fill')
+    ax.bar(
+        [x - 0.2 for x in xs],
+        [r.offers_per_opening for r in reports],
+        0.4,
+        label="offers per opening",
+    )
+    ax.bar(
+        [x + 0.2 for x in xs],
+        [r.just_taken_per_fill for r in reports],
+        0.4,
+        label='"just taken" per fill',
+    )
     ax.set_title("Texts")
     ax.legend(fontsize=7)
 
     ax = axes[1][1]
-    ax.bar([x - 0.2 for x in xs], [r.patients_offered_share * 100 for r in reports], 0.4, label="patients offered (%)")
-    ax.bar([x + 0.2 for x in xs], [r.offers_gini * 100 for r in reports], 0.4, label="Gini of offers (x100)")
+    ax.bar(
+        [x - 0.2 for x in xs],
+        [r.patients_offered_share * 100 for r in reports],
+        0.4,
+        label="patients offered (%)",
+    )
+    ax.bar(
+        [x + 0.2 for x in xs],
+        [r.offers_gini * 100 for r in reports],
+        0.4,
+        label="Gini of offers (x100)",
+    )
     ax.set_title("Fairness")
     ax.legend(fontsize=7)
 

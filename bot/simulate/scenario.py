@@ -325,4 +325,3 @@ def _describe(exc: ValidationError, prefix: str = "") -> str:
 
 def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
     return scenario if seed is None else scenario.model_copy(update={"seed": seed})
-

@@ -63,6 +63,8 @@ def test_the_command_reports_a_bad_scenario_without_a_traceback(
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("name", ["default.yml", "fastpass.yml", "year.yml", "tight.yml", "unresponsive.yml"])
+@pytest.mark.parametrize(
+    "name", ["default.yml", "fastpass.yml", "year.yml", "tight.yml", "unresponsive.yml"]
+)
 def test_the_shipped_scenarios_are_valid(name: str) -> None:
     assert load_scenario(DOCS / name).policies()

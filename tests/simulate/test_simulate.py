@@ -89,9 +89,7 @@ def test_when_everyone_says_yes_at_once_each_opening_fills_from_its_first_batch(
 
 
 def test_when_nobody_answers_every_opening_expires_at_its_cut_off() -> None:
-    ((_, run),) = _runs(
-        _scenario(patients={"never_answer": 1}, compare={"batch_size": [2]})
-    )
+    ((_, run),) = _runs(_scenario(patients={"never_answer": 1}, compare={"batch_size": [2]}))
     openings = list(run.uow.openings.rows.values())
     assert openings
     for opening in openings:
@@ -117,7 +115,10 @@ def test_no_simulated_text_breaks_a_contact_cap_or_quiet_hours(policy: dict[str,
     )
     spec = scenario.policy
     zone = ZoneInfo(scenario.clinic.timezone)
-    start, end = (int(part.split(":")[0]) * 60 + int(part.split(":")[1]) for part in spec.quiet_hours.split("-"))
+    start, end = (
+        int(part.split(":")[0]) * 60 + int(part.split(":")[1])
+        for part in spec.quiet_hours.split("-")
+    )
     checked = 0
     for _, run in _runs(scenario):
         offers_to: dict[int, list[Any]] = {}
