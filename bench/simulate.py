@@ -37,7 +37,7 @@ def year() -> None:
     )
 
 
-def compare() -> None:
+def compare(only: str = "") -> None:
     print(
         "| scenario | policy | openings | filled | fill rate | median to fill (min) "
         '| offers/opening | "just taken"/fill |'
@@ -54,6 +54,8 @@ def compare() -> None:
             ("auto, target 0.5", {"batch_size": "auto", "target": 0.5}),
         ]
         for label, changes in policies:
+            if only not in label:
+                continue
             spec = PolicySpec.model_validate({**base, **changes})
             figures = report(label, Simulation(scenario, timeline, spec.policy()).play())
             print(_row(name, figures), flush=True)
@@ -67,4 +69,7 @@ def _row(scenario: str, r: Report) -> str:
 
 
 if __name__ == "__main__":
-    {"year": year, "compare": compare}[sys.argv[1] if len(sys.argv) > 1 else "year"]()
+    if sys.argv[1:2] == ["compare"]:
+        compare(*sys.argv[2:3])  # e.g. `compare auto`: only the policies named so
+    else:
+        year()

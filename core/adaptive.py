@@ -1,9 +1,12 @@
 """Adaptive batch size (SPEC §12): offer a slot to just enough people that someone says YES
-in time with the target probability.
+in time (before the cut-off) with the target probability.
 
 Each candidate's chance of a YES within the hold is their own record of answers shrunk
 toward the clinic's rate for the slot's lead time (a beta prior worth `prior_weight` offers):
 a newcomer counts as the clinic's average, someone who never answers sinks toward zero.
+The target is for the whole time left: with room for several rounds of offers before the
+cut-off (hold by hold, quiet hours left out), each round needs less, and a slot days ahead
+is offered one person at a time while a slot this afternoon gets a wide batch.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from core.model import OfferStatus, Opening
 
@@ -107,6 +111,9 @@ def adaptive_room(
     settings = policy.adaptive
     assert settings is not None
     prior = settings.clinic_rates[lead_bucket(opening.starts_at - now)]
+    clinic = uow.clinics.get(opening.clinic_id)
+    timezone = clinic.timezone if clinic else "UTC"
+    rounds = max(1, int(awake(now, opening.cutoff_at, policy, timezone) / policy.hold))
     reachable = [c for c in candidates if c.client.reachable][: policy.batch_size]
     entry_ids = [o.entry_id for o in pending] + [c.entry.id or 0 for c in reachable]
     past = history(uow.offers.for_entries(entry_ids))
@@ -118,9 +125,40 @@ def adaptive_room(
     return batch_size(
         [chance(o.entry_id) for o in pending],
         (chance(c.entry.id or 0) for c in reachable),
-        target=settings.target,
+        target=round_target(settings.target, rounds),
         most=policy.batch_size,
     )
+
+
+def round_target(target: float, rounds: int) -> float:
+    """The chance one round of offers must reach so that `rounds` rounds in a row reach
+    `target`: an opening with time for many rounds can go one person at a time."""
+    return float(1 - (1 - target) ** (1 / rounds))
+
+
+def awake(start: datetime, end: datetime, policy: Policy, timezone: str) -> timedelta:
+    """Time between `start` and `end` outside quiet hours: when offers can go out."""
+    quiet = policy.quiet_hours
+    if end <= start:
+        return timedelta(0)
+    if quiet is None:
+        return end - start
+    total = timedelta(0)
+    moment = start
+    while moment < end:
+        if quiet.contains(moment, timezone):
+            moment = quiet.next_end(moment, timezone)
+            continue
+        zone = ZoneInfo(timezone)
+        local = moment.astimezone(zone)
+        starts = local.replace(hour=quiet.start.hour, minute=quiet.start.minute, second=0)
+        starts = starts.replace(microsecond=0)
+        if starts <= local:
+            starts += timedelta(days=1)
+        until = min(starts.astimezone(moment.tzinfo), end)
+        total += until - moment
+        moment = until
+    return total
 
 
 def clinic_rates(

@@ -3,14 +3,23 @@ enough to reach the target."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.settings import Settings
-from core.adaptive import AdaptiveBatch, batch_size, clinic_rates, history, lead_bucket, yes_chance
+from core.adaptive import (
+    AdaptiveBatch,
+    awake,
+    batch_size,
+    clinic_rates,
+    history,
+    lead_bucket,
+    round_target,
+    yes_chance,
+)
 from core.model import Offer, OfferStatus
-from core.policy import AUTO_BATCH_MOST
+from core.policy import AUTO_BATCH_MOST, Policy
 
 
 def test_a_newcomer_counts_as_the_clinic_rate() -> None:
@@ -61,3 +70,19 @@ def test_batch_size_auto_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert policy.adaptive == AdaptiveBatch() and policy.batch_size == AUTO_BATCH_MOST
     monkeypatch.setenv("WAITLIST_OFFER_BATCH_SIZE", "4")
     assert Settings().policy().batch_size == 4 and Settings().policy().adaptive is None
+
+
+def test_with_time_for_many_rounds_each_round_needs_less() -> None:
+    assert round_target(0.8, 1) == pytest.approx(0.8)
+    assert 1 - (1 - round_target(0.8, 10)) ** 10 == pytest.approx(0.8)
+    assert batch_size([], [0.2] * 10, target=round_target(0.8, 10), most=10) == 1
+    assert batch_size([], [0.2] * 10, target=round_target(0.8, 1), most=10) == 8
+
+
+def test_time_for_offers_leaves_quiet_hours_out() -> None:
+    # 18:00 New York on Monday to 20:00 on Tuesday: 18-21 and 08-20.
+    start = datetime(2027, 1, 4, 23, 0, tzinfo=UTC)
+    end = datetime(2027, 1, 6, 1, 0, tzinfo=UTC)
+    assert awake(start, end, Policy(), "America/New_York") == timedelta(hours=15)
+    assert awake(start, end, Policy(quiet_hours=None), "America/New_York") == end - start
+    assert awake(end, start, Policy(), "America/New_York") == timedelta(0)
