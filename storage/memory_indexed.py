@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.errors import Conflict, DuplicateMessage, SlotConflict
-from core.matching import entry_fits
+from core.matching import buckets_mask, entry_fits
 from core.model import (
     Appointment,
     AppointmentStatus,
@@ -233,6 +233,7 @@ class Entries(FakeEntries, _Indexed):
         self.by_service: dict[int | None, set[int]] = {}
         self.by_provider: dict[int | None, set[int]] = {None: set()}  # None: any provider
         self.by_day: dict[int | None, set[int]] = {None: set()}  # None: any day
+        self.by_buckets: dict[int, set[int]] = {}  # mask of preferred_time_slots (0: none)
         self.fits: dict[SlotSpec, _Fits] = {}
         self.prune_at = 256
 
@@ -249,6 +250,7 @@ class Entries(FakeEntries, _Indexed):
             self.by_provider.setdefault(provider_id, set()).add(row.id or 0)
         for day in row.preferred_days or (None,):
             self.by_day.setdefault(day, set()).add(row.id or 0)
+        self.by_buckets.setdefault(buckets_mask(row.preferred_time_slots), set()).add(row.id or 0)
 
     def _unindex(self, row: WaitlistEntry) -> None:
         self.waiting.discard(row.id or 0)
@@ -258,6 +260,7 @@ class Entries(FakeEntries, _Indexed):
             self.by_provider.get(provider_id, set()).discard(row.id or 0)
         for day in row.preferred_days or (None,):
             self.by_day.get(day, set()).discard(row.id or 0)
+        self.by_buckets.get(buckets_mask(row.preferred_time_slots), set()).discard(row.id or 0)
 
     def _put(self, obj_id: int, row: Any) -> None:
         old = self.rows.get(obj_id)
@@ -300,6 +303,15 @@ class Entries(FakeEntries, _Indexed):
                     self.by_provider.get(slot.provider_id, set()) | self.by_provider[None]
                 )
             todo = set(todo) & (self.by_day.get(slot.weekday, set()) | self.by_day[None])
+            todo = todo & set().union(  # time-of-day buckets that cover the slot's, or none
+                *(
+                    ids
+                    for mask, ids in self.by_buckets.items()
+                    if mask & slot.buckets == slot.buckets or not mask
+                )
+            )
+            known.build(self.rows[i] for i in todo if entry_fits(self.rows[i], slot, _LONG_AGO))
+            todo = ()
         else:
             todo = self.changed[known.seen :]
         for entry_id in todo:
@@ -364,8 +376,16 @@ class _Fits:
         self.order: list[tuple[int, datetime, int]] = []
         self.keys: dict[int, tuple[int, datetime, int]] = {}
 
+    def build(self, entries: Iterable[WaitlistEntry]) -> None:
+        self.keys = {e.id or 0: self._key(e) for e in entries}
+        self.order = sorted(self.keys.values())
+
+    @staticmethod
+    def _key(entry: WaitlistEntry) -> tuple[int, datetime, int]:
+        return (entry.priority, entry.created_at or _LONG_AGO, entry.id or 0)
+
     def add(self, entry: WaitlistEntry) -> None:
-        key = (entry.priority, entry.created_at or _LONG_AGO, entry.id or 0)
+        key = self._key(entry)
         self.keys[key[2]] = key
         insort(self.order, key)
 
