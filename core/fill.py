@@ -23,10 +23,12 @@ from core.model import (
     OpeningStatus,
     WaitlistEntry,
 )
+from core.opening_checks import check_opening
 from core.outbox import queue_sms
 from core.policy import Policy
 from core.ports import Candidate, UnitOfWork
 from core.ranking import candidate_query, rank
+from core.reachability import unreachable_words
 from core.texts import DEFAULT_TEMPLATES, local_clock, local_when, render
 
 # How many candidates past the open places to look at, for those skipped or held back.
@@ -116,9 +118,15 @@ def declare_opening(
     if starts_at <= now:
         raise InvalidInput("An opening must start in the future.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=minutes)
-    clash = uow.appointments.booked_between([provider_id], starts_at, ends_at)
-    if clash:
-        raise Conflict(f"{provider.name} already has {clash[0].ref} booked at that time.")
+    check_opening(
+        uow=uow,
+        provider=provider,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=_clinic(uow, provider.clinic_id).timezone,
+        now=now,
+        policy=policy,
+    )
     opening = uow.openings.add(
         Opening(
             clinic_id=provider.clinic_id,
@@ -197,7 +205,8 @@ def advance_fill(
         if room == 0:
             break
         if not candidate.client.reachable:
-            _note_once(uow, "CandidateSkipped", opening, candidate, now, reason=_why(candidate))
+            why = unreachable_words(candidate.client)
+            _note_once(uow, "CandidateSkipped", opening, candidate, now, reason=why)
             step.skipped.append(candidate)
             continue
         timezone = candidate.client.timezone or clinic.timezone
@@ -441,10 +450,6 @@ def _clinic(uow: UnitOfWork, clinic_id: int) -> Clinic:
     if clinic is None:
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     return clinic
-
-
-def _why(candidate: Candidate) -> str:
-    return "opted out of texts" if candidate.client.sms_opt_out else "phone number is invalid"
 
 
 def _note_once(

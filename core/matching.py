@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core.model import TIME_SLOT_HOURS, Appointment, Provider, TimeSlot, WaitlistEntry
 from core.ports import SlotSpec
+from core.wording import clock
 
 BUCKET_BITS: dict[TimeSlot, int] = {
     TimeSlot.MORNING: 1,
@@ -129,9 +130,9 @@ def mismatch(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> str | None:
     if slot.start_minute is None or slot.end_minute is None:
         return None
     if entry.preferred_time_start and slot.start_minute < minutes_of(entry.preferred_time_start):
-        return f"not before {entry.preferred_time_start:%H:%M}"
+        return f"not before {clock(entry.preferred_time_start)}"
     if entry.preferred_time_end and slot.end_minute > minutes_of(entry.preferred_time_end):
-        return f"must end by {entry.preferred_time_end:%H:%M}"
+        return f"must end by {clock(entry.preferred_time_end)}"
     if entry.preferred_time_slots:
         wanted = buckets_mask(entry.preferred_time_slots)
         if wanted & slot.buckets != slot.buckets:

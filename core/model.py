@@ -118,7 +118,9 @@ class Client:
 
     @property
     def reachable(self) -> bool:
-        return not self.sms_opt_out and not self.phone_invalid
+        from core.reachability import unreachable_reason
+
+        return unreachable_reason(self) is None
 
 
 # Working hours: weekday (0=Sun … 6=Sat) -> list of (start, end) local times.

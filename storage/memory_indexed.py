@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -556,6 +556,33 @@ class Messages(FakeMessages, _Indexed):
         row.updated_at = now
         self._put(message_id, row)
         return _detached(row)
+
+    def move(
+        self,
+        message_id: int,
+        *,
+        from_: Collection[MessageStatus],
+        to: MessageStatus,
+        claimed_at: datetime | None = None,
+        changes: Mapping[str, object] | None = None,
+    ) -> bool:
+        row = self.rows.get(message_id)
+        if row is None or row.status not in from_:
+            return False
+        if claimed_at is not None and row.updated_at != claimed_at:
+            return False
+        row = _detached(row)
+        row.status = to
+        for name, value in (changes or {}).items():
+            setattr(row, name, value)
+        self._put(message_id, row)
+        return True
+
+    def note_sent(self, message_id: int, *, provider_sid: str | None, sent_at: datetime) -> None:
+        row = _detached(self.rows[message_id])
+        row.provider_sid = row.provider_sid or provider_sid
+        row.sent_at = row.sent_at or sent_at
+        self._put(message_id, row)
 
     def get_by_provider_sid(self, sid: str) -> Message | None:
         found = self.by_sid.get(sid)

@@ -10,10 +10,8 @@ from fastapi import Depends, Path, Request
 
 from bot.api.auth import Principal, Role, principal, require
 from bot.runtime import Runtime
+from core.limits import MAX_ID as MAX_ID  # the routes bound ids in queries with it
 from core.ports import UnitOfWork
-
-# Ids are 32-bit in the database; a larger one can only be "not found", never an overflow.
-MAX_ID = 2_147_483_647
 
 
 def staff(caller: Annotated[Principal, Depends(principal)]) -> Principal:

@@ -29,6 +29,7 @@ from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.errors import WaitlistError
 from core.fill import advance_fill, handle_cancellation
+from core.lease import Finding, Verdict
 from core.model import Message, OfferStatus, OpeningStatus
 from core.policy import Policy
 from core.ports import SendResult
@@ -355,3 +356,7 @@ class _Gateway:
             if offer is not None:
                 self.openings.add(offer.opening_id)
         return self.simulation.respond(message)
+
+    def lookup(self, message: Message, *, since: datetime) -> Finding:
+        """Asked only about a send whose answer was lost; this gateway never loses one."""
+        return Finding(Verdict.NEVER)

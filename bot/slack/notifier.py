@@ -43,7 +43,17 @@ THREAD_KINDS = frozenset(
         "OpeningExpired",
     }
 )
-CHANNEL_KINDS = frozenset({"SmsNotUnderstood"})
+# What patients said that staff should read or know (see core.conversation, core.patients).
+CHANNEL_KINDS = frozenset(
+    {
+        "SmsNotUnderstood",
+        "SmsForStaff",
+        "ClientOptedOut",
+        "ClientLeftWaitlist",
+        "WrongNumber",
+        "ClientUnreachable",
+    }
+)
 
 
 class SlackNotifier:
@@ -92,8 +102,8 @@ class SlackNotifier:
             self._queue.task_done()
 
     def deliver(self, event: Event) -> None:
-        if event.kind == "SmsNotUnderstood":
-            self.client.chat_postMessage(channel=self.channel, text=self._not_understood(event))
+        if event.kind in CHANNEL_KINDS:
+            self.client.chat_postMessage(channel=self.channel, text=self._from_patient(event))
             return
         if event.opening_id is None:
             return
@@ -176,14 +186,42 @@ class SlackNotifier:
             "OfferAccepted": f"{who} said YES.",
         }.get(event.kind, event.kind)
 
-    def _not_understood(self, event: Event) -> str:
-        who = f"from {event.data.get('phone', '?')}"
+    def _from_patient(self, event: Event) -> str:
+        """What a patient's text did, for staff: who (first name, client id, masked phone),
+        their words, and what became of their entries."""
+        data = event.data
+        who = f"from {data.get('phone', '?')}"
         if event.client_id is not None:
             with self.make_uow() as uow:
                 client = uow.clients.get(event.client_id)
             if client is not None:
                 who += f" ({client.first_name}, client {client.id})"
-        return f":speech_balloon: A text {who} was not understood: “{event.data.get('text', '')}”"
+        words = f"“{data.get('text', '')}”"
+        refs = ", ".join(data.get("entries") or [])
+        kept = f" {refs} stay{'s' if ',' not in refs else ''} on the waitlist" if refs else ""
+        if event.kind == "SmsForStaff":
+            about = f" about opening O-{event.opening_id}" if event.opening_id else ""
+            reason = {
+                "question": ":question: A question",
+                "conditional": ":speech_balloon: A conditional answer (nothing booked)",
+                "no_after_booking": ":speech_balloon: A reply to a booking",
+            }.get(str(data.get("reason")), ":speech_balloon: A text")
+            return f"{reason} {who}{about}: {words}"
+        if event.kind == "ClientOptedOut":
+            tail = f";{kept} but cannot be texted" if kept else "."
+            return f":no_bell: Opted out of texts {who}: {words}{tail}"
+        if event.kind == "WrongNumber":
+            tail = f";{kept} but cannot be texted until the number is fixed" if kept else "."
+            return f":no_mobile_phones: Wrong number {who}: {words}. Phone marked invalid{tail}"
+        if event.kind == "ClientLeftWaitlist":
+            gone = f" {refs} cancelled." if refs else " They had no active entry."
+            return f":wave: Left the waitlist {who}: {words}.{gone}"
+        if event.kind == "ClientUnreachable":
+            return (
+                f":no_mobile_phones: Texts no longer reach the client {who} (carrier error "
+                f"{data.get('error_code', '?')}); their entries cannot be texted."
+            )
+        return f":speech_balloon: A text {who} was not understood: {words}"
 
 
 def _moment(value: object) -> datetime | None:
