@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.simulate.cli import add_command as simulate_command
 from core.errors import WaitlistError
 
 log = logging.getLogger("waitlist")
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         help="SQLite file to (re)create (default: waitlist-demo.db)",
     )
     demo.set_defaults(run=_demo)
+
+    simulate_command(commands)
 
     stats = commands.add_parser("stats", help="waitlist statistics")
     stats.add_argument("--json", action="store_true", help="print the raw JSON")

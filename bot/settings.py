@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.policy import Policy, QuietHours
+from core.adaptive import AdaptiveBatch
+from core.policy import AUTO_BATCH_MOST, Policy, QuietHours
 
 
 def _parse_clock(text: str) -> time:
@@ -43,7 +44,9 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = Field(None, alias="TWILIO_API_BASE_URL")
     clinic_phone: str | None = Field(None, alias="WAITLIST_CLINIC_PHONE")  # in the HELP reply
 
-    offer_batch_size: int = Field(3, ge=1, le=100, alias="WAITLIST_OFFER_BATCH_SIZE")
+    offer_batch_size: Annotated[int, Field(ge=1, le=100)] | Literal["auto"] = Field(
+        3, alias="WAITLIST_OFFER_BATCH_SIZE"
+    )
     offer_hold_minutes: int = Field(15, ge=1, le=24 * 60, alias="WAITLIST_OFFER_HOLD_MINUTES")
     offer_cutoff_minutes: int = Field(
         60, ge=0, le=7 * 24 * 60, alias="WAITLIST_OFFER_CUTOFF_MINUTES"
@@ -90,8 +93,10 @@ class Settings(BaseSettings):
         return value
 
     def policy(self) -> Policy:
+        auto = self.offer_batch_size == "auto"
         return Policy(
-            batch_size=self.offer_batch_size,
+            batch_size=AUTO_BATCH_MOST if auto else int(self.offer_batch_size),
+            adaptive=AdaptiveBatch() if auto else None,
             hold_minutes=self.offer_hold_minutes,
             cutoff_minutes=self.offer_cutoff_minutes,
             quiet_hours=_quiet_hours(self.quiet_hours) if self.quiet_hours.strip() else None,

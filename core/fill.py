@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.adaptive import adaptive_room
 from core.audit import record
 from core.errors import Conflict, InvalidInput, NotFound
 from core.matching import slot_spec
@@ -197,7 +198,10 @@ def advance_fill(
     room = policy.batch_size - len(pending)
     if room <= 0:
         return step
-    for candidate in _ranked_candidates(uow, opening, clinic, now, policy, room + _LOOKAHEAD):
+    candidates = _ranked_candidates(uow, opening, clinic, now, policy, room + _LOOKAHEAD)
+    if policy.adaptive is not None:
+        room = adaptive_room(uow, opening, pending, candidates, now=now, policy=policy)
+    for candidate in candidates:
         if room == 0:
             break
         if not candidate.client.reachable:

@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.adaptive import AdaptiveBatch
+
+# With batch size "auto", never more offers out at once for one opening than this.
+AUTO_BATCH_MOST = 10
+
 
 @dataclass(frozen=True)
 class QuietHours:
@@ -40,6 +45,7 @@ class Policy:
     cap_per_week: int = 3  # 0 = no cap
     max_wait_days: int = 30
     fairness_window_days: int = 7
+    adaptive: AdaptiveBatch | None = None  # batch size "auto": batch_size is then the most
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:

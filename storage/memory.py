@@ -1,4 +1,4 @@
-"""In-memory implementations of the ports, for fast domain tests."""
+"""In-memory implementations of the ports, for domain tests and the fill simulator."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""`waitlist simulate`: the real fill engine played against a simulated clinic (SPEC §12)."""

@@ -1,0 +1,133 @@
+"""The indexed in-memory store answers the candidate search exactly as the plain one does."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from core.matching import slot_spec
+from core.model import (
+    Client,
+    Clinic,
+    EntryStatus,
+    Offer,
+    OfferStatus,
+    TimeSlot,
+    WaitlistEntry,
+)
+from core.policy import Policy
+from core.ranking import candidate_query
+from storage.memory import FakeUnitOfWork
+from storage.memory_indexed import IndexedUnitOfWork
+
+NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
+
+
+def _fill(uow: FakeUnitOfWork, seed: int) -> None:
+    rng = random.Random(seed)
+    with uow:
+        uow.clinics.add(Clinic(name="C", timezone="America/New_York"))
+        for n in range(120):
+            client = uow.clients.add(
+                Client(first_name=f"P{n}", last_name="X", phone=f"+1617555{n:04d}")
+            )
+            entry = uow.entries.add(
+                WaitlistEntry(
+                    clinic_id=1,
+                    client_id=client.id,
+                    service_id=rng.choice([None, 1, 2]),
+                    provider_ids=rng.choice([(), (1,), (2,), (1, 2)]),
+                    preferred_days=rng.choice([(), (1, 2), (2, 3, 4)]),
+                    preferred_time_slots=rng.choice(
+                        [(), (TimeSlot.MORNING,), (TimeSlot.AFTERNOON,)]
+                    ),
+                    priority=rng.choice([1, 2, 3, 3, 3, 5]),
+                    status=rng.choice([EntryStatus.WAITING] * 8 + [EntryStatus.BOOKED]),
+                    expires_at=rng.choice(
+                        [None, None, NOW - timedelta(hours=1), NOW + timedelta(days=3)]
+                    ),
+                    created_at=NOW - timedelta(minutes=rng.randrange(10_000)),
+                )
+            )
+            for _ in range(rng.choice([0, 0, 1, 2, 3])):
+                uow.offers.add(
+                    Offer(
+                        opening_id=rng.randrange(1, 6),
+                        entry_id=entry.id,
+                        client_id=client.id,
+                        expires_at=NOW,
+                        status=rng.choice([OfferStatus.LAPSED, OfferStatus.DECLINED]),
+                        created_at=NOW - timedelta(hours=rng.randrange(1, 24 * 9)),
+                    )
+                )
+            if rng.random() < 0.1:
+                uow.offers.add(
+                    Offer(
+                        opening_id=9,
+                        entry_id=entry.id,
+                        client_id=client.id,
+                        expires_at=NOW,
+                        created_at=NOW,
+                    )
+                )
+        uow.commit()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_indexed_candidates_match_the_plain_store(seed: int) -> None:
+    plain, indexed = FakeUnitOfWork(), IndexedUnitOfWork()
+    _fill(plain, seed)
+    _fill(indexed, seed)
+    rng = random.Random(seed)
+    for _ in range(15):
+        day = NOW.date() + timedelta(days=rng.randrange(1, 8))
+        start = datetime.combine(day, time(rng.choice([9, 10, 13, 15])), UTC) + timedelta(hours=5)
+        spec = slot_spec(
+            clinic_id=1,
+            timezone="America/New_York",
+            starts_at=start,
+            ends_at=start + timedelta(minutes=30),
+            service_id=rng.choice([1, 2]),
+            provider_id=rng.choice([1, 2]),
+        )
+        policy = Policy(cap_per_day=rng.choice([0, 1]), cap_per_week=rng.choice([0, 2, 3]))
+        query = candidate_query(
+            spec,
+            now=NOW,
+            policy=policy,
+            exclude_opening_id=rng.choice([None, 1, 2]),
+            limit=rng.choice([1, 5, 53]),
+        )
+        expected = [
+            (c.entry.id, c.offers_this_week, c.offers_today)
+            for c in plain.entries.candidates(query)
+        ]
+        found = [
+            (c.entry.id, c.offers_this_week, c.offers_today)
+            for c in indexed.entries.candidates(query)
+        ]
+        assert found == expected
+        assert expected  # the query found someone: the comparison says something
+
+
+def test_a_rolled_back_transaction_leaves_the_indexes_as_they_were() -> None:
+    uow = IndexedUnitOfWork()
+    _fill(uow, 1)
+    before = (set(uow.entries.waiting), dict(uow.offers.pending_by_client), uow.entries.next_id)
+    with uow:
+        entry = uow.entries.get(next(iter(uow.entries.waiting)))
+        entry.status = EntryStatus.BOOKED
+        uow.entries.save(entry)
+        uow.offers.add(
+            Offer(opening_id=7, entry_id=1, client_id=999, expires_at=NOW, created_at=NOW)
+        )
+        uow.entries.add(WaitlistEntry(clinic_id=1, client_id=1, created_at=NOW))
+    assert (
+        set(uow.entries.waiting),
+        dict(uow.offers.pending_by_client),
+        uow.entries.next_id,
+    ) == before
+    assert uow.offers.latest_for_client(999) is None
+    assert uow.offers.count_for_client(999, NOW - timedelta(days=1)) == 0
