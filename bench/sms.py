@@ -1,6 +1,8 @@
 """SMS webhook throughput and cancellation-to-first-text latency, over loopback.
 
-python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16]
+python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16] [--workers 1]
+python -m bench.sms --profile 400 [--db postgresql]
+
 
 For each database: a clinic where 3,000 clients each hold a pending offer is built, then
 `waitlist serve` runs as its own process with Twilio pointed at a local fake Messages API.
@@ -8,12 +10,17 @@ This process posts signed inbound YES/NO texts for distinct clients (all real wo
 declines that move fills on, "just taken" replies) and reports throughput and p50/p99 latency
 as the client sees it. Then it cancels appointments through the REST API, one at a time, and
 times each until the first offer text reaches the fake Twilio.
+
+`--profile N` measures the engine alone instead: N texts handled in this process, no HTTP and
+no sending, with the CPU time per reply, the SQL statements of each YES and NO, and a cProfile
+of the whole run written to bench/data/sms-<db>.prof.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import random
 import statistics
@@ -27,13 +34,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import event, update
 from twilio.request_validator import RequestValidator
 
 from bench.datasets import POSTGRES_URL
 from bot.api.auth import Role, mint_token
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from bot.sms.inbound import handle_sms
 from core import directory, entries, fill
 from core.policy import Policy
 from storage.db import make_engine, upgrade
@@ -52,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         url, cleanup = _database(database)
         try:
             print(f"\n## {database}")
-            _run(url, args)
+            if args.profile:
+                _profile(url, database, args.profile)
+            else:
+                _run(url, args)
         finally:
             cleanup()
     return 0
@@ -71,6 +82,51 @@ def _run(url: str, args: argparse.Namespace) -> None:
             server.terminate()
             server.wait(30)
     _report(replies, first_text, args)
+
+
+def _profile(url: str, database: str, count: int) -> None:
+    """CPU and statements per reply, in process: what the engine costs without HTTP."""
+    phones, _ = _build(url, count)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        quiet_hours="",
+        cap_per_day=0,
+        cap_per_week=0,
+        offer_batch_size=BATCH,
+    )
+    runtime = build_runtime(settings)
+    statements: list[str] = []
+
+    def count_statement(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(runtime.engine, "before_cursor_execute", count_statement)
+    rng = random.Random(7)
+    by_answer: dict[str, list[int]] = {"YES": [], "NO": []}
+    profiler = cProfile.Profile()
+    cpu = 0.0
+    for i, phone in enumerate(phones):
+        answer = rng.choice(["YES", "NO"])
+        statements.clear()
+        began = time.process_time()
+        profiler.enable()
+        handle_sms(runtime, phone, answer, f"SMp{i:031d}")
+        profiler.disable()
+        cpu += time.process_time() - began
+        by_answer[answer].append(len(statements))
+    runtime.close()
+    path = Path(f"bench/data/sms-{database}.prof")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(path)
+    print(f"in-process: {len(phones)} replies, CPU {cpu / len(phones) * 1000:.1f} ms per reply")
+    for answer, counts in by_answer.items():
+        if counts:
+            print(
+                f"  {answer}: SQL statements median {statistics.median(counts):.0f}, "
+                f"max {max(counts)} ({len(counts)} replies)"
+            )
+    print(f"  profile: {path} (python -m pstats {path})")
 
 
 def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
@@ -155,7 +211,9 @@ def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Pope
         TWILIO_API_BASE_URL=twilio_url,
     )
     command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
-    with Path("bench/data/sms-serve.log").open("w") as log:  # read it if the server misbehaves
+    log_path = Path("bench/data/sms-serve.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:  # read it if the server misbehaves
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -265,6 +323,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite,postgresql", type=lambda s: s.split(","))
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="profile N replies in process"
+    )
     return parser.parse_args(argv)
 
 
