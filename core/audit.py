@@ -23,19 +23,48 @@ def record(
     client_id: int | None = None,
     **data: Any,
 ) -> Event:
+    """Append one event now."""
     return uow.events.add(
-        Event(
-            kind=kind,
+        make_event(
+            kind,
             actor=actor,
-            at=now,
+            now=now,
             clinic_id=clinic_id,
             opening_id=opening_id,
             entry_id=entry_id,
             offer_id=offer_id,
             appointment_id=appointment_id,
             client_id=client_id,
-            data={key: _plain(value) for key, value in data.items()},
+            **data,
         )
+    )
+
+
+def make_event(
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    clinic_id: int | None = None,
+    opening_id: int | None = None,
+    entry_id: int | None = None,
+    offer_id: int | None = None,
+    appointment_id: int | None = None,
+    client_id: int | None = None,
+    **data: Any,
+) -> Event:
+    """An event not yet written (see core.lifecycle.Journal, which writes many at once)."""
+    return Event(
+        kind=kind,
+        actor=actor,
+        at=now,
+        clinic_id=clinic_id,
+        opening_id=opening_id,
+        entry_id=entry_id,
+        offer_id=offer_id,
+        appointment_id=appointment_id,
+        client_id=client_id,
+        data={key: _plain(value) for key, value in data.items()},
     )
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from core.audit import record
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from core.fill import advance_fill, close_offer
+from core.fill import advance_locked
+from core.lifecycle import Journal, close_offers, lock_opening
 from core.model import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -311,15 +312,16 @@ def _end(
         raise IllegalTransition(f"{entry.ref} is already {entry.status}.")
     pending = uow.offers.pending_for_client(entry.client_id)
     opening = None
+    journal = Journal()
     if pending is not None and pending.entry_id == entry_id:
-        opening = uow.openings.get(pending.opening_id, for_update=True)  # lock order: opening
+        opening = lock_opening(uow, pending.opening_id)
         clinic = uow.clinics.get(entry.clinic_id)
-        offer = uow.offers.get(pending.id or 0)
-        assert clinic is not None and offer is not None
-        if offer.status is OfferStatus.PENDING:
-            close_offer(
-                uow, offer, OfferStatus.WITHDRAWN, now=now, actor=actor, clinic=clinic, notify=False
-            )
+        assert clinic is not None
+        close_offers(
+            uow, journal, opening, clinic, OfferStatus.WITHDRAWN, now=now, actor=actor,
+            offer_ids=[pending.id or 0], notify=False,
+        )  # fmt: skip
+        journal.write(uow)
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id, for_update=True)
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is already {entry.status}.")
@@ -337,7 +339,7 @@ def _end(
         client_id=entry.client_id,
     )
     if opening is not None:
-        advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
+        advance_locked(uow, journal, opening, now=now, policy=policy, actor="engine")
     return entry
 
 

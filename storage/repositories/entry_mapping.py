@@ -87,9 +87,16 @@ def store_provider_ids(
         )
 
 
+def providers_of(session: Session, rows: Iterable[EntryRow]) -> dict[int, tuple[int, ...]]:
+    """Preferred providers of these entries; only entries that name some are looked up."""
+    rows = list(rows)
+    found = load_provider_ids(session, (row.id for row in rows if not row.any_provider))
+    return {row.id: found.get(row.id, ()) for row in rows}
+
+
 def to_entries(session: Session, rows: Iterable[EntryRow]) -> list[WaitlistEntry]:
     rows = list(rows)
-    providers: Mapping[int, tuple[int, ...]] = load_provider_ids(session, (r.id for r in rows))
+    providers: Mapping[int, tuple[int, ...]] = providers_of(session, rows)
     return [to_entry(row, providers[row.id]) for row in rows]
 
 

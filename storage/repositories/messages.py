@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DuplicateMessage, WaitlistError
@@ -19,6 +20,20 @@ from storage.repositories.base import (
     update_row,
 )
 from storage.tables import EventRow, MessageRow
+
+
+def _insert_many(
+    session: Session, table: type[MessageRow | EventRow], items: Sequence[Any]
+) -> None:
+    """One INSERT for many rows; each item gets its id."""
+    if not items:
+        return
+    ids = session.scalars(
+        insert(table).returning(table.id, sort_by_parameter_order=True),
+        [row_values(item, skip=("id",)) for item in items],
+    )
+    for item, item_id in zip(items, ids, strict=True):
+        item.id = item_id
 
 
 def _message(row: MessageRow) -> Message:
@@ -45,6 +60,9 @@ class SqlMessageRepository(SqlRepository):
         self.session.flush()
         message.id = row.id
         return message
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        _insert_many(self.session, MessageRow, messages)
 
     def add_inbound(self, message: Message) -> Message:
         row = MessageRow(**row_values(message, skip=("id",)))
@@ -123,6 +141,10 @@ class SqlEventRepository(SqlRepository):
         event.id = row.id
         self._recorded.append(event)
         return event
+
+    def add_many(self, events: Sequence[Event]) -> None:
+        _insert_many(self.session, EventRow, events)
+        self._recorded.extend(events)
 
     def take_recorded(self) -> list[Event]:
         """The events added since the last call (the unit of work publishes them)."""

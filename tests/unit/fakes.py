@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,6 +57,10 @@ class _Table:
     def save(self, obj: Any) -> None:
         assert obj.id in self.rows
         self.rows[obj.id] = copy.deepcopy(obj)
+
+    def add_many(self, objs: Sequence[Any]) -> None:
+        for obj in objs:
+            obj.id = self.add(obj).id
 
     def all(self) -> list[Any]:
         return [copy.deepcopy(r) for r in self.rows.values()]
@@ -154,6 +158,27 @@ class FakeEntries(_Table):
     def __init__(self, uow: FakeUnitOfWork) -> None:
         super().__init__()
         self.uow = uow
+
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+    ) -> list[int]:
+        moved = []
+        for entry_id in entry_ids:
+            entry = self.rows.get(entry_id)
+            if entry is None or entry.status is not current:
+                continue
+            entry.status, entry.updated_at, entry.updated_by = status, now, actor
+            for name, value in changes.items():
+                setattr(entry, name, value)
+            moved.append(entry_id)
+        return moved
 
     def list(
         self,
@@ -292,6 +317,58 @@ class FakeOffers(_Table):
     def save(self, offer: Offer) -> None:
         self._check(offer)
         super().save(offer)
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:  # type: ignore[override]
+        added = []
+        for offer in offers:
+            clash = any(
+                o.opening_id == offer.opening_id and o.entry_id == offer.entry_id
+                for o in self.rows.values()
+            )
+            try:
+                if clash:
+                    raise Conflict("That entry already has an offer for this opening.")
+                offer.id = self.add(offer).id
+            except Conflict:
+                continue
+            added.append(offer)
+        return added
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        closed = []
+        for offer in self.rows.values():
+            if offer.opening_id != opening_id or offer.status is not OfferStatus.PENDING:
+                continue
+            if offer_ids is not None and offer.id not in offer_ids:
+                continue
+            if due_by is not None and offer.expires_at > due_by:
+                continue
+            offer.status, offer.responded_at = status, now
+            closed.append(copy.deepcopy(offer))
+        return closed
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        if any(
+            o.opening_id == opening_id and o.status is OfferStatus.ACCEPTED
+            for o in self.rows.values()
+        ):
+            raise Conflict("That opening already has an accepted offer.")
+        settled = []
+        for offer in self.rows.values():
+            if offer.opening_id == opening_id and offer.status is OfferStatus.PENDING:
+                accepted = offer.id == accepted_id
+                offer.status = OfferStatus.ACCEPTED if accepted else OfferStatus.WITHDRAWN
+                offer.responded_at = now
+                settled.append(copy.deepcopy(offer))
+        return settled
 
     def for_opening(self, opening_id: int) -> list[Offer]:
         return [o for o in self.all() if o.opening_id == opening_id]
