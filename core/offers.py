@@ -167,15 +167,14 @@ def _pending(
     """The entry's pending offer and its opening, locked in the order every writer uses:
     opening first, then the opening's offers and the entry read fresh under that lock.
     Also returns the opening's offers as they are now."""
-    latest = uow.offers.latest_for_entry(entry_id)
-    if latest is None:
+    opening = uow.openings.lock_for_entry(entry_id)
+    if opening is None:
         entry = _entry(uow, entry_id)
         if entry.status in FINAL_STATUSES:
             raise IllegalTransition(f"{entry.ref} is {entry.status}; it has no offer to answer.")
         raise NoPendingOffer(f"{entry.ref} has no pending offer.")
-    opening = lock_opening(uow, latest.opening_id)
-    offers = uow.offers.for_opening(latest.opening_id)
-    offer = next(o for o in offers if o.id == latest.id)
+    offers = uow.offers.for_opening(opening.id or 0)
+    offer = next(o for o in offers if o.entry_id == entry_id)  # one per entry and opening
     entry = _entry(uow, entry_id, for_update=True)
     if offer.status is OfferStatus.PENDING and opening.status is OpeningStatus.OPEN:
         return entry, offer, opening, offers

@@ -25,13 +25,12 @@ from storage.tables import EventRow, MessageRow
 def _insert_many(
     session: Session, table: type[MessageRow | EventRow], items: Sequence[Any]
 ) -> None:
-    """One INSERT for many rows; each item gets its id."""
+    """One INSERT for many rows; each item gets its id (ids are given in the order of the
+    VALUES list, so the sorted ids follow the items)."""
     if not items:
         return
-    ids = session.scalars(
-        insert(table).returning(table.id, sort_by_parameter_order=True),
-        [row_values(item, skip=("id",)) for item in items],
-    )
+    rows = [row_values(item, skip=("id",)) for item in items]
+    ids = sorted(session.scalars(insert(table).values(rows).returning(table.id)))
     for item, item_id in zip(items, ids, strict=True):
         item.id = item_id
 

@@ -30,6 +30,9 @@ def _opening(row: OpeningRow) -> Opening:
     return Opening(**values)
 
 
+_FIXED = ("id", "clinic_id", "origin_appointment_id", "created_by", "created_at")
+
+
 def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]:
     def translate(rule: str) -> WaitlistError | None:
         if rule in ("uq_openings_origin_appointment_id", "openings.origin_appointment_id"):
@@ -65,13 +68,27 @@ class SqlOpeningRepository(SqlRepository):
         return _opening(row) if row else None
 
     def save(self, opening: Opening) -> None:
-        row = existing(self.session.get(OpeningRow, opening.id), f"Opening {opening.ref}")
-        if row.origin_appointment_id == opening.origin_appointment_id:
-            update_row(row, opening)  # no uniqueness rule can fail: no savepoint needed
-            self.session.flush()
-            return
-        with guarded(self.session, _opening_conflict(opening)):
-            update_row(row, opening)
+        # What an opening is for never changes after it is added, so no uniqueness rule can
+        # fail here: a plain UPDATE, no savepoint.
+        changed = self.session.execute(
+            update(OpeningRow)
+            .where(OpeningRow.id == opening.id)
+            .values(**row_values(opening, skip=_FIXED))
+            .execution_options(synchronize_session=False)
+        )
+        existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
+
+    def lock_for_entry(self, entry_id: int) -> Opening | None:
+        latest = (
+            select(OfferRow.opening_id)
+            .where(OfferRow.entry_id == entry_id)
+            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = select(OpeningRow).where(OpeningRow.id == latest).with_for_update()
+        row = self.session.scalars(query.execution_options(populate_existing=True)).first()
+        return _opening(row) if row else None
 
     def open_ids(self) -> list[int]:
         query = select(OpeningRow.id).where(OpeningRow.status == OpeningStatus.OPEN.value)

@@ -279,6 +279,14 @@ class FakeEntries(_Table):
 
 
 class FakeOpenings(_Table):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__()
+        self.uow = uow
+
+    def lock_for_entry(self, entry_id: int) -> Opening | None:
+        latest = self.uow.offers.latest_for_entry(entry_id)
+        return None if latest is None else self.get(latest.opening_id)
+
     def get_by_origin(self, appointment_id: int) -> Opening | None:
         return next((o for o in self.all() if o.origin_appointment_id == appointment_id), None)
 
@@ -496,7 +504,7 @@ class FakeUnitOfWork:
         self.services = FakeServices()
         self.appointments = FakeAppointments()
         self.entries = FakeEntries(self)
-        self.openings = FakeOpenings()
+        self.openings = FakeOpenings(self)
         self.offers = FakeOffers()
         self.messages = FakeMessages()
         self.events = FakeEvents()
