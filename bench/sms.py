@@ -74,7 +74,7 @@ def _run(url: str, args: argparse.Namespace) -> None:
     with FakeTwilioApi() as twilio:
         port = _free_port()
         public = f"http://127.0.0.1:{port}"
-        server = _serve(url, public, twilio.url, port)
+        server = _serve(url, public, twilio.url, port, args.workers)
         try:
             replies = asyncio.run(_replies(public, phones[: args.requests], args.concurrency))
             first_text = _cancellations(public, twilio, spare)
@@ -195,7 +195,9 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
     return offered[:wanted], spare
 
 
-def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Popen[str]:
+def _serve(
+    url: str, public: str, twilio_url: str, port: int, workers: int
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "TWILIO"))}
     env.update(
         WAITLIST_DATABASE_URL=url,
@@ -211,6 +213,7 @@ def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Pope
         TWILIO_API_BASE_URL=twilio_url,
     )
     command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
+    command += ["--workers", str(workers)]
     log_path = Path("bench/data/sms-serve.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:  # read it if the server misbehaves
@@ -279,7 +282,11 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
     lat = sorted(replies["latencies"])
     ms = [x * 1000 for x in lat]
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}, "
+        f"{args.workers} worker(s); load average after (1/5/15 min) {load}"
+    )
     print(f"  throughput {len(ms) / replies['elapsed']:.0f} req/s")
     print(f"  latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
     print(f"  statuses {replies['statuses']}")
@@ -323,6 +330,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite,postgresql", type=lambda s: s.split(","))
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="profile N replies in process"
     )
