@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.model import Event
+from core.model import Event, EventKind
 from core.ports import UnitOfWork
 
 
 def record(
     uow: UnitOfWork,
-    kind: str,
+    kind: EventKind,
     *,
     actor: str,
     now: datetime,
@@ -41,7 +41,7 @@ def record(
 
 
 def make_event(
-    kind: str,
+    kind: EventKind,
     *,
     actor: str,
     now: datetime,

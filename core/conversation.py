@@ -26,6 +26,7 @@ from core.keywords import Intent, classify
 from core.model import (
     Client,
     Clinic,
+    EventKind,
     Message,
     MessageDirection,
     MessageStatus,
@@ -122,7 +123,7 @@ def opt_out(
         uow.clients.save(client)
         record(
             uow,
-            "ClientOptedOut",
+            EventKind.CLIENT_OPTED_OUT,
             actor=actor,
             now=now,
             client_id=client.id,
@@ -156,7 +157,7 @@ def opt_in(*, uow: UnitOfWork, client: Client, text: str, now: datetime, actor: 
     uow.clients.save(client)
     record(
         uow,
-        "ClientOptedIn",
+        EventKind.CLIENT_OPTED_IN,
         actor=actor,
         now=now,
         client_id=client.id,
@@ -197,7 +198,7 @@ def _act(
     if intent is Intent.UNKNOWN or client is None:
         record(
             uow,
-            "SmsNotUnderstood",
+            EventKind.SMS_NOT_UNDERSTOOD,
             actor="patient",
             now=now,
             clinic_id=clinic.id if clinic else None,

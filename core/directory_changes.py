@@ -9,7 +9,7 @@ from typing import Any
 from core.audit import record
 from core.directory import check_timezone, normalize_phone, parse_hours
 from core.errors import Conflict, InvalidInput, NotFound
-from core.model import AppointmentType, Client, Provider, Service
+from core.model import AppointmentType, Client, EventKind, Provider, Service
 from core.ports import UnitOfWork
 
 
@@ -39,7 +39,14 @@ def update_client(
         values["timezone"] = check_timezone(values["timezone"])
     updated = replace(client, **values)
     uow.clients.save(updated)
-    record(uow, "ClientUpdated", actor=actor, now=now, client_id=client_id, fields=sorted(changes))
+    record(
+        uow,
+        EventKind.CLIENT_UPDATED,
+        actor=actor,
+        now=now,
+        client_id=client_id,
+        fields=sorted(changes),
+    )
     return updated
 
 
@@ -61,7 +68,7 @@ def update_provider(
     uow.providers.save(updated)
     record(
         uow,
-        "ProviderUpdated",
+        EventKind.PROVIDER_UPDATED,
         actor=actor,
         now=now,
         clinic_id=provider.clinic_id,
@@ -101,7 +108,7 @@ def update_service(
     uow.services.save(updated)
     record(
         uow,
-        "ServiceUpdated",
+        EventKind.SERVICE_UPDATED,
         actor=actor,
         now=now,
         clinic_id=service.clinic_id,

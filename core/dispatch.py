@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from core.audit import mask_phone, record
 from core.fill import fail_offer
-from core.model import Client, Message, MessageStatus, OfferStatus
+from core.model import Client, EventKind, Message, MessageStatus, OfferStatus
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from core.policy import Policy
 from core.ports import SmsSender, UnitOfWork
@@ -174,7 +174,7 @@ def mark_client(uow: UnitOfWork, message: Message, code: str | None, now: dateti
     uow.clients.save(client)
     record(
         uow,
-        "ClientUnreachable",
+        EventKind.CLIENT_UNREACHABLE,
         actor="sms",
         now=now,
         client_id=client.id,

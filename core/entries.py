@@ -15,6 +15,7 @@ from core.model import (
     FINAL_STATUSES,
     AppointmentType,
     EntryStatus,
+    EventKind,
     OfferStatus,
     PaymentType,
     TimeSlot,
@@ -84,7 +85,7 @@ def add_to_waitlist(
     entry = uow.entries.add(entry)
     record(
         uow,
-        "EntryAdded",
+        EventKind.ENTRY_ADDED,
         actor=actor,
         now=now,
         clinic_id=clinic_id,
@@ -110,7 +111,7 @@ def update_waitlist_entry(
     changed = sorted(k for k in after if after[k] != before[k])
     record(
         uow,
-        "EntryUpdated",
+        EventKind.ENTRY_UPDATED,
         actor=actor,
         now=now,
         clinic_id=entry.clinic_id,
@@ -125,7 +126,7 @@ def remove_from_waitlist(
     *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
 ) -> WaitlistEntry:
     """The client no longer wants a slot: the entry becomes cancelled."""
-    return _end(uow, entry_id, EntryStatus.CANCELLED, "EntryRemoved", actor, now, policy)
+    return _end(uow, entry_id, EntryStatus.CANCELLED, EventKind.ENTRY_REMOVED, actor, now, policy)
 
 
 def expire_old_entries(
@@ -136,7 +137,7 @@ def expire_old_entries(
         raise InvalidInput("Days must be at least 1.", field="days")
     ids = uow.entries.ids_to_expire(now=now, created_before=now - timedelta(days=days))
     for entry_id in ids:
-        _end(uow, entry_id, EntryStatus.EXPIRED, "EntryExpired", actor, now, policy)
+        _end(uow, entry_id, EntryStatus.EXPIRED, EventKind.ENTRY_EXPIRED, actor, now, policy)
     return {"expired": len(ids)}
 
 
@@ -302,7 +303,7 @@ def _end(
     uow: UnitOfWork,
     entry_id: int,
     status: EntryStatus,
-    kind: str,
+    kind: EventKind,
     actor: str,
     now: datetime,
     policy: Policy,

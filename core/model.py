@@ -330,7 +330,7 @@ class Message:
 class Event:
     """Append-only audit record of one state change."""
 
-    kind: str  # past tense: EntryAdded, OfferSent, OfferAccepted, OpeningFilled…
+    kind: EventKind
     actor: str
     at: datetime
     clinic_id: int | None = None
@@ -341,3 +341,6 @@ class Event:
     client_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = EventKind(self.kind)  # as stored, a kind is its name

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import blocks
-from core.model import Event
+from core.model import Event, EventKind
 from core.ports import UnitOfWork
 from storage.repositories.slack_threads import SlackThreads
 from storage.uow import uow_factory
@@ -29,21 +29,21 @@ log = logging.getLogger("waitlist.slack")
 
 THREAD_KINDS = frozenset(
     {
-        "OpeningCreated",
-        "OfferSent",
-        "OfferDeclined",
-        "OfferLapsed",
-        "OfferFailed",
-        "OfferWithdrawn",
-        "OfferDeferred",
-        "CandidateSkipped",
-        "NoCandidates",
-        "OfferAccepted",
-        "OpeningFilled",
-        "OpeningExpired",
+        EventKind.OPENING_CREATED,
+        EventKind.OFFER_SENT,
+        EventKind.OFFER_DECLINED,
+        EventKind.OFFER_LAPSED,
+        EventKind.OFFER_FAILED,
+        EventKind.OFFER_WITHDRAWN,
+        EventKind.OFFER_DEFERRED,
+        EventKind.CANDIDATE_SKIPPED,
+        EventKind.NO_CANDIDATES,
+        EventKind.OFFER_ACCEPTED,
+        EventKind.OPENING_FILLED,
+        EventKind.OPENING_EXPIRED,
     }
 )
-CHANNEL_KINDS = frozenset({"SmsNotUnderstood"})
+CHANNEL_KINDS = frozenset({EventKind.SMS_NOT_UNDERSTOOD})
 
 
 class SlackNotifier:
@@ -92,17 +92,17 @@ class SlackNotifier:
             self._queue.task_done()
 
     def deliver(self, event: Event) -> None:
-        if event.kind == "SmsNotUnderstood":
+        if event.kind == EventKind.SMS_NOT_UNDERSTOOD:
             self.client.chat_postMessage(channel=self.channel, text=self._not_understood(event))
             return
         if event.opening_id is None:
             return
         channel, ts = self._thread(event.opening_id)
-        if event.kind == "OpeningCreated":
+        if event.kind == EventKind.OPENING_CREATED:
             return  # the parent message is the announcement
         line = self._line(event)
         self.client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
-        if event.kind in ("OpeningFilled", "OpeningExpired"):
+        if event.kind in (EventKind.OPENING_FILLED, EventKind.OPENING_EXPIRED):
             head = self._headline(event.opening_id)
             self.client.chat_update(
                 channel=channel, ts=ts, text=head, blocks=[blocks.section(head)]
@@ -152,28 +152,28 @@ class SlackNotifier:
     def _line(self, event: Event) -> str:
         who = self._who(event)
         data = event.data
-        if event.kind == "OfferSent":
+        if event.kind == EventKind.OFFER_SENT:
             until = _moment(data.get("expires_at"))
             hold = f", holds until {blocks.when(until, self.timezone)}" if until else ""
             return f"Offered to {who}{hold}."
-        if event.kind == "OfferDeferred":
+        if event.kind == EventKind.OFFER_DEFERRED:
             until = _moment(data.get("until"))
             later = f" (texts resume {blocks.when(until, self.timezone)})" if until else ""
             return f"{who} waits for quiet hours to end{later}."
-        if event.kind == "CandidateSkipped":
+        if event.kind == EventKind.CANDIDATE_SKIPPED:
             return f"Skipped {who}: {data.get('reason', 'cannot be texted')}."
-        if event.kind == "OpeningFilled":
+        if event.kind == EventKind.OPENING_FILLED:
             minutes = int(data.get("seconds_to_fill", 0)) // 60
             return f":white_check_mark: Booked {who} (filled in {minutes} min)."
-        if event.kind == "OpeningExpired":
+        if event.kind == EventKind.OPENING_EXPIRED:
             return ":hourglass: Expired unfilled: the cut-off was reached."
         return {
-            "OfferDeclined": f"{who} said no.",
-            "OfferLapsed": f"The offer to {who} lapsed with no answer.",
-            "OfferFailed": f"The text to {who} could not be delivered; moving on.",
-            "OfferWithdrawn": f"The offer to {who} was withdrawn.",
-            "NoCandidates": "No one else on the waitlist fits this slot right now.",
-            "OfferAccepted": f"{who} said YES.",
+            EventKind.OFFER_DECLINED: f"{who} said no.",
+            EventKind.OFFER_LAPSED: f"The offer to {who} lapsed with no answer.",
+            EventKind.OFFER_FAILED: f"The text to {who} could not be delivered; moving on.",
+            EventKind.OFFER_WITHDRAWN: f"The offer to {who} was withdrawn.",
+            EventKind.NO_CANDIDATES: "No one else on the waitlist fits this slot right now.",
+            EventKind.OFFER_ACCEPTED: f"{who} said YES.",
         }.get(event.kind, event.kind)
 
     def _not_understood(self, event: Event) -> str:
