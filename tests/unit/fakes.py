@@ -35,7 +35,7 @@ from core.ports import (
     SendResult,
     SlotSpec,
 )
-from core.ranking import rank_key
+from core.ranking import choose_candidates
 
 
 class _Table:
@@ -231,28 +231,8 @@ class FakeEntries(_Table):
         return Page(rows[offset : offset + limit], len(rows))
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        offers = self.uow.offers.all()
-        found = []
-        for entry in self.all():
-            if entry.status is not EntryStatus.WAITING:
-                continue
-            if not entry_fits(entry, query.slot, query.now):
-                continue
-            mine = [o for o in offers if o.client_id == entry.client_id]
-            if any(o.status is OfferStatus.PENDING for o in mine):
-                continue
-            if any(
-                o.opening_id == query.exclude_opening_id and o.entry_id == entry.id for o in offers
-            ):
-                continue
-            week = sum(1 for o in mine if o.created_at >= query.week_since)
-            day = sum(1 for o in mine if o.created_at >= query.day_since)
-            if (query.cap_per_day and day >= query.cap_per_day) or (
-                query.cap_per_week and week >= query.cap_per_week
-            ):
-                continue
-            found.append(Candidate(entry, self.uow.clients.get(entry.client_id), week, day))
-        return sorted(found, key=rank_key)[: query.limit]
+        clients = {c.id: c for c in self.uow.clients.all()}
+        return choose_candidates(self.all(), clients, self.uow.offers.all(), query)
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         counts: dict[EntryStatus, int] = {}
