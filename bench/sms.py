@@ -187,6 +187,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
                         ).id
                     )
         uow.commit()
+    _analyze(runtime.engine)
     to_cancel, spare = appointments[: PROVIDERS * DAYS * HOURS], appointments[-30:]
     for appointment_id in to_cancel:
         with runtime.make_uow() as uow:
@@ -196,10 +197,20 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
             uow.commit()
     with runtime.engine.begin() as connection:  # the offers went out before the benchmark
         connection.execute(update(MessageRow).values(status="sent"))
+    _analyze(runtime.engine)
     runtime.close()
     offered = phones[: len(to_cancel) * BATCH]
     random.Random(7).shuffle(offered)
     return offered[:wanted], spare
+
+
+def _analyze(engine: Any) -> None:
+    """Table statistics as autovacuum keeps them in a running database (the tables were
+    just filled): without them the planner guesses and every candidate search scans."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("clients", "waitlist_entries", "appointments", "openings", "offers"):
+                connection.exec_driver_sql(f"ANALYZE {table}")
 
 
 def _serve(
@@ -220,7 +231,8 @@ def _serve(
         TWILIO_API_BASE_URL=twilio_url,
     )
     command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
-    command += ["--workers", str(workers)]
+    if workers != 1:
+        command += ["--workers", str(workers)]
     log_path = Path("bench/data/sms-serve.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:  # read it if the server misbehaves

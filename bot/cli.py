@@ -184,16 +184,18 @@ def _stats(args: argparse.Namespace) -> int:
 def _expire(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
     from core.entries import expire_old_entries
+    from storage.transaction import run_in_transaction
 
     settings = _settings()
     runtime = build_runtime(settings)
     days = args.days if args.days is not None else settings.max_wait_days
     try:
-        with runtime.make_uow() as uow:
-            result = expire_old_entries(
+        result = run_in_transaction(
+            runtime.make_uow,
+            lambda uow: expire_old_entries(
                 uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
-            )
-            uow.commit()
+            ),
+        )
     finally:
         runtime.close()
     print(f"Expired {result['expired']} entries.")

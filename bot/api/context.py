@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
 
 from bot.api.auth import Principal, Role, principal, require
 from bot.runtime import Runtime
 from core.ports import UnitOfWork
+from storage.transaction import run_in_transaction
+
+T = TypeVar("T")
 
 # Ids are 32-bit in the database; a larger one can only be "not found", never an overflow.
 MAX_ID = 2_147_483_647
@@ -39,8 +42,16 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def in_transaction(request: Request, work: Callable[[UnitOfWork, Runtime], T]) -> T:
+    """`work` in a transaction of its own, committed (and run again after a deadlock) by
+    storage.transaction.run_in_transaction."""
+    runtime = runtime_of(request)
+    return run_in_transaction(runtime.make_uow, lambda uow: work(uow, runtime))
+
+
 @contextmanager
 def unit_of_work(request: Request) -> Iterator[tuple[UnitOfWork, Runtime]]:
+    """A read-only unit of work: what it does is never committed."""
     runtime = runtime_of(request)
     with runtime.make_uow() as uow:
         yield uow, runtime

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
-from bot.api.context import MAX_ID, AdminCaller, Caller, IdPath, StaffCaller, unit_of_work
+from bot.api.context import (
+    MAX_ID,
+    AdminCaller,
+    Caller,
+    IdPath,
+    StaffCaller,
+    in_transaction,
+    unit_of_work,
+)
 from bot.api.errors import ok
 from bot.api.schemas import (
     Client,
@@ -24,8 +32,10 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
+from bot.runtime import Runtime
 from core import directory, directory_changes
 from core.errors import NotFound
+from core.ports import UnitOfWork
 
 router = APIRouter(tags=["clients, providers and services"])
 ClinicQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -51,12 +61,13 @@ def list_clients(
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
 def create_client(request: Request, caller: StaffCaller, body: NewClient) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = directory.add_client(
             uow=uow, now=runtime.clock(), actor=caller.actor, **body.model_dump()
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -76,7 +87,7 @@ def get_client(request: Request, caller: Caller, client_id: IdPath) -> dict[str,
 def update_client(
     request: Request, caller: StaffCaller, client_id: IdPath, body: ClientChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = directory_changes.update_client(
             uow=uow,
             client_id=client_id,
@@ -84,8 +95,9 @@ def update_client(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.get("/providers", response_model=Envelope[list[Provider]], summary="List providers")
@@ -98,7 +110,7 @@ def list_providers(request: Request, caller: StaffCaller, clinic_id: ClinicQuery
     "/providers", status_code=201, response_model=Envelope[Provider], summary="Add a provider"
 )
 def create_provider(request: Request, caller: AdminCaller, body: NewProvider) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         provider = directory.add_provider(
             uow=uow,
             clinic_id=body.clinic_id,
@@ -107,8 +119,9 @@ def create_provider(request: Request, caller: AdminCaller, body: NewProvider) ->
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.provider_item(provider))
+        return ok(mapping.provider_item(provider))
+
+    return in_transaction(request, work)
 
 
 @router.get("/providers/{provider_id}", response_model=Envelope[Provider], summary="A provider")
@@ -126,7 +139,7 @@ def get_provider(request: Request, caller: StaffCaller, provider_id: IdPath) -> 
 def update_provider(
     request: Request, caller: AdminCaller, provider_id: IdPath, body: ProviderChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         provider = directory_changes.update_provider(
             uow=uow,
             provider_id=provider_id,
@@ -134,8 +147,9 @@ def update_provider(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.provider_item(provider))
+        return ok(mapping.provider_item(provider))
+
+    return in_transaction(request, work)
 
 
 @router.get("/services", response_model=Envelope[list[Service]], summary="List services")
@@ -148,12 +162,13 @@ def list_services(request: Request, caller: Caller, clinic_id: ClinicQuery = Non
     "/services", status_code=201, response_model=Envelope[Service], summary="Add a service"
 )
 def create_service(request: Request, caller: AdminCaller, body: NewService) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         service = directory.add_service(
             uow=uow, now=runtime.clock(), actor=caller.actor, **body.model_dump()
         )
-        uow.commit()
-    return ok(mapping.service_item(service))
+        return ok(mapping.service_item(service))
+
+    return in_transaction(request, work)
 
 
 @router.get("/services/{service_id}", response_model=Envelope[Service], summary="A service")
@@ -169,7 +184,7 @@ def get_service(request: Request, caller: Caller, service_id: IdPath) -> dict[st
 def update_service(
     request: Request, caller: AdminCaller, service_id: IdPath, body: ServiceChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         service = directory_changes.update_service(
             uow=uow,
             service_id=service_id,
@@ -177,5 +192,6 @@ def update_service(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.service_item(service))
+        return ok(mapping.service_item(service))
+
+    return in_transaction(request, work)

@@ -14,6 +14,7 @@ from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
+from storage.transaction import run_in_transaction
 
 Summary = dict[str, Any]
 
@@ -35,15 +36,16 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
 
 def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
     """Expire entries past their expires_at or older than WAITLIST_MAX_WAIT_DAYS."""
-    with runtime.make_uow() as uow:
-        result = expire_old_entries(
+    result = run_in_transaction(
+        runtime.make_uow,
+        lambda uow: expire_old_entries(
             uow=uow,
             days=runtime.settings.max_wait_days,
             now=now,
             policy=runtime.policy,
             actor="scheduler",
-        )
-        uow.commit()
+        ),
+    )
     runtime.dispatch_now()  # withdrawing an offer can move a fill on to someone new
     return result
 

@@ -54,7 +54,12 @@ def find_candidates(
     zero = {term: literal(0) for term in COUNTS}
     fresh = session.execute(
         select(_entry.id, *_RANKED, *(zero[t].label(t) for t in COUNTS))
-        .where(*where, _entry.client_id.not_in(select(recent.c.client_id)))
+        .where(
+            *where,
+            ~exists().where(
+                _recent.client_id == _entry.client_id, _recent.created_at >= query.week_since
+            ),
+        )
         .order_by(*rank_order(_entry, {}))
         .limit(query.limit)
     ).all()
