@@ -26,11 +26,13 @@ def _insert_many(
     session: Session, table: type[MessageRow | EventRow], items: Sequence[Any]
 ) -> None:
     """One INSERT for many rows; each item gets its id (ids are given in the order of the
-    VALUES list, so the sorted ids follow the items)."""
+    rows, so the sorted ids follow the items). The statement is the same whatever the
+    number of rows, so it is compiled once (SQLAlchemy batches the rows into it)."""
     if not items:
         return
     rows = [row_values(item, skip=("id",)) for item in items]
-    ids = sorted(session.scalars(insert(table).values(rows).returning(table.id)))
+    statement = insert(table.__table__).returning(table.__table__.c.id)
+    ids = sorted(session.scalars(statement, rows))
     for item, item_id in zip(items, ids, strict=True):
         item.id = item_id
 

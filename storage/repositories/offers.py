@@ -158,11 +158,11 @@ class SqlOfferRepository(SqlRepository):
         if not offers:
             return []
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        table = OfferRow.__table__
+        # One statement for any number of rows (SQLAlchemy batches them), compiled once.
         added = self.session.execute(
-            insert(OfferRow)
-            .values([row_values(offer, skip=("id",)) for offer in offers])
-            .on_conflict_do_nothing()
-            .returning(OfferRow.id, OfferRow.entry_id)
+            insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.entry_id),
+            [row_values(offer, skip=("id",)) for offer in offers],
         ).all()
         ids = {entry_id: offer_id for offer_id, entry_id in added}
         kept = [offer for offer in offers if offer.entry_id in ids]
