@@ -9,35 +9,9 @@ from core.model import Event, EventKind
 from core.ports import UnitOfWork
 
 
-def record(
-    uow: UnitOfWork,
-    kind: EventKind,
-    *,
-    actor: str,
-    now: datetime,
-    clinic_id: int | None = None,
-    opening_id: int | None = None,
-    entry_id: int | None = None,
-    offer_id: int | None = None,
-    appointment_id: int | None = None,
-    client_id: int | None = None,
-    **data: Any,
-) -> Event:
-    """Append one event now."""
-    return uow.events.add(
-        make_event(
-            kind,
-            actor=actor,
-            now=now,
-            clinic_id=clinic_id,
-            opening_id=opening_id,
-            entry_id=entry_id,
-            offer_id=offer_id,
-            appointment_id=appointment_id,
-            client_id=client_id,
-            **data,
-        )
-    )
+def record(uow: UnitOfWork, kind: EventKind, **fields: Any) -> Event:
+    """Append one event now (`fields` as for `make_event`)."""
+    return uow.events.add(make_event(kind, **fields))
 
 
 def make_event(

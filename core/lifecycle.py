@@ -54,14 +54,19 @@ class Journal:
         *,
         client: Client,
         clinic: Clinic,
+        opening: Opening,
         kind: str,
         template: str,
         now: datetime,
-        offer_id: int | None = None,
-        **values: str,
+        offer_id: int | None,
+        expires_at: datetime | None = None,
     ) -> None:
-        """Queue `template` for the client, in their words: clinic, first name, and any
-        `values` (times already in the client's zone)."""
+        """Queue `template` for the client about the opening, in their words and time zone:
+        clinic, first name, when the slot is, and when the offer lapses if given."""
+        zone = client.timezone or clinic.timezone
+        values = {"when": local_when(opening.starts_at, zone)}
+        if expires_at is not None:
+            values["expires"] = local_clock(expires_at, zone)
         body = render(template, clinic=clinic.name, first=client.first_name, **values)
         message = outbound_sms(
             client=client, clinic_id=clinic.id, kind=kind, body=body, now=now, offer_id=offer_id
@@ -212,16 +217,15 @@ def offer_entries(
         entry.offered_appointment_id = opening.origin_appointment_id
         entry.offered_at = entry.updated_at = now
         entry.updated_by = actor
-        timezone = client.timezone or clinic.timezone
         journal.text(
             client=client,
             clinic=clinic,
+            opening=opening,
             kind="offer",
             template=DEFAULT_TEMPLATES.offer,
             now=now,
             offer_id=offer.id,
-            when=local_when(opening.starts_at, timezone),
-            expires=local_clock(offer.expires_at, timezone),
+            expires_at=offer.expires_at,
         )
         journal.note(
             EventKind.OFFER_SENT,
@@ -319,11 +323,11 @@ def _ended(
             journal.text(
                 client=client,
                 clinic=clinic,
+                opening=opening,
                 kind=text_kind,
                 template=template,
                 now=now,
                 offer_id=offer.id,
-                when=local_when(opening.starts_at, client.timezone or clinic.timezone),
             )
 
 
@@ -389,11 +393,11 @@ def book(
     journal.text(
         client=client,
         clinic=clinic,
+        opening=opening,
         kind="booked",
         template=DEFAULT_TEMPLATES.booked,
         now=now,
         offer_id=offer.id,
-        when=local_when(opening.starts_at, client.timezone or clinic.timezone),
     )
     return appointment, withdrawn
 
