@@ -253,14 +253,15 @@ def _serve(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:  # read it if the server misbehaves
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # worker processes import everything anew
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{public}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{public}/readyz", timeout=5).status_code == 200:
                 return server  # type: ignore[return-value]
         except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
+            time.sleep(0.2)
+    server.terminate()  # uvicorn stops its worker processes too
+    server.wait(30)
     raise SystemExit("the server did not start")
 
 

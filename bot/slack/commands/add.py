@@ -11,6 +11,7 @@ from bot.slack.commands.base import Context, Reply, entry_view
 from bot.slack.errors import CommandError
 from core.directory import add_client
 from core.entries import add_to_waitlist
+from core.ports import UnitOfWork
 
 NAME = "add"
 USAGE = 'add Jane Doe +1 555 123 4567 botox with Dr. Johnson weekdays 9am-2pm "note"'
@@ -37,7 +38,8 @@ def run(ctx: Context, args: str) -> Reply:
     except parser.ParseError as exc:
         raise CommandError(exc.message) from None
     now = ctx.now()
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         client = uow.clients.get_by_phone(parsed.phone)
         if client is None:
             client = add_client(
@@ -52,7 +54,8 @@ def run(ctx: Context, args: str) -> Reply:
             uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **parsed.preferences
         )
         view = entry_view(uow, entry)
-        uow.commit()
-    message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
-    understood = blocks.context("Understood: " + "; ".join(parsed.understood))
-    return Reply(message, blocks.confirmation(message, *blocks.entry_card(view), understood))
+        message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
+        understood = blocks.context("Understood: " + "; ".join(parsed.understood))
+        return Reply(message, blocks.confirmation(message, *blocks.entry_card(view), understood))
+
+    return ctx.transact(work)

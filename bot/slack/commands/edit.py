@@ -8,6 +8,7 @@ from bot.slack.commands.base import Context, Reply, entry_view
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core.entries import update_waitlist_entry
+from core.ports import UnitOfWork
 
 NAME = "edit"
 USAGE = "edit W-12 afternoons priority 1"
@@ -30,11 +31,13 @@ def run(ctx: Context, args: str) -> Reply:
         )
     except parser.ParseError as exc:
         raise CommandError(exc.message) from None
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         entry = update_waitlist_entry(
             uow=uow, entry_id=entry_id, changes=parsed.changes, actor=ctx.actor, now=ctx.now()
         )
         view = entry_view(uow, entry)
-        uow.commit()
-    message = f"Updated {entry.ref}: {'; '.join(parsed.understood)}."
-    return Reply(message, blocks.confirmation(message, *blocks.entry_card(view)))
+        message = f"Updated {entry.ref}: {'; '.join(parsed.understood)}."
+        return Reply(message, blocks.confirmation(message, *blocks.entry_card(view)))
+
+    return ctx.transact(work)

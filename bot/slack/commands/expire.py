@@ -6,6 +6,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from core.entries import expire_old_entries
+from core.ports import UnitOfWork
 
 NAME = "expire"
 USAGE = "expire [days]"
@@ -18,11 +19,15 @@ def run(ctx: Context, args: str) -> Reply:
     if text and not text.isdigit():
         raise CommandError(f"'{text}' is not a number of days. Try `/waitlist expire 30`.")
     days = int(text) if text else ctx.runtime.settings.max_wait_days
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         result = expire_old_entries(
             uow=uow, days=days, now=ctx.now(), policy=ctx.runtime.policy, actor=ctx.actor
         )
-        uow.commit()
-    n = result["expired"]
-    message = f"Expired {n} entr{'y' if n == 1 else 'ies'} older than {days} days or past expiry."
-    return Reply(message, blocks.confirmation(message))
+        n = result["expired"]
+        message = (
+            f"Expired {n} entr{'y' if n == 1 else 'ies'} older than {days} days or past expiry."
+        )
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)

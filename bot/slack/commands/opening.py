@@ -9,6 +9,7 @@ from bot.slack.dates import parse_moment
 from bot.slack.errors import CommandError
 from bot.slack.lookup import split_named
 from core.fill import declare_opening
+from core.ports import UnitOfWork
 
 NAME = "opening"
 USAGE = "opening Dr. Lee Botox Tue 2pm"
@@ -29,7 +30,8 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError("Say when the slot starts, e.g. `Tue 2pm`.")
     timezone = ctx.timezone
     starts_at = parse_moment(" ".join(rest), ctx.now(), timezone)
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         step = declare_opening(
             uow=uow,
             provider_id=provider.id or 0,
@@ -40,5 +42,6 @@ def run(ctx: Context, args: str) -> Reply:
             policy=ctx.runtime.policy,
         )
         message = describe_step(uow, step, timezone)
-        uow.commit()
-    return Reply(message, blocks.confirmation(message))
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)

@@ -7,6 +7,7 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core.entries import remove_from_waitlist
+from core.ports import UnitOfWork
 
 NAME = "remove"
 USAGE = "remove W-12"
@@ -18,7 +19,8 @@ def run(ctx: Context, args: str) -> Reply:
     words = args.split()
     if len(words) != 1:
         raise CommandError("Say which entry to remove, e.g. `/waitlist remove W-12`.")
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(
             uow=uow,
             entry_id=parse_ref(words[0], "W"),
@@ -26,6 +28,7 @@ def run(ctx: Context, args: str) -> Reply:
             now=ctx.now(),
             policy=ctx.runtime.policy,
         )
-        uow.commit()
-    message = f"{entry.ref} is off the waitlist (cancelled)."
-    return Reply(message, blocks.confirmation(message))
+        message = f"{entry.ref} is off the waitlist (cancelled)."
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)
