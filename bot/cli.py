@@ -1,4 +1,4 @@
-"""The `waitlist` command line (SPEC §9)."""
+"""The `waitlist` command line: run the service, try it in a console, manage the database."""
 
 from __future__ import annotations
 
@@ -19,8 +19,7 @@ log = logging.getLogger("waitlist")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    log.setLevel(logging.INFO)
+    _configure_logging(args)
     try:
         return int(args.run(args) or 0)
     except ValidationError as exc:
@@ -34,6 +33,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 class _Failed(Exception):
     pass
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    """Log lines go to stderr, or to `--log-file`, never to stdout where answers are printed.
+    The services (`serve`, `worker`) log their progress; one-shot commands only warnings; the
+    console keeps them off unless asked (`--log-file` or `--verbose`): its screen is for
+    replies."""
+    log_file: Path | None = getattr(args, "log_file", None)
+    handler: logging.Handler = (
+        logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler()
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+    if getattr(args, "service", False) or log_file or getattr(args, "verbose", False):
+        log.setLevel(logging.INFO)
+    if getattr(args, "quiet_logs", False) and not log_file and not args.verbose:
+        logging.disable(logging.CRITICAL)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,12 +104,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="web only: leave the scheduled jobs to a `waitlist worker`",
     )
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=_serve, service=True)
 
     console = commands.add_parser(
         "console", help="try /waitlist and patient texts, no Slack needed"
     )
-    console.set_defaults(run=_console)
+    console.add_argument("--log-file", type=Path, help="write log lines to this file")
+    console.add_argument("--verbose", action="store_true", help="show log lines on stderr")
+    console.set_defaults(run=_console, quiet_logs=True)
 
     token = commands.add_parser("token", help="mint a REST API token (for local use and tests)")
     token.add_argument("--role", required=True, choices=["USER", "STAFF", "ADMIN"])
@@ -104,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run the scheduled jobs alone, until stopped")
     worker.add_argument("--every-seconds", type=int, default=60, help=argparse.SUPPRESS)
-    worker.set_defaults(run=_worker)
+    worker.set_defaults(run=_worker, service=True)
 
     jobs = commands.add_parser("jobs", help="scheduled jobs")
     jobs_commands = jobs.add_subparsers(required=True, metavar="action")
@@ -121,12 +139,37 @@ def _settings():  # type: ignore[no-untyped-def]
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
     from storage.db import upgrade
 
     settings = _settings()
+    where = make_url(settings.database_url)
+    place = where.database if where.get_backend_name() == "sqlite" else where.render_as_string()
+    before = _schema_revision(settings.database_url)
     upgrade(settings.database_url)
-    print("Database is up to date.")
+    after = _schema_revision(settings.database_url)
+    if before is None:
+        print(f"Created the database schema in {place} (revision {after}).")
+    elif before != after:
+        print(f"Upgraded the database schema in {place} from revision {before} to {after}.")
+    else:
+        print(f"The database schema in {place} is up to date (revision {after}).")
     return 0
+
+
+def _schema_revision(url: str) -> str | None:
+    """The migration the database is at; None for a new, empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -175,9 +218,11 @@ def _stats(args: argparse.Namespace) -> int:
         f"Average wait to booking: {stats['averageWaitDays']} days"
     )
     from bot.scheduler.stats_post import fill_lines
+    from core.reports import RATES_EXPLAINED
 
     for line in fill_lines(stats["fills"]):
         print(line)
+    print(RATES_EXPLAINED)
     return 0
 
 

@@ -3,6 +3,8 @@ SQLite file with no Slack or Twilio credentials."""
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,14 +13,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.importer import import_data, load_file
-from core import entries, fill, offers
+from core import entries, fill
+from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
+from core.keywords import Intent
 from core.matching import mismatch, slot_spec
-from core.model import Appointment, Client, EntryStatus, Message, TimeSlot
+from core.model import Appointment, Client, EntryStatus, Event, Message, OfferStatus, TimeSlot
 from core.policy import Policy
 from core.ports import EntryFilter, SendResult, UnitOfWork
 from core.ranking import candidate_query, rank
+from core.reports import RATES_EXPLAINED
 from core.texts import local_when
+from core.wording import local_clock
 from storage.db import make_engine, upgrade
 from storage.uow import uow_factory
 
@@ -63,7 +69,12 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
     now = datetime.combine(monday, time(9, 30), TZ).astimezone(UTC)
     policy = Policy()
     write(f"Waitlist demo: Glow Clinic, America/New_York  (database: {db_path})")
-    write(f"It is {local_when(now, 'America/New_York')}. No Slack or Twilio: texts print here.\n")
+    write(
+        f"The clock is simulated: the story starts {local_when(now, 'America/New_York')}, the "
+        "next Monday morning,\nso it happens in clinic hours and outside quiet hours (no texts "
+        "9 PM to 8 AM), and replies\ncome minutes apart without waiting for real time. No Slack "
+        "or Twilio: texts print here.\n"
+    )
 
     write("1. The clinic")
     data = load_file(SAMPLE)
@@ -115,16 +126,22 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
     sender = _NamedSender(names, write)
     dispatch_outbox(uow_factory=make_uow, sender=sender, now=now, policy=policy)
 
-    write("\n4. Replies come in")
+    write("\n4. Replies come in, as texts to the clinic's number")
     by_name = {c.first_name: c for c in clients.values()}
-    at = now + timedelta(minutes=3)
-    _reply(make_uow, by_name["Maria"], "NO", at, policy, write)
-    dispatch_outbox(uow_factory=make_uow, sender=sender, now=at, policy=policy)
-    at = now + timedelta(minutes=6)
-    _reply(make_uow, by_name["Priya"], "YES", at, policy, write)
-    # "The slot is gone" texts wait out a short grace first (core.dispatch.WITHDRAWN_GRACE).
-    at += WITHDRAWN_GRACE
-    dispatch_outbox(uow_factory=make_uow, sender=sender, now=at, policy=policy)
+    texts = [
+        (3, "Maria", "NO"),
+        (4, "Tom", "what time is it again?"),
+        (5, "Ana", "found another clinic, take me off the list"),
+        (6, "Priya", "YES"),
+        (8, "Priya", "yes!!"),
+    ]
+    for minutes, name, body in texts:
+        at = now + timedelta(minutes=minutes)
+        _text(make_uow, by_name[name], body, at, policy, write)
+        # "The slot is gone" texts wait out a short grace first (core.dispatch.WITHDRAWN_GRACE).
+        dispatch_outbox(
+            uow_factory=make_uow, sender=sender, now=at + WITHDRAWN_GRACE, policy=policy
+        )
 
     write("\n5. Where things stand")
     with make_uow() as uow:
@@ -135,13 +152,14 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
     took = (filled.filled_at or now) - (filled.created_at or now)
     write(
         f"   {opening.ref} is {filled.status}, {int(took.total_seconds() // 60)} minutes after "
-        f"the cancellation; {len(events)} events in its audit trail:"
+        f"the cancellation; its audit trail has {len(events)} events:"
     )
-    write("   " + ", ".join(dict.fromkeys(e.kind for e in events)))
+    write(f"   {_story_of(events)}.")
     counts = "  ".join(f"{k} {v}" for k, v in stats["counts"].items())
     write(f"   Waitlist: {counts}  (total {stats['total']}, active {stats['activeCount']})")
     write(
-        f"   Conversion {stats['conversionRate']}%, average wait to booking "
+        f"   Conversion {stats['conversionRate']}% ({stats['counts']['booked']} of "
+        f"{stats['total']} entries booked from the waitlist), average wait to booking "
         f"{stats['averageWaitDays']} days."
     )
     from bot.scheduler.stats_post import fill_lines
@@ -152,6 +170,7 @@ def _story(make_uow: Callable[[], UnitOfWork], today: date, write: Write, db_pat
     write("   The next morning's stats post in Slack says:")
     for line in fill_lines(report["fills"]):
         write(f"   {line}")
+    write(f"   ({RATES_EXPLAINED})")
 
 
 def _week_of_appointments(monday: date) -> list[dict[str, Any]]:
@@ -282,38 +301,81 @@ def _ranking_lines(
     return _RankingLines(fits, others)
 
 
-def _reply(
+def _text(
     make_uow: Callable[[], UnitOfWork],
     client: Client,
-    word: str,
+    body: str,
     at: datetime,
     policy: Policy,
     write: Write,
 ) -> None:
+    """A text from `client` through the same path as the Twilio webhook, and what it did."""
+    write(f"   {local_clock(at, TZ.key)}  {client.first_name} texts “{body}”")
     with make_uow() as uow:
-        offer = uow.offers.pending_for_client(client.id or 0)
-        assert offer is not None
-        write(f"   {local_when(at, 'America/New_York')}  {client.first_name} replies {word}")
-        if word == "YES":
-            booking = offers.accept_offer(
-                uow=uow, entry_id=offer.entry_id, actor=f"client:{client.id}", now=at, policy=policy
-            )
-            others = len(booking.withdrawn)
-            write(
-                f"      Booked: {booking.appointment.ref} for {client.first_name}. "
-                f"{others} other pending offer{'s' if others != 1 else ''} withdrawn; "
-                "they are told the slot is gone."
-            )
-        else:
-            step = offers.decline_offer(
-                uow=uow, entry_id=offer.entry_id, actor=f"client:{client.id}", now=at, policy=policy
-            )
-            nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in step.offered)
+        before = {o.id: o.status for o in uow.offers.for_opening(1)}
+        reply = receive_sms(
+            uow=uow, sid=f"demo-{uuid.uuid4().hex}", phone=client.phone, body=body, now=at,
+            policy=policy,
+        )  # fmt: skip
+        after = uow.offers.for_opening(1)
+        uow.commit()
+    if reply.text:
+        write(f"      Answered at once: {reply.text}")
+    new = [o for o in after if o.id not in before]
+    withdrawn = [
+        o for o in after if o.status is OfferStatus.WITHDRAWN and before.get(o.id) != o.status
+    ]
+    with make_uow() as uow:
+        if reply.intent is Intent.NO:
+            nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in new)
             write(
                 f"      Declined; {client.first_name} stays on the list. "
                 f"The next offer goes to: {nxt or 'nobody, no one else fits'}"
             )
-        uow.commit()
+        elif reply.intent is Intent.YES:
+            others = len(withdrawn)
+            write(
+                f"      Booked {client.first_name}. {others} other pending "
+                f"offer{'s' if others != 1 else ''} withdrawn; they are told the slot is gone."
+            )
+        elif reply.intent is Intent.LEAVE_WAITLIST:
+            nxt = ", ".join(_who(uow, o.client_id, o.entry_id) for o in new) or "no one else fits"
+            write(
+                f"      {client.first_name}'s entry is cancelled and the offer withdrawn; staff "
+                f"see it in Slack. The next offer goes to: {nxt}"
+            )
+        elif reply.intent is Intent.OFFER_QUESTION:
+            write("      Nothing changes; staff see the question in Slack.")
+
+
+def _story_of(events: list[Event]) -> str:
+    """The audit trail in words: `the opening was created, 4 offers were sent, …`."""
+    counts = Counter(e.kind for e in events)
+    said = []
+    for kind, number in counts.items():
+        one, many = _EVENT_WORDS.get(kind, (kind, kind))
+        said.append(one if number == 1 else f"{number} {many}")
+    return ", ".join(said)
+
+
+# Event kind -> (said once, said of several), for the audit trail in words.
+_EVENT_WORDS = {
+    "OpeningCreated": ("the opening was created", "openings were created"),
+    "OfferSent": ("an offer was sent", "offers were sent"),
+    "OfferDeclined": ("an offer was declined", "offers were declined"),
+    "OfferAccepted": ("an offer was accepted", "offers were accepted"),
+    "OfferWithdrawn": ("an offer was withdrawn", "offers were withdrawn"),
+    "OfferLapsed": ("an offer lapsed unanswered", "offers lapsed unanswered"),
+    "OfferFailed": ("an offer text failed", "offer texts failed"),
+    "OfferDeferred": ("an offer waited for quiet hours", "offers waited for quiet hours"),
+    "CandidateSkipped": ("a client who cannot be texted was skipped", "clients were skipped"),
+    "NoCandidates": ("no one else fitted", "times no one else fitted"),
+    "OpeningFilled": ("the opening was filled", "openings were filled"),
+    "OpeningExpired": ("the opening expired unfilled", "openings expired unfilled"),
+    "SmsForStaff": ("a patient's question went to staff", "patients' texts went to staff"),
+    "EntryRemoved": ("an entry was cancelled", "entries were cancelled"),
+    "ClientLeftWaitlist": ("a patient left the waitlist", "patients left the waitlist"),
+}
 
 
 def _who(uow: UnitOfWork, client_id: int, entry_id: int) -> str:

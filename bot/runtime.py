@@ -53,7 +53,11 @@ class Runtime:
         from core.dispatch import dispatch_outbox
 
         return dispatch_outbox(
-            uow_factory=self.make_uow, sender=self.sender, now=self.clock(), policy=self.policy
+            uow_factory=self.make_uow,
+            sender=self.sender,
+            now=self.clock(),
+            policy=self.policy,
+            clock=self.clock,
         )
 
     def close(self) -> None:
@@ -104,6 +108,7 @@ def sms_sender(settings: Settings) -> SmsSender:
         messaging_service_sid=settings.twilio_messaging_service_sid,
         status_callback=settings.public_url.rstrip("/") + "/sms/status",
         base_url=settings.twilio_api_base_url,
+        within=settings.sms_lease_seconds,
     )
 
 

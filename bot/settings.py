@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     cap_per_week: int = Field(3, ge=0, alias="WAITLIST_CAP_PER_WEEK")
     max_wait_days: int = Field(30, ge=1, alias="WAITLIST_MAX_WAIT_DAYS")
     stats_time: str = Field("08:00", alias="WAITLIST_STATS_TIME")
+    # A text claimed for sending and not confirmed within this is recovered by the sweep
+    # (Twilio asked first). One send, retries included, always ends well inside it.
+    sms_lease_seconds: int = Field(120, ge=2, le=3600, alias="WAITLIST_SMS_LEASE_SECONDS")
 
     @field_validator("timezone")
     @classmethod
@@ -96,6 +99,10 @@ class Settings(BaseSettings):
             cap_per_week=self.cap_per_week,
             max_wait_days=self.max_wait_days,
         )
+
+    @property
+    def sms_lease(self) -> timedelta:
+        return timedelta(seconds=self.sms_lease_seconds)
 
     @property
     def staff_ids(self) -> frozenset[str]:

@@ -1,5 +1,8 @@
-"""A patient's text in, the answer out (SPEC §5): YES books, NO passes, STOP opts out,
-START opts back in, HELP explains, anything else goes to staff.
+"""A patient's text in, the answer out (SPEC §5, §10): YES books, NO passes, STOP opts out,
+START opts back in, HELP explains; a patient can also leave the waitlist, tell us the number
+is wrong, ask who is texting or about the offer, or answer with a condition. Whatever the text,
+the patient gets an answer that fits where they stand (an offer open, a booking, neither), and
+what needs a person goes to staff.
 
 The inbound message is recorded first, under its provider id, so a redelivered webhook is
 refused by the database before it can do anything twice. Booking and declining send their
@@ -9,9 +12,9 @@ reply, stored beside the inbound message so that a redelivery gets exactly the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.audit import mask_phone, record
 from core.errors import (
@@ -21,9 +24,9 @@ from core.errors import (
     OfferExpired,
     SlotTaken,
 )
-from core.fill import end_offer
 from core.keywords import Intent, classify
 from core.model import (
+    AppointmentStatus,
     Client,
     Clinic,
     EventKind,
@@ -32,16 +35,21 @@ from core.model import (
     MessageStatus,
     Offer,
     OfferStatus,
+    Opening,
 )
 from core.offers import accept_offer, decline_offer
+from core.outbox import call_off
+from core.patients import active_entries, leave_waitlist, opt_in, opt_out, wrong_number
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.texts import DEFAULT_TEMPLATES, Templates, render
+from core.wording import local_clock, local_when
 
 # A YES or NO this long after an offer ended is not an answer to it any more.
 ANSWER_WINDOW = timedelta(hours=12)
 REPLY_PREFIX = "reply:"
 _MAX_STORED_TEXT = 1600
+_MAX_EVENT_TEXT = 500
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,8 @@ def receive_sms(
     """Act on one inbound text and return the answer. Raises DuplicateMessage when `sid` was
     received before (see `stored_reply`)."""
     client = uow.clients.get_by_phone(phone)
-    intent = classify(body)
-    uow.messages.add_inbound(
+    intent = classify(body, first_name=client.first_name if client else None)
+    inbound = uow.messages.add_inbound(
         Message(
             direction=MessageDirection.INBOUND,
             phone=phone,
@@ -78,9 +86,12 @@ def receive_sms(
             updated_at=now,
         )
     )
-    latest = uow.offers.latest_for_client(client.id) if client and client.id else None
-    clinic = _clinic_for(uow, latest)
-    answer = _act(uow, intent, client, latest, clinic, body, phone, now, policy, templates, contact)
+    talk = _Talk.of(uow, client, phone, now, policy, templates, contact)
+    outcome = _settle(talk, intent, body)
+    answer = _act(talk, intent, outcome, body)
+    if outcome is not intent:
+        inbound.kind = f"inbound_{outcome}"
+        uow.messages.save(inbound)
     if answer is not None:
         uow.messages.add(
             Message(
@@ -88,16 +99,16 @@ def receive_sms(
                 phone=phone,
                 body=answer,
                 status=MessageStatus.SENT,  # it travels in the webhook's response
-                kind=f"reply_{intent}",
+                kind=f"reply_{outcome}",
                 client_id=client.id if client else None,
-                clinic_id=clinic.id if clinic else None,
+                clinic_id=talk.clinic.id if talk.clinic else None,
                 provider_sid=f"{REPLY_PREFIX}{sid}",
                 created_at=now,
                 sent_at=now,
                 updated_at=now,
             )
         )
-    return Reply(intent, answer)
+    return Reply(outcome, answer)
 
 
 def stored_reply(*, uow: UnitOfWork, sid: str) -> Reply | None:
@@ -110,135 +121,229 @@ def stored_reply(*, uow: UnitOfWork, sid: str) -> Reply | None:
     return Reply(intent, reply.body if reply else None)
 
 
-def opt_out(
-    *, uow: UnitOfWork, client: Client, text: str, now: datetime, policy: Policy, actor: str
-) -> None:
-    """Record the opt-out with its time and exact words, stop every queued text, and give
-    the client's pending offer up so the fill moves on."""
-    assert client.id is not None
-    if not client.sms_opt_out:
-        client.sms_opt_out = True
-        client.opted_out_at = now
-        client.opt_out_text = text[:500]
-        uow.clients.save(client)
+@dataclass
+class _Talk:
+    """One text's conversation: who wrote, where they stand, and how to answer them."""
+
+    uow: UnitOfWork
+    client: Client | None
+    phone: str
+    now: datetime
+    policy: Policy
+    templates: Templates
+    contact: str
+    clinic: Clinic | None
+    latest: Offer | None  # the client's latest offer, read before anything changed
+    pending: Opening | None  # its opening, while the offer is open
+    booking: Opening | None  # its opening, when the client was booked into it and it is ahead
+
+    @classmethod
+    def of(
+        cls,
+        uow: UnitOfWork,
+        client: Client | None,
+        phone: str,
+        now: datetime,
+        policy: Policy,
+        templates: Templates,
+        contact: str,
+    ) -> _Talk:
+        latest = uow.offers.latest_for_client(client.id) if client and client.id else None
+        opening = uow.openings.get(latest.opening_id) if latest else None
+        clinic = uow.clinics.get(opening.clinic_id) if opening else None
+        if clinic is None and client is not None and client.id is not None:
+            entries = active_entries(uow, client.id)  # no offer yet: the clinic of their entry
+            clinic = uow.clinics.get(entries[0].clinic_id) if entries else None
+        if clinic is None:
+            clinics = uow.clinics.list()
+            clinic = clinics[0] if clinics else None
+        pending = booking = None
+        if latest is not None and opening is not None:
+            if latest.status is OfferStatus.PENDING and latest.expires_at > now:
+                pending = opening
+            elif latest.status is OfferStatus.ACCEPTED and opening.starts_at > now:
+                appointment = (
+                    uow.appointments.get(opening.booked_appointment_id)
+                    if opening.booked_appointment_id
+                    else None
+                )
+                if appointment is not None and appointment.status is AppointmentStatus.BOOKED:
+                    booking = opening
+        return cls(
+            uow, client, phone, now, policy, templates, contact, clinic, latest, pending, booking
+        )
+
+    @property
+    def timezone(self) -> str:
+        if self.client is not None and self.client.timezone:
+            return self.client.timezone
+        return self.clinic.timezone if self.clinic else "UTC"
+
+    def say(self, template: str, opening: Opening | None = None) -> str:
+        """`template` for this client; `opening` gives {when}, {provider} and {expires}."""
+        when = expires = provider = ""
+        if opening is not None:
+            when = local_when(opening.starts_at, self.timezone)
+            found = self.uow.providers.get(opening.provider_id)
+            provider = found.name if found else ""
+        if opening is not None and self.latest is not None and opening is self.pending:
+            expires = local_clock(self.latest.expires_at, self.timezone)
+        return render(
+            template,
+            clinic=self.clinic.name if self.clinic else "Waitlist",
+            first=self.client.first_name if self.client else "",
+            contact=self.contact,
+            when=when,
+            expires=expires,
+            provider=provider,
+        )
+
+    def about_offer(
+        self, *, pending: str | None = None, booked: str | None = None, otherwise: str | None = None
+    ) -> str:
+        """The answer that fits where the client stands: an offer open, a booking ahead, or
+        neither (`otherwise`, by default "no open offer")."""
+        if pending is not None and self.pending is not None:
+            return self.say(pending, self.pending)
+        if booked is not None and self.booking is not None:
+            return self.say(booked, self.booking)
+        return self.say(otherwise or self.templates.no_offer)
+
+    def tell_staff(self, kind: EventKind, body: str, **data: Any) -> None:
+        """An event the clinic's channel shows: the text, masked phone, and what it is about."""
+        about = self.pending or self.booking
         record(
-            uow,
-            EventKind.CLIENT_OPTED_OUT,
-            actor=actor,
-            now=now,
-            client_id=client.id,
-            phone=mask_phone(client.phone),
-            text=text[:500],
-        )
-    for message in uow.messages.for_client(client.id):
-        if message.status is MessageStatus.QUEUED:
-            message.status = MessageStatus.CANCELLED
-            message.error_code = "opted_out"
-            message.updated_at = now
-            uow.messages.save(message)
-    offer = uow.offers.pending_for_client(client.id)
-    if offer is not None:
-        end_offer(
-            uow=uow,
-            offer_id=offer.id or 0,
-            status=OfferStatus.WITHDRAWN,
-            actor=actor,
-            now=now,
-            policy=policy,
+            self.uow,
+            kind,
+            actor="patient",
+            now=self.now,
+            clinic_id=self.clinic.id if self.clinic else None,
+            client_id=self.client.id if self.client else None,
+            opening_id=about.id if about else None,
+            entry_id=self.latest.entry_id if about and self.latest else None,
+            phone=mask_phone(self.phone),
+            text=body[:_MAX_EVENT_TEXT],
+            **data,
         )
 
 
-def opt_in(*, uow: UnitOfWork, client: Client, text: str, now: datetime, actor: str) -> None:
-    if not client.sms_opt_out:
-        return
-    client.sms_opt_out = False
-    client.opted_out_at = None
-    client.opt_out_text = None
-    uow.clients.save(client)
-    record(
-        uow,
-        EventKind.CLIENT_OPTED_IN,
-        actor=actor,
-        now=now,
-        client_id=client.id,
-        phone=mask_phone(client.phone),
-        text=text[:500],
+_STANDALONE = frozenset(
+    {
+        Intent.STOP,
+        Intent.START,
+        Intent.HELP,
+        Intent.WHO_IS_THIS,
+        Intent.WRONG_NUMBER,
+        Intent.LEAVE_WAITLIST,
+    }
+)
+
+
+def _settle(talk: _Talk, intent: Intent, body: str) -> Intent:
+    """What the text amounts to where the client stands: a bare "?" during an offer asks
+    about it; with a booking ahead and no offer open, a yes (or a question) is answered with
+    the booking and a no or a condition is for staff; a question or a condition with no offer
+    open, or a claim to be booked without a booking, is for staff too."""
+    if intent is Intent.HELP and talk.pending is not None and not body.strip(" ?\t\r\n"):
+        return Intent.OFFER_QUESTION
+    if talk.client is None or intent in _STANDALONE:
+        return intent
+    if talk.booking is not None and talk.pending is None:
+        if intent in (Intent.YES, Intent.ALREADY_BOOKED, Intent.OFFER_QUESTION):
+            return Intent.ALREADY_BOOKED
+        if intent in (Intent.NO, Intent.CONDITIONAL):
+            return Intent.UNKNOWN
+        return intent
+    if intent is Intent.ALREADY_BOOKED:
+        return Intent.UNKNOWN
+    if talk.pending is None and intent in (Intent.OFFER_QUESTION, Intent.CONDITIONAL):
+        return Intent.UNKNOWN
+    return intent
+
+
+def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
+    """Do what the text amounts to (`outcome`) and return the answer; `intent`, what the
+    words said, picks the wording when the outcome is only "for staff"."""
+    uow, client, now, policy, templates = (
+        talk.uow,
+        talk.client,
+        talk.now,
+        talk.policy,
+        talk.templates,
     )
-
-
-def _act(
-    uow: UnitOfWork,
-    intent: Intent,
-    client: Client | None,
-    latest: Offer | None,
-    clinic: Clinic | None,
-    body: str,
-    phone: str,
-    now: datetime,
-    policy: Policy,
-    templates: Templates,
-    contact: str,
-) -> str | None:
-    name = clinic.name if clinic else "Waitlist"
-    first = client.first_name if client else ""
-
-    def say(template: str) -> str:
-        return render(template, clinic=name, first=first, contact=contact)
-
-    if intent is Intent.STOP:
+    if outcome is Intent.STOP:
         if client is not None:
             opt_out(uow=uow, client=client, text=body, now=now, policy=policy, actor="patient")
-        return say(templates.opted_out)
-    if intent is Intent.START:
+        return talk.say(templates.opted_out)
+    if outcome is Intent.START:
         if client is not None:
             opt_in(uow=uow, client=client, text=body, now=now, actor="patient")
-        return say(templates.opted_in)
-    if intent is Intent.HELP:
-        return say(templates.help)
-    if intent is Intent.UNKNOWN or client is None:
-        record(
-            uow,
-            EventKind.SMS_NOT_UNDERSTOOD,
-            actor="patient",
-            now=now,
-            clinic_id=clinic.id if clinic else None,
-            client_id=client.id if client else None,
-            phone=mask_phone(phone),
-            text=body[:500],
+        return talk.say(templates.opted_in)
+    if outcome is Intent.HELP:
+        return talk.say(templates.help)
+    if outcome is Intent.WHO_IS_THIS:
+        return talk.say(templates.who_is_this)
+    if outcome is Intent.WRONG_NUMBER:
+        if client is not None:
+            wrong_number(uow=uow, client=client, text=body, now=now, policy=policy, actor="patient")
+        return talk.say(templates.wrong_number)
+    if client is None:
+        talk.tell_staff(EventKind.SMS_NOT_UNDERSTOOD, body)
+        return talk.say(templates.unknown_number)
+    if outcome is Intent.LEAVE_WAITLIST:
+        left = leave_waitlist(
+            uow=uow, client=client, text=body, now=now, policy=policy, actor="patient"
         )
-        return say(templates.unknown)
+        return talk.say(templates.left_waitlist if left else templates.not_on_waitlist)
+    if outcome is Intent.ALREADY_BOOKED:
+        return talk.about_offer(booked=templates.already_booked)
+    if outcome is Intent.UNKNOWN:
+        talk.tell_staff(EventKind.SMS_NOT_UNDERSTOOD, body, read_as=str(intent))
+    elif client.sms_opt_out:
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason=str(outcome))
     if client.sms_opt_out:
-        return say(templates.still_opted_out)
-    return _answer_offer(uow, intent, latest, now, policy, templates, say)
+        return talk.say(templates.still_opted_out)  # nothing else can be texted to them
+    if outcome is Intent.UNKNOWN:
+        otherwise = {
+            Intent.OFFER_QUESTION: templates.no_offer_question,
+            Intent.CONDITIONAL: templates.for_staff,
+        }.get(intent, templates.unknown)
+        return talk.about_offer(
+            pending=templates.unknown_offer, booked=templates.unknown_booked, otherwise=otherwise
+        )
+    if outcome is Intent.OFFER_QUESTION:
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason="question")
+        return talk.about_offer(pending=templates.offer_details)
+    if outcome is Intent.CONDITIONAL:
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason="conditional")
+        return talk.about_offer(pending=templates.conditional)
+    return _answer_offer(talk, outcome)
 
 
-def _answer_offer(
-    uow: UnitOfWork,
-    intent: Intent,
-    offer: Offer | None,
-    now: datetime,
-    policy: Policy,
-    templates: Templates,
-    say: Callable[[str], str],
-) -> str | None:
-    """`offer` is the client's latest offer, read before anything changed."""
+def _answer_offer(talk: _Talk, intent: Intent) -> str | None:
+    """A YES or NO to the client's latest offer, read before anything changed."""
+    offer, now, templates = talk.latest, talk.now, talk.templates
     if offer is None or (
         offer.status is not OfferStatus.PENDING
         and (offer.responded_at or offer.created_at or now) < now - ANSWER_WINDOW
     ):
-        return say(templates.no_offer)
+        return talk.say(templates.no_offer)
     try:
         if intent is Intent.YES:
-            accept_offer(uow=uow, entry_id=offer.entry_id, actor="patient", now=now, policy=policy)
+            accept_offer(
+                uow=talk.uow, entry_id=offer.entry_id, actor="patient", now=now, policy=talk.policy
+            )
         else:
-            decline_offer(uow=uow, entry_id=offer.entry_id, actor="patient", now=now, policy=policy)
+            decline_offer(
+                uow=talk.uow, entry_id=offer.entry_id, actor="patient", now=now, policy=talk.policy
+            )
     except SlotTaken:
-        _drop_queued(uow, offer, kind="withdrawn", now=now)  # the reply says it instead
-        return say(templates.taken)
+        _drop_queued(talk.uow, offer, kind="withdrawn", now=now)  # the reply says it instead
+        return talk.say(templates.taken)
     except OfferExpired:
-        return say(templates.expired)
+        return talk.say(templates.expired)
     except (NoPendingOffer, IllegalTransition, NotFound):
-        return say(templates.no_offer)
+        return talk.say(templates.no_offer)
     return None
 
 
@@ -249,16 +354,4 @@ def _drop_queued(uow: UnitOfWork, offer: Offer, *, kind: str, now: datetime) -> 
             and message.kind == kind
             and message.status is MessageStatus.QUEUED
         ):
-            message.status = MessageStatus.CANCELLED
-            message.error_code = "answered_in_reply"
-            message.updated_at = now
-            uow.messages.save(message)
-
-
-def _clinic_for(uow: UnitOfWork, latest: Offer | None) -> Clinic | None:
-    """The clinic the client deals with: that of their latest offer, else the only one."""
-    opening = uow.openings.get(latest.opening_id) if latest else None
-    if opening is not None:
-        return uow.clinics.get(opening.clinic_id)
-    clinics = uow.clinics.list()
-    return clinics[0] if clinics else None
+            call_off(uow, message, "answered_in_reply", now)

@@ -7,29 +7,25 @@ from datetime import datetime
 
 from core.dispatch import fail_offer_of, mark_client
 from core.model import MessageStatus
+from core.outbox import earlier
 from core.policy import Policy
 from core.ports import UnitOfWork
 
-# Gateway status -> (ours, rank). A report is applied only if it ranks above the current one.
-_STATUSES: dict[str, tuple[MessageStatus, int]] = {
-    "accepted": (MessageStatus.SENDING, 1),
-    "scheduled": (MessageStatus.SENDING, 1),
-    "queued": (MessageStatus.SENDING, 1),
-    "sending": (MessageStatus.SENDING, 2),
-    "sent": (MessageStatus.SENT, 3),
-    "delivered": (MessageStatus.DELIVERED, 4),
-    "read": (MessageStatus.DELIVERED, 4),
-    "undelivered": (MessageStatus.UNDELIVERED, 5),
-    "failed": (MessageStatus.FAILED, 5),
-    "canceled": (MessageStatus.CANCELLED, 5),
+# Gateway status -> ours. Twilio's accepted/queued/sending all mean it has the message but
+# has not handed it to the carrier yet.
+_STATUSES: dict[str, MessageStatus] = {
+    "accepted": MessageStatus.SENDING,
+    "scheduled": MessageStatus.SENDING,
+    "queued": MessageStatus.SENDING,
+    "sending": MessageStatus.SENDING,
+    "sent": MessageStatus.SENT,
+    "delivered": MessageStatus.DELIVERED,
+    "read": MessageStatus.DELIVERED,
+    "undelivered": MessageStatus.UNDELIVERED,
+    "failed": MessageStatus.FAILED,
+    "canceled": MessageStatus.CANCELLED,
 }
-_RANK = {
-    MessageStatus.QUEUED: 0,
-    MessageStatus.SENDING: 2,
-    MessageStatus.SENT: 3,
-    MessageStatus.DELIVERED: 4,
-}
-_FINAL = 4
+_UNDELIVERED = (MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 
 
 def known_status(status: str) -> bool:
@@ -46,26 +42,24 @@ def record_delivery(
     now: datetime,
     policy: Policy,
 ) -> bool:
-    """Apply one delivery report. Returns False when it changed nothing (unknown message,
-    a late or repeated report)."""
+    """Apply one delivery report, as a compare-and-set on the message's current status.
+    Returns False when it changed nothing (unknown message, a late or repeated report)."""
     message = uow.messages.get(message_id) if message_id is not None else None
     if message is None and provider_sid:
         message = uow.messages.get_by_provider_sid(provider_sid)
-    new = _STATUSES.get(status.lower())
-    if message is None or new is None:
+    target = _STATUSES.get(status.lower())
+    if message is None or message.id is None or target is None:
         return False
     if provider_sid and message.provider_sid not in (None, provider_sid):
         return False  # a report about some other message
-    current = _RANK.get(message.status, _FINAL + 1)
-    target, rank = new
-    if current >= _FINAL or rank <= current:
+    changes: dict[str, object] = {"updated_at": now}
+    if provider_sid and message.provider_sid is None:
+        changes["provider_sid"] = provider_sid
+    if target in _UNDELIVERED and error_code:
+        changes["error_code"] = error_code
+    if not uow.messages.move(message.id, from_=earlier(target), to=target, changes=changes):
         return False
-    message.status = target
-    message.provider_sid = message.provider_sid or provider_sid
-    message.updated_at = now
-    if target in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
-        message.error_code = error_code or message.error_code
+    if target in _UNDELIVERED:
         mark_client(uow, message, error_code, now)
         fail_offer_of(uow, message, now, policy)
-    uow.messages.save(message)
     return True

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
+from core import limits
 from core.audit import record
 from core.errors import Conflict, InvalidInput, NotFound
 from core.model import (
@@ -71,6 +72,7 @@ def parse_hours(spec: dict[str, str]) -> WeeklyHours:
 
 
 def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime, actor: str) -> Clinic:
+    limits.check_fields({"name": name, "timezone": timezone}, limits.CLINIC_FIELDS)
     if not name.strip():
         raise InvalidInput("A clinic needs a name.", field="name")
     clinic = uow.clinics.add(Clinic(name=name.strip(), timezone=check_timezone(timezone)))
@@ -89,6 +91,16 @@ def add_client(
     email: str | None = None,
     timezone: str | None = None,
 ) -> Client:
+    limits.check_fields(
+        {
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone": phone,
+            "email": email,
+            "timezone": timezone,
+        },
+        limits.CLIENT_FIELDS,
+    )
     if not first_name.strip():
         raise InvalidInput("A client needs a first name.", field="first_name")
     e164 = normalize_phone(phone)
@@ -112,7 +124,8 @@ def add_client(
 def add_provider(
     *, uow: UnitOfWork, clinic_id: int, name: str, hours: WeeklyHours, now: datetime, actor: str
 ) -> Provider:
-    if uow.clinics.get(clinic_id) is None:
+    limits.check_fields({"name": name}, limits.PROVIDER_FIELDS)
+    if uow.clinics.get(limits.check_id(clinic_id, field="clinic_id")) is None:
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     if not name.strip():
         raise InvalidInput("A provider needs a name.", field="name")
@@ -132,7 +145,8 @@ def add_service(
     category: str | None = None,
     appointment_type: str | None = None,
 ) -> Service:
-    if uow.clinics.get(clinic_id) is None:
+    limits.check_fields({"name": name, "category": category}, limits.SERVICE_FIELDS)
+    if uow.clinics.get(limits.check_id(clinic_id, field="clinic_id")) is None:
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     if not name.strip():
         raise InvalidInput("A service needs a name.", field="name")
@@ -171,6 +185,12 @@ def book_appointment(
     """Book a client directly (not from the waitlist). Overlaps are refused by storage."""
     if scheduled_at.tzinfo is None:
         raise InvalidInput("scheduled_at needs a time zone.", field="scheduled_at")
+    for field, value in (
+        ("client_id", client_id),
+        ("service_id", service_id),
+        ("provider_id", provider_id),
+    ):
+        limits.check_id(value, field=field)
     client = uow.clients.get(client_id)
     service = uow.services.get(service_id)
     provider = uow.providers.get(provider_id)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from core import limits
 from core.audit import record
 from core.directory import check_timezone, normalize_phone, parse_hours
 from core.errors import Conflict, InvalidInput, NotFound
@@ -21,6 +22,7 @@ def update_client(
     if client is None:
         raise NotFound(f"Client {client_id} does not exist.")
     _only(changes, {"first_name", "last_name", "phone", "email", "timezone"})
+    limits.check_fields(changes, limits.CLIENT_FIELDS)
     values = dict(changes)
     if "first_name" in values:
         values["first_name"] = (values["first_name"] or "").strip()
@@ -58,6 +60,7 @@ def update_provider(
     if provider is None:
         raise NotFound(f"Provider {provider_id} does not exist.")
     _only(changes, {"name", "hours"})
+    limits.check_fields(changes, limits.PROVIDER_FIELDS)
     updated = replace(provider)
     if "name" in changes:
         updated.name = (changes["name"] or "").strip()
@@ -85,6 +88,7 @@ def update_service(
     if service is None:
         raise NotFound(f"Service {service_id} does not exist.")
     _only(changes, {"name", "duration_minutes", "category", "appointment_type"})
+    limits.check_fields(changes, limits.SERVICE_FIELDS)
     updated = replace(service)
     if "name" in changes:
         updated.name = (changes["name"] or "").strip()

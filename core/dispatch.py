@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from core.audit import mask_phone, record
 from core.fill import fail_offer
 from core.model import Client, EventKind, Message, MessageStatus, OfferStatus
-from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
+from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, release
 from core.policy import Policy
-from core.ports import SmsSender, UnitOfWork
+from core.ports import SendResult, SmsSender, UnitOfWork
 
 # Transient failures are tried again after 30 s, 1 min, 2 min … up to this many attempts.
 MAX_ATTEMPTS = 8
@@ -35,16 +35,19 @@ def dispatch_outbox(
     now: datetime,
     policy: Policy,
     limit: int = 100,
+    clock: Callable[[], datetime] | None = None,
 ) -> int:
     """Send what the outbox holds and is due. Returns how many texts the gateway accepted.
 
     Each message is claimed in its own transaction before it is sent, so two dispatchers never
-    send the same one.
+    send the same one. With a `clock`, each claim is stamped with the time it is made, so a
+    long pass does not eat into the lease of its last messages (`core.outbox.recover_sends`).
     """
     with uow_factory() as uow:
         due = [m.id for m in uow.messages.queued(limit) if m.id is not None and _due(m, now)]
     sent = 0
     for message_id in due:
+        now = clock() if clock else now
         with uow_factory() as uow:
             message = uow.messages.claim(message_id, now)
             if message is None:
@@ -55,26 +58,43 @@ def dispatch_outbox(
             uow.commit()
         result = sender.send(message)
         with uow_factory() as uow:
-            message = uow.messages.get(message_id)
-            assert message is not None
-            message.updated_at = now
-            if result.ok:
-                message.status = MessageStatus.SENT
-                message.provider_sid = result.provider_sid
-                message.sent_at = now
-                message.error_code = None
-                sent += 1
-            elif result.permanent_error or message.attempts >= MAX_ATTEMPTS:
-                message.status = MessageStatus.FAILED
-                message.error_code = result.error_code
-                mark_client(uow, message, result.error_code, now)
-                fail_offer_of(uow, message, now, policy)
-            else:
-                message.status = MessageStatus.QUEUED  # try again after a pause (see _due)
-                message.error_code = result.error_code
-            uow.messages.save(message)
+            sent += settle_send(uow, message, result, now, policy)
             uow.commit()
     return sent
+
+
+def settle_send(
+    uow: UnitOfWork, message: Message, result: SendResult, now: datetime, policy: Policy
+) -> bool:
+    """Record what the gateway answered for a claimed message; True if it accepted it.
+
+    Each write is a compare-and-set: a delivery report that came in while the send was in
+    flight (delivered, failed) stays, and only the claim's own holder may put it back.
+    """
+    message_id = message.id or 0
+    if result.ok:
+        moved = confirm_sent(
+            uow, message, result.provider_sid, now, from_=earlier(MessageStatus.SENT)
+        )
+        if not moved:  # a report got here first; keep its status, add what it lacks
+            uow.messages.note_sent(message_id, provider_sid=result.provider_sid, sent_at=now)
+        return True
+    if result.in_doubt:  # sent or not, only Twilio knows: asked again once the lease is out
+        return False
+    if result.permanent_error or message.attempts >= MAX_ATTEMPTS:
+        failed = uow.messages.move(
+            message_id,
+            from_={MessageStatus.SENDING},
+            to=MessageStatus.FAILED,
+            claimed_at=message.updated_at,
+            changes={"error_code": result.error_code, "updated_at": now},
+        )
+        if failed:
+            mark_client(uow, message, result.error_code, now)
+            fail_offer_of(uow, message, now, policy)
+        return False
+    release(uow, message, now, error_code=result.error_code)  # tried again later (see _due)
+    return False
 
 
 def retry_after(attempts: int) -> timedelta:
@@ -142,18 +162,18 @@ def cap_reached(
 
 
 def _cancel(uow: UnitOfWork, message: Message, reason: str, now: datetime) -> None:
-    message.status = MessageStatus.CANCELLED
-    message.error_code = reason
-    message.updated_at = now
-    uow.messages.save(message)
+    uow.messages.move(
+        message.id or 0,
+        from_={MessageStatus.SENDING},
+        to=MessageStatus.CANCELLED,
+        claimed_at=message.updated_at,
+        changes={"error_code": reason, "updated_at": now},
+    )
 
 
 def _put_back(uow: UnitOfWork, message: Message, now: datetime) -> None:
     """Not an attempt: the claim's count is given back, and the next pass looks again."""
-    message.status = MessageStatus.QUEUED
-    message.attempts = max(message.attempts - 1, 0)
-    message.updated_at = now
-    uow.messages.save(message)
+    release(uow, message, now, attempts=max(message.attempts - 1, 0))
 
 
 def mark_client(uow: UnitOfWork, message: Message, code: str | None, now: datetime) -> None:

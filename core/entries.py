@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from core import limits
 from core.audit import record
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.fill import advance_locked
@@ -57,7 +58,8 @@ def add_to_waitlist(
     """Put a client on the waitlist. Preferences are the EDITABLE fields; anything else,
     or anything inconsistent, is refused with InvalidInput and nothing is stored."""
     _only_editable(preferences)
-    client = uow.clients.get(client_id)
+    limits.check_fields(preferences, limits.ENTRY_FIELDS)
+    client = uow.clients.get(limits.check_id(client_id, field="client_id"))
     if client is None:
         raise NotFound(
             f"Client {client_id} does not exist.",
@@ -101,6 +103,7 @@ def update_waitlist_entry(
 ) -> WaitlistEntry:
     """Change an active entry's preferences. Booked, cancelled and expired entries are final."""
     _only_editable(changes)
+    limits.check_fields(changes, limits.ENTRY_FIELDS)
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id, for_update=True)
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is {entry.status}; it can no longer be edited.")
@@ -123,18 +126,36 @@ def update_waitlist_entry(
 
 
 def remove_from_waitlist(
-    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    reason: str | None = None,
 ) -> WaitlistEntry:
-    """The client no longer wants a slot: the entry becomes cancelled."""
-    return _end(uow, entry_id, EntryStatus.CANCELLED, EventKind.ENTRY_REMOVED, actor, now, policy)
+    """The client no longer wants a slot: the entry becomes cancelled (the reason, if any,
+    is kept in the event)."""
+    return _end(
+        uow,
+        entry_id,
+        EntryStatus.CANCELLED,
+        EventKind.ENTRY_REMOVED,
+        actor,
+        now,
+        policy,
+        reason=reason,
+    )
 
 
 def expire_old_entries(
     *, uow: UnitOfWork, days: int, now: datetime, policy: Policy, actor: str = "scheduler"
 ) -> dict[str, int]:
     """Expire active entries past their expires_at or added more than `days` days ago."""
-    if days < 1:
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InvalidInput("Days must be at least 1.", field="days")
+    if days > limits.MAX_DAYS:  # before it reaches timedelta, which overflows
+        raise InvalidInput(f"Days must be at most {limits.MAX_DAYS} (ten years).", field="days")
     ids = uow.entries.ids_to_expire(now=now, created_before=now - timedelta(days=days))
     for entry_id in ids:
         _end(uow, entry_id, EntryStatus.EXPIRED, EventKind.ENTRY_EXPIRED, actor, now, policy)
@@ -144,7 +165,8 @@ def expire_old_entries(
 def get_waitlist_entry(
     *, uow: UnitOfWork, entry_id: int, for_update: bool = False
 ) -> WaitlistEntry:
-    entry = uow.entries.get(entry_id, for_update=for_update)
+    known = 1 <= entry_id <= limits.MAX_ID  # a larger id cannot exist (nor be looked up)
+    entry = uow.entries.get(entry_id, for_update=for_update) if known else None
     if entry is None:
         raise NotFound(f"Waitlist entry W-{entry_id} does not exist.")
     return entry
@@ -259,6 +281,8 @@ def _types(entry: WaitlistEntry) -> None:
     for name, value, kind in checks:
         if value is not None and not isinstance(value, kind):
             raise InvalidInput(f"{name} has the wrong type.", field=name)
+    if entry.service_id is not None:
+        limits.check_id(entry.service_id, field="service_id")
     if isinstance(entry.preferred_date_start, datetime) or isinstance(
         entry.preferred_date_end, datetime
     ):
@@ -269,6 +293,7 @@ def _types(entry: WaitlistEntry) -> None:
         raise InvalidInput("Priority must be a whole number.", field="priority")
     try:
         entry.provider_ids = tuple(int(p) for p in entry.provider_ids)
+        limits.check_ids(entry.provider_ids, field="provider_ids")
         entry.preferred_days = tuple(sorted({int(d) for d in entry.preferred_days}))
         entry.preferred_time_slots = tuple(TimeSlot(s) for s in entry.preferred_time_slots)
         if entry.appointment_type is not None:
@@ -277,6 +302,10 @@ def _types(entry: WaitlistEntry) -> None:
             entry.payment_type = PaymentType(entry.payment_type)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"Invalid preference value: {exc}.") from exc
+
+
+def _reason(reason: str | None) -> dict[str, Any]:
+    return {"reason": reason} if reason else {}
 
 
 def _only_editable(values: dict[str, Any]) -> None:
@@ -307,6 +336,7 @@ def _end(
     actor: str,
     now: datetime,
     policy: Policy,
+    reason: str | None = None,
 ) -> WaitlistEntry:
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
     if entry.status in FINAL_STATUSES:
@@ -338,6 +368,7 @@ def _end(
         clinic_id=entry.clinic_id,
         entry_id=entry.id,
         client_id=entry.client_id,
+        **_reason(reason),
     )
     if opening is not None:
         advance_locked(uow, journal, opening, now=now, policy=policy, actor="engine")

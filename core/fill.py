@@ -12,7 +12,6 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.lifecycle import (
     Journal,
     close_offers,
-    ensure_free,
     expire_opening,
     lock_opening,
     offer_entries,
@@ -30,9 +29,11 @@ from core.model import (
     OpeningStatus,
     WaitlistEntry,
 )
+from core.opening_checks import check_opening
 from core.policy import Policy
 from core.ports import Candidate, UnitOfWork
 from core.ranking import candidate_query, rank
+from core.reachability import unreachable_words
 
 # How many candidates past the open places to look at when some were skipped or held back.
 _LOOKAHEAD = 50
@@ -121,7 +122,15 @@ def declare_opening(
     if starts_at <= now:
         raise InvalidInput("An opening must start in the future.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=minutes)
-    ensure_free(uow, provider, starts_at, ends_at)
+    check_opening(
+        uow=uow,
+        provider=provider,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=_clinic(uow, provider.clinic_id).timezone,
+        now=now,
+        policy=policy,
+    )
     journal = Journal()
     opening = open_slot(
         uow,
@@ -213,7 +222,7 @@ def advance(
             if not candidate.client.reachable:
                 _note_once(
                     uow, journal, EventKind.CANDIDATE_SKIPPED, opening, candidate, now,
-                    reason=_why(candidate),
+                    reason=unreachable_words(candidate.client),
                 )  # fmt: skip
                 step.skipped.append(candidate)
                 continue
@@ -333,10 +342,6 @@ def _clinic(uow: UnitOfWork, clinic_id: int) -> Clinic:
     if clinic is None:
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     return clinic
-
-
-def _why(candidate: Candidate) -> str:
-    return "opted out of texts" if candidate.client.sms_opt_out else "phone number is invalid"
 
 
 def _note_once(

@@ -1,9 +1,16 @@
-"""What a patient's text means: YES, NO, STOP, START, HELP, or something for staff to read.
+"""What a patient's text means, read the way people text.
 
-Keywords are matched case- and punctuation-insensitively (SPEC §5). A reply that starts with a
-yes or no word and stays short counts ("Yes please!", "no thanks, maybe next time"); anything
-longer or asking a question goes to staff rather than booking someone by mistake. Opt-out wins
-over everything: "please stop texting me" opts out even though it is not a bare keyword.
+Carrier keywords (STOP, START, HELP…) count only as the whole message, case- and
+punctuation-insensitively, as the carriers themselves read them. Beyond them a text is read
+for, in this order: a wrong number, a plain-language opt-out ("stop texting me"), leaving the
+waitlist ("found another clinic, take me off the list"), who is texting, and then an answer to
+an offer. An answer books only when it is a plain yes: a yes with strings attached ("yes but
+can it be 11") is CONDITIONAL, a question about the offer ("what time?") is OFFER_QUESTION,
+and a yes and a no together are UNKNOWN. Anything unclear goes to staff, never to a booking.
+
+Texting habits are undone first: emoji that mean yes or no (👍 👎 ✅ ❌ 👌), stretched words
+("yesss", "noo", "okkk"), a few common misspellings ("yse", "yeahh", "confrim"), and
+apostrophes left out ("cant", "dont", "im").
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from functools import cache
 
 
 class Intent(StrEnum):
@@ -19,110 +27,420 @@ class Intent(StrEnum):
     STOP = "stop"
     START = "start"
     HELP = "help"
+    LEAVE_WAITLIST = "leave_waitlist"
+    WRONG_NUMBER = "wrong_number"
+    WHO_IS_THIS = "who_is_this"
+    OFFER_QUESTION = "offer_question"
+    CONDITIONAL = "conditional"
+    # Not read from the words: a YES from a client already booked into the slot.
+    ALREADY_BOOKED = "already_booked"
     UNKNOWN = "unknown"
 
 
-# Carrier and Twilio opt-out keywords: honoured only as the whole message.
-STOP_WORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "opt out"}
-)
-START_WORDS = frozenset({"start", "unstop", "subscribe", "optin", "opt in", "resume"})
-HELP_WORDS = frozenset({"help", "info", "information", "?"})
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
-# Plain-language opt-outs, found anywhere in the message.
-STOP_PHRASES = (
-    "stop texting",
-    "stop messaging",
-    "stop sending",
-    "stop contacting",
-    "stop txting",
-    "dont text",
-    "do not text",
-    "dont message",
-    "do not message",
-    "dont contact",
-    "do not contact",
-    "no more texts",
-    "no more messages",
-    "remove me",
-    "take me off",
-    "unsubscribe me",
-    "opt me out",
-    "leave me alone",
+
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(p.split()) for p in text.split(",") if p.strip())
+
+
+def _phrase_set(text: str) -> frozenset[str]:
+    return frozenset(_phrases(text))
+
+
+# Carrier and Twilio opt-out keywords: honoured only as the whole message.
+STOP_WORDS = _phrase_set(
+    """
+    stop, stopall, unsubscribe, cancel, end, quit, revoke, optout, opt out
+    """
+)
+START_WORDS = frozenset({"start", "unstop", "subscribe", "optin", "opt in", "resume", "yes start"})
+HELP_WORDS = frozenset({"help", "info", "information", "?", "help me", "help please"})
+
+# Each phrase is matched on whole words, anywhere in the (normalized) text.
+STOP_PHRASES = _phrases(
+    """
+    stop texting, stop messaging, stop sending, stop contacting, stop txting, stop the
+    texts, stop these texts, stop text, stop msg, dont text, do not text, dont message,
+    do not message, dont contact, do not contact, no more texts, no more text, no more
+    messages, unsubscribe, opt me out, opt out, leave me alone, remove my number, delete
+    my number, lose my number, stop spamming, quit texting, never text
+    """
 )
 # Short messages with one of these words are opt-outs too ("STOP please", "stop it").
-_STOP_IN_SHORT = frozenset({"stop", "unsubscribe", "stopall", "optout"})
+_STOP_IN_SHORT = frozenset({"stop", "stopall", "optout"})
 
-YES_WORDS = frozenset(
-    {
-        "y",
-        "yes",
-        "yep",
-        "yup",
-        "yeah",
-        "yea",
-        "ya",
-        "yas",
-        "ok",
-        "okay",
-        "k",
-        "sure",
-        "confirm",
-        "confirmed",
-        "accept",
-        "book",
-        "absolutely",
-        "definitely",
-        "1",
-    }
+WRONG_NUMBER_PHRASES = _phrases(
+    """
+    wrong number, wrong num, wrong no, wrong person, wrong phone, wrong #, wrong cell,
+    not a patient, not your patient, not ur patient, never been a patient, never been
+    your patient, never been to your, never been there, never been to that, never heard
+    of, not a client, not your client, never been a client, no one by that name, nobody
+    by that name, no one named, nobody named, nobody here named, no one here named,
+    doesnt live here, not my name, you have the wrong, youve got the wrong, you got the
+    wrong, got the wrong, new number, new owner of this number, this is not my, i dont
+    go to, i dont know any, dont know who that is, dont know who this is for
+    """
 )
-YES_PHRASES = frozenset(
-    {"i'll take it", "ill take it", "book it", "book me", "sounds good", "i want it", "i do"}
+
+LEAVE_PHRASES = _phrases(
+    """
+    take me off, remove me, drop me, delete me, cross me off, off the waitlist, off the
+    wait list, off the list, off your list, off your waitlist, off ur list, off of the
+    list, off of the waitlist, leave the waitlist, leave the wait list, cancel my
+    waitlist, cancel waitlist, cancel the waitlist, cancel my spot, cancel my place,
+    cancel my request, cancel my wait, cancel me, cancel my entry, found another, found
+    a different, found someone else, found somewhere, found an appointment, went
+    somewhere else, going somewhere else, going elsewhere, went elsewhere, booked
+    elsewhere, booked somewhere else, booked with another, booked at another, booked
+    with someone else, got an appointment elsewhere, got an appointment somewhere, got
+    in somewhere, got in elsewhere, already been seen, already got it done, already had
+    it done, no longer need, dont need it anymore, dont need it any more, dont need the
+    appointment, dont need an appointment, dont need a spot, dont need one anymore, dont
+    need to be on, dont want to be on, no longer interested, not interested anymore, not
+    interested any more, no longer want, not on the waitlist anymore, moved away, moving
+    away, moved out of, im all set, all set thanks, all set thank
+    """
 )
-NO_WORDS = frozenset(
-    {"n", "no", "nope", "nah", "pass", "decline", "declined", "2", "cant", "cannot"}
+
+WHO_PHRASES = _phrases(
+    """
+    who is this, whos this, who this, who dis, who are you, who r u, who is texting,
+    whos texting, who sent this, who is sending, who is messaging, who am i talking,
+    what is this, whats this, what this is, what is this about, whats this about, what
+    are you, how did you get my number, how did you get this number, how do you have my
+    number, where did you get my number, which clinic, what clinic, what office, which
+    office, what company, what business, is this spam, is this a scam, is this real, do
+    i know you
+    """
 )
-NO_PHRASES = frozenset({"not today", "not this time", "no thanks", "no thank you", "cant make it"})
-_NEGATIONS = frozenset({"not", "no", "dont", "cant", "cannot", "wont", "never"})
+
+# The patient says they are booked already (with us: a booking elsewhere is LEAVE_PHRASES).
+BOOKED_PHRASES = _phrases(
+    """
+    already booked, i booked, im booked, i am booked, already have an appointment,
+    already have the appointment, already confirmed, already said yes, i said yes,
+    already replied yes, already accepted, im confirmed, i am confirmed
+    """
+)
+# Days and parts of days: a question naming one is about the offer's time.
+_WHEN_WORDS = _words(
+    """
+    today tomorrow tmrw tonight morning afternoon evening noon mon monday tue tues
+    tuesday wed weds wednesday thu thur thurs thursday fri friday sat saturday sun
+    sunday
+    """
+)
+# Yes-or-no questions about the offer open with these ("is it with Dr Lee?").
+_ASKING_OPENERS = (("is", "it"), ("is", "that"), ("is", "the"), ("will", "it"), ("would", "it"))
+
+# A question about the offer itself: its time, place, provider or what it is for.
+QUESTION_PHRASES = _phrases(
+    """
+    what time, whats the time, what is the time, wat time, what day, which day, what
+    date, which date, when is it, when is that, when was it, when is the, when would it
+    be, when, where, address, location, with who, with whom, who with, who is it with,
+    appointment with, spot with, who would it be with, who is the provider, who is the
+    doctor, which doctor, what doctor, which provider, what provider, which dr, what dr,
+    with which, how long, what is it for, whats it for, what is the appointment, what
+    appointment, which appointment, what service, what kind of appointment, what type of
+    appointment, details, more info, remind me, still available, still open, is it
+    today, is it tomorrow, is that today, is that tomorrow, today or tomorrow, am or pm,
+    morning or afternoon, how much time, when does it expire, when do i need to, how
+    long do i have
+    """
+)
+
+YES_WORDS = _phrase_set(
+    """
+    y, yes, yess, yep, yup, yeah, yea, yeh, yah, ya, ye, yas, yesh, yeppers, yessir,
+    yesplease, ok, okay, okey, okie, okey dokey, k, kk, sure, confirm, confirmed,
+    accept, accepted, book, absolutely, definitely, certainly, affirmative, alright,
+    aight, si, sí, claro, oui, ja, 1, yes1
+    """
+)
+YES_PHRASES = _phrases(
+    """
+    ill take it, i will take it, ill take the, i want it, i want the, id like it, id
+    like the, i would like it, i would like the, book it, book me, please book, sounds
+    good, sounds great, sounds perfect, that works, works for me, that would be great,
+    that would work, count me in, sign me up, ill be there, i will be there, see you
+    then, see you there, of course, for sure, why not, go ahead, please do, yes please,
+    all right, i do, i can make it, i can do it, i can do that, i can come, i can be
+    there, cant wait, i want that, i want this, id like that, id like this, ill take
+    that, ill take this, i would like that, i would like this
+    """
+)
+NO_WORDS = _words(
+    """
+    n no nope nah naw nay noo pass decline declined negative cant cannot unable busy 2
+    """
+)
+NO_PHRASES = _phrases(
+    """
+    have to pass, gonna pass, going to pass, will pass, not today, not this time, not
+    this one, no thanks, no thank you, no thx, cant make it, cant do it, cant do that,
+    cant come, cant go, cant be there, cannot make it, can not make it, unable to make
+    it, wont make it, wont be able, not able to, i cant, i cannot, ill pass, i will
+    pass, pass on, doesnt work, does not work, wont work, dont work, not available, im
+    not available, unavailable, no can do, maybe next time, next time, another time, not
+    interested, not for me, no way, no gracias, dont want it, i dont want, too short
+    notice, short notice, im working, im at work, out of town, im busy, i am busy, busy
+    then, busy that day
+    """
+)
+# Words that, after a yes, are part of it rather than a second thought.
+_POLITE = _words(
+    """
+    please pls plz thanks thank thankyou thx ty you u so very much i ill will would love
+    like to it that this the spot slot appointment appt one me in be there see then
+    great perfect awesome wonderful amazing good sounds works fine sure definitely
+    absolutely of course yes yeah yep ok okay and a lot take book confirm want id do can
+    make come lovely excellent cool nice hi hello hey oh wow omg yay finally lucky for
+    sign up count go ahead wait is was am im we my all right x xo xx
+    """
+)
+_NEGATIONS = _words(
+    """
+    not no dont cant cannot wont never nope nah
+    """
+)
 # A yes with strings attached is for staff to read, not a booking.
-_HEDGES = frozenset({"but", "if", "unless", "instead", "maybe", "only", "except"})
-_SHORT = 6  # words: longer replies go to staff
+_HEDGES = _words(
+    """
+    but if unless instead maybe only except although though however could possible
+    possibly wondering rather prefer earlier later different another other change
+    reschedule move switch swap late early before after at around bring depends provided
+    assuming hopefully probably might as long
+    """
+)
+# Lead-in words that say nothing about the answer ("sorry, I'm busy", "oh yes").
+_LEAD_INS = _words("hi hey hello oh ah ahh um umm uh well omg wow sorry sry actually so")
+# Misspellings seen often enough to trust; stretched letters are undone separately.
+_TYPOS = {
+    "yse": "yes",
+    "yws": "yes",
+    "yez": "yes",
+    "ues": "yes",
+    "tes": "yes",
+    "yeas": "yes",
+    "yas": "yes",
+    "yess": "yes",
+    "yesss": "yes",
+    "yeahh": "yeah",
+    "yeha": "yeah",
+    "yaeh": "yeah",
+    "yaa": "ya",
+    "okk": "ok",
+    "okat": "okay",
+    "oaky": "okay",
+    "okey": "okay",
+    "ofc": "of course",
+    "confrim": "confirm",
+    "comfirm": "confirm",
+    "cofirm": "confirm",
+    "suer": "sure",
+    "shure": "sure",
+    "sur": "sure",
+    "nop": "nope",
+    "nopw": "nope",
+    "bo": "no",
+    "mo": "no",
+    "noe": "no",
+    "nno": "no",
+    "np": "no problem",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ty": "thanks",
+    "u": "you",
+    "r": "are",
+    "ur": "your",
+    "im": "im",
+    "wht": "what",
+    "wat": "what",
+    "wut": "what",
+    "whats": "whats",
+    "wrng": "wrong",
+    "numbr": "number",
+    "num": "number",
+    "txt": "text",
+    "txts": "texts",
+    "txting": "texting",
+    "msg": "message",
+    "msgs": "messages",
+    "appt": "appointment",
+    "waitlist": "waitlist",
+    "wait-list": "waitlist",
+}
+# Emoji that answer yes or no; other pictographs are dropped.
+_EMOJI = {
+    "\U0001f44d": " yes ",  # thumbs up
+    "\U0001f44c": " ok ",  # OK hand
+    "\u2705": " yes ",  # check mark button
+    "\u2714": " yes ",  # check mark
+    "\u2611": " yes ",  # ballot box with check
+    "\U0001f64c": " yes ",  # raised hands
+    "\U0001f44e": " no ",  # thumbs down
+    "\u274c": " no ",  # cross mark
+    "\u274e": " no ",  # cross mark button
+    "\U0001f6ab": " no ",  # prohibited
+    "\U0001f645": " no ",  # person gesturing no
+}
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f\u200d]")
+_TIME = re.compile(r"^\d{1,2}(:?\d\d)?(am|pm|a|p)?$|^(am|pm|noon|tomorrow|today|tmrw|tmr)$")
+_STRETCHED = re.compile(r"(\w)\1{2,}")
+_DOUBLE = re.compile(r"(\w)\1")
+_KEYWORDS = YES_WORDS | NO_WORDS | STOP_WORDS | START_WORDS | HELP_WORDS
+_KNOWN = _KEYWORDS | _POLITE | _HEDGES
 
 
 def normalize(text: str) -> str:
-    """Lower case, apostrophes dropped, other punctuation made space, spaces collapsed."""
+    """Lower case, emoji answers as words, apostrophes dropped, other punctuation made
+    space (a `?` kept, it marks a question), stretched words undone, typos mended."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("'", "").replace("\u2019", "")
-    text = re.sub(r"[^\w\s?]", " ", text)
-    return " ".join(text.split())
+    text = _SKIN_TONES.sub("", text)
+    for emoji, word in _EMOJI.items():
+        text = text.replace(emoji, word)
+    text = text.replace("'", "").replace("\u2019", "").replace("\u2018", "")
+    text = text.replace("?", " ? ").replace("#", " # ")
+    text = re.sub(r"[^\w\s?#]", " ", text)
+    return " ".join(_mend(word) for word in text.split())
 
 
-def classify(text: str) -> Intent:
-    """The intent of one inbound text."""
-    if "\U0001f44d" in text and len(text.strip()) <= 4:  # a thumbs-up alone
-        return Intent.YES
+def _mend(word: str) -> str:
+    if word in _KNOWN:
+        return word
+    if word in _TYPOS:
+        return _TYPOS[word]
+    shorter = _STRETCHED.sub(r"\1\1", word)  # "yesss" -> "yess", "okkkk" -> "okk"
+    if shorter in _KEYWORDS:
+        return shorter
+    single = _DOUBLE.sub(r"\1", shorter)  # "yess" -> "yes", "noo" -> "no"
+    if single in _KEYWORDS:
+        return single
+    return _TYPOS.get(shorter, _TYPOS.get(single, shorter))
+
+
+def classify(text: str, *, first_name: str | None = None) -> Intent:
+    """The intent of one inbound text. `first_name`, the name the number is on file under,
+    lets "who is Jane?" be read as a wrong number."""
     plain = normalize(text)
-    words = plain.replace("?", " ").split()
+    words = [w for w in plain.split() if w != "?"]
     whole = " ".join(words)
-    if whole in STOP_WORDS or any(p in whole for p in STOP_PHRASES):
-        return Intent.STOP
-    if len(words) <= 3 and _STOP_IN_SHORT & set(words) and not _NEGATIONS & set(words):
+    asks = "?" in plain
+    if not words:
+        return Intent.HELP if asks else Intent.UNKNOWN
+    if whole in STOP_WORDS:
         return Intent.STOP
     if whole in START_WORDS:
         return Intent.START
-    if plain in HELP_WORDS or whole in HELP_WORDS:
+    if whole in HELP_WORDS:
         return Intent.HELP
-    if not words or "?" in plain or len(words) > _SHORT:
-        return Intent.UNKNOWN
-    return _answer(words)
+    if _has(whole, WRONG_NUMBER_PHRASES) or _names_someone_else(words, first_name):
+        return Intent.WRONG_NUMBER
+    if _has(whole, STOP_PHRASES) and not _has(whole, ("dont stop", "do not stop")):
+        return Intent.STOP
+    if len(words) <= 3 and _STOP_IN_SHORT & set(words) and not _NEGATIONS & set(words):
+        return Intent.STOP
+    if _has(whole, LEAVE_PHRASES) or (
+        _has(whole, ("dont need", "do not need")) and _has(whole, ("anymore", "any more"))
+    ):
+        return Intent.LEAVE_WAITLIST
+    if _has(whole, WHO_PHRASES) or whole in ("who", "whom"):
+        return Intent.WHO_IS_THIS
+    if tuple(words[:2]) == ("is", "this") and not _about_the_offer(words):
+        return Intent.WHO_IS_THIS  # "is this Glow Clinic?"
+    if _has(whole, BOOKED_PHRASES):
+        return Intent.ALREADY_BOOKED
+    return _answer(words, asks)
 
 
-def _answer(words: list[str]) -> Intent:
+# A yes in any place: beside a no, it makes the text unclear.
+_STRONG_YES = _words("yes yess yeah yep yup")
+# An answer hanging on these is a condition, for staff ("I could if it was later").
+_CONDITIONS = _words("if unless")
+# Said with a negative word, meant as a yes.
+_POSITIVE_IDIOMS = ("cant wait", "why not", "no problem", "no worries", "not a problem")
+
+
+def _answer(words: list[str], asks: bool) -> Intent:
+    """YES, NO, a conditional yes, a question about the offer, or UNKNOWN."""
+    while len(words) > 1 and words[0] in _LEAD_INS:
+        words = words[1:]
     whole = " ".join(words)
-    said_no = words[0] in NO_WORDS or any(whole.startswith(p) for p in NO_PHRASES)
-    said_yes = words[0] in YES_WORDS or any(whole.startswith(p) for p in YES_PHRASES)
-    if said_no and not said_yes:
+    plain = f" {whole} "
+    for idiom in _POSITIVE_IDIOMS:
+        plain = plain.replace(f" {idiom} ", " ")
+    kept = plain.split()
+    said_yes = words[0] in YES_WORDS or _has(whole, YES_PHRASES)
+    said_no = bool(kept) and (kept[0] in NO_WORDS or _has(" ".join(kept), NO_PHRASES))
+    if said_no and _STRONG_YES & set(words):
+        said_yes = True  # "no wait, yes": both said, so neither is taken
+    question = _about_the_offer(words)
+    if said_yes and said_no:
+        return Intent.UNKNOWN
+    if said_no:
         return Intent.NO
-    if said_yes and not said_no and not (_NEGATIONS | _HEDGES) & set(words[1:]):
+    if said_yes:
+        if question:
+            return Intent.OFFER_QUESTION
+        if _HEDGES & set(kept) or any(_TIME.match(w) for w in words[1:]):
+            return Intent.CONDITIONAL
+        if _NEGATIONS & set(kept):
+            return Intent.UNKNOWN
+        if asks:
+            return Intent.CONDITIONAL if len(words) > 1 else Intent.UNKNOWN
+        if len(set(words) - _POLITE - YES_WORDS) > 3:
+            return Intent.CONDITIONAL  # a long yes with more to it: staff read the rest
         return Intent.YES
+    if question or (tuple(words[:2]) in _ASKING_OPENERS and (asks or "with" in words)):
+        return Intent.OFFER_QUESTION
+    if _CONDITIONS & set(words) or words[0] == "only" or _asks_for_other_time(words):
+        return Intent.CONDITIONAL
     return Intent.UNKNOWN
+
+
+def _about_the_offer(words: list[str]) -> bool:
+    """A question on the offer's time, place, provider or length, or naming a day or time."""
+    return _has(" ".join(words), QUESTION_PHRASES) or (
+        tuple(words[:2]) in (*_ASKING_OPENERS, ("is", "this"))
+        and bool(_WHEN_WORDS & set(words) or any(_TIME.match(w) for w in words))
+    )
+
+
+def _asks_for_other_time(words: list[str]) -> bool:
+    """ "can I come at 3 instead", "could it be later": a counter-offer without a yes."""
+    text = " ".join(words)
+    wants = _has(text, ("can i", "could i", "can it be", "could it be", "can we", "could we"))
+    other = {"instead", "earlier", "later", "different", "another"} & set(words) or any(
+        _TIME.match(w) for w in words
+    )
+    return bool(wants and other)
+
+
+def _names_someone_else(words: list[str], first_name: str | None) -> bool:
+    """ "who is Jane?", "I'm not Jane", "this isn't Jane": the number is not the client's."""
+    if not first_name:
+        return False
+    name = normalize(first_name).split()
+    if not name:
+        return False
+    spots = [i for i, w in enumerate(words) if w in (name[0], f"{name[0]}s")]  # "Jane's"
+    if not spots:
+        return False
+    before = words[max(spots[0] - 2, 0) : spots[0]]
+    return bool(before) and (before[-1] in ("whos", "not", "isnt") or before == ["who", "is"])
+
+
+def _has(text: str, phrases: tuple[str, ...] | frozenset[str]) -> bool:
+    """Whether any phrase occurs in `text` on word boundaries."""
+    return _pattern(phrases).search(text) is not None
+
+
+@cache
+def _pattern(phrases: tuple[str, ...] | frozenset[str]) -> re.Pattern[str]:
+    """One regular expression for a list of phrases, longest first, each a run of whole words."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"(?<!\S)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\S)")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from core.model import TIME_SLOT_HOURS, Appointment, Provider, TimeSlot, WaitlistEntry
 from core.ports import SlotSpec
+from core.wording import clock
 
 BUCKET_BITS: dict[TimeSlot, int] = {
     TimeSlot.MORNING: 1,
@@ -156,13 +157,13 @@ FIT_RULES: tuple[FitRule, ...] = (
         "time_start_min",
         Test.AT_MOST,
         "start_minute",
-        lambda e: f"not before {e.preferred_time_start:%H:%M}",
+        lambda e: f"not before {clock(e.preferred_time_start or time())}",
     ),
     FitRule(
         "time_end_min",
         Test.AT_LEAST,
         "end_minute",
-        lambda e: f"must end by {e.preferred_time_end:%H:%M}",
+        lambda e: f"must end by {clock(e.preferred_time_end or time())}",
     ),
     FitRule(
         "time_slots_mask",

@@ -100,6 +100,10 @@ class EventKind(StrEnum):
     CANDIDATE_SKIPPED = "CandidateSkipped"
     NO_CANDIDATES = "NoCandidates"
     SMS_NOT_UNDERSTOOD = "SmsNotUnderstood"
+    SMS_FOR_STAFF = "SmsForStaff"
+    WRONG_NUMBER = "WrongNumber"
+    CLIENT_LEFT_WAITLIST = "ClientLeftWaitlist"
+    MESSAGE_RECOVERED = "MessageRecovered"
     JOB_RAN = "JobRan"
 
 
@@ -158,7 +162,9 @@ class Client:
 
     @property
     def reachable(self) -> bool:
-        return not self.sms_opt_out and not self.phone_invalid
+        from core.reachability import unreachable_reason
+
+        return unreachable_reason(self) is None
 
 
 # Working hours: weekday (0=Sun … 6=Sat) -> list of (start, end) local times.

@@ -7,12 +7,13 @@ until it is passed back to `save`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
+from core.lease import Finding
 from core.model import (
     Appointment,
     Client,
@@ -20,6 +21,7 @@ from core.model import (
     EntryStatus,
     Event,
     Message,
+    MessageStatus,
     Offer,
     OfferStatus,
     Opening,
@@ -84,6 +86,9 @@ class EntryFilter:
     appointment_types: tuple[str, ...] = ()
     appointment_categories: tuple[str, ...] = ()
     payment_type: str | None = None
+    # False: only entries whose client cannot be texted (core.reachability); True: only those
+    # who can; None: either.
+    reachable: bool | None = None
 
 
 SORT_FIELDS = ("created_at", "updated_at", "priority", "date_range_start", "date_range_end")
@@ -314,6 +319,29 @@ class MessageRepository(Protocol):
         it was not queued any more (another dispatcher took it)."""
         ...
 
+    def move(
+        self,
+        message_id: int,
+        *,
+        from_: Collection[MessageStatus],
+        to: MessageStatus,
+        claimed_at: datetime | None = None,
+        changes: Mapping[str, object] | None = None,
+    ) -> bool:
+        """Compare-and-set: move the message to `to` (and apply `changes`, Message fields) only
+        if its status is one of `from_` and, given `claimed_at`, it is still that claim's
+        (`updated_at` unchanged since the claim). False, changing nothing, otherwise."""
+        ...
+
+    def note_sent(self, message_id: int, *, provider_sid: str | None, sent_at: datetime) -> None:
+        """Fill in the gateway's id and the send time where they are still empty, whatever
+        the status (a delivery report may have moved it on before the send returned)."""
+        ...
+
+    def claimed_before(self, moment: datetime, limit: int = 100) -> list[Message]:
+        """Messages still `sending` whose claim was made before `moment`, oldest first."""
+        ...
+
     def get_by_provider_sid(self, sid: str) -> Message | None: ...
 
     def add_inbound(self, message: Message) -> Message:
@@ -395,16 +423,24 @@ class UnitOfWork(Protocol):
 
 @dataclass(frozen=True)
 class SendResult:
-    """What the SMS gateway said. `permanent_error` is set when retrying cannot help."""
+    """What the SMS gateway said. `permanent_error` is set when retrying cannot help;
+    `in_doubt` when the answer was lost and the gateway could not be asked whether it has the
+    message (the claim is then left for the lease's recovery to settle)."""
 
     ok: bool
     provider_sid: str | None = None
     error_code: str | None = None
     permanent_error: bool = False
+    in_doubt: bool = False
 
 
 class SmsSender(Protocol):
     def send(self, message: Message) -> SendResult: ...
+
+    def lookup(self, message: Message, *, since: datetime) -> Finding:
+        """Whether the gateway has this message (same phone and text, created since `since`):
+        HAPPENED with its id, NEVER, or UNKNOWN when the gateway could not be asked."""
+        ...
 
 
 class StaffNotifier(Protocol):

@@ -24,6 +24,13 @@ def day_bounds(first: date, days: int, timezone: str) -> list[datetime]:
     ]
 
 
+# What the two rates mean, said wherever they are shown.
+RATES_EXPLAINED = (
+    "Conversion: of all entries ever added to the waitlist, the share booked from it. "
+    "Accepted: of the offers texted, the share the patient answered YES."
+)
+
+
 def acceptance_rate(counts: FillCounts) -> int:
     """Of the offers sent, the share accepted, in whole percent."""
     return round(100 * counts.accepted / counts.offers_sent) if counts.offers_sent else 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from core.wording import local_clock, local_when
+
+__all__ = ["DEFAULT_TEMPLATES", "Templates", "local_clock", "local_when", "render"]
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,7 @@ class Templates:
         "Expires {expires}."
     )
     booked: str = "{clinic}: You're booked for {when}. See you then! Reply HELP for help."
+    already_booked: str = "{clinic}: Hi {first}, you're booked for {when}. See you then!{contact}"
     taken: str = "{clinic}: Sorry {first}, that spot was just taken. You're still on our waitlist."
     withdrawn: str = (
         "{clinic}: Sorry {first}, the {when} spot has been filled. You're still on our waitlist."
@@ -25,13 +28,53 @@ class Templates:
     no_offer: str = (
         "{clinic}: Hi {first}, you have no open offer right now. We'll text you when a spot opens."
     )
+    no_offer_question: str = (
+        "{clinic}: Hi {first}, you have no open offer right now; we'll text you when a spot "
+        "opens. Our staff will see your message."
+    )
+    offer_details: str = (
+        "{clinic}: The spot is {when} with {provider}. Reply YES to book or NO to pass by "
+        "{expires}. Our staff will see your question."
+    )
+    conditional: str = (
+        "{clinic}: Thanks {first}, our staff will see your message. Nothing is booked yet: "
+        "reply YES to take the {when} spot as offered, or NO to pass."
+    )
+    for_staff: str = "{clinic}: Thanks {first}, our staff will read your message and reply."
+    left_waitlist: str = (
+        "{clinic}: Done, {first}: you're off our waitlist and won't get offers. "
+        "Reply STOP to stop all texts from us."
+    )
+    not_on_waitlist: str = (
+        "{clinic}: Hi {first}, you're not on our waitlist, so no offers will come. "
+        "Reply STOP to stop all texts from us."
+    )
+    wrong_number: str = (
+        "{clinic}: Sorry for the mix-up. We've noted this is the wrong number and won't text "
+        "it again."
+    )
+    who_is_this: str = (
+        "This is {clinic}: you're on our waitlist and we text when an appointment spot opens. "
+        "Reply STOP to opt out.{contact}"
+    )
     help: str = (
         "{clinic} waitlist: we text you when a spot opens. Reply YES to book an offer, NO to "
         "pass, STOP to opt out.{contact}"
     )
     unknown: str = (
-        "{clinic}: Sorry, we didn't understand. Reply YES to book, NO to pass, HELP for help. "
-        "Our staff will see your message."
+        "{clinic}: Sorry, we didn't understand. Our staff will see your message. "
+        "Reply HELP for help or STOP to opt out."
+    )
+    unknown_offer: str = (
+        "{clinic}: Sorry, we didn't understand. Reply YES to book the {when} spot or NO to "
+        "pass. Our staff will see your message."
+    )
+    unknown_booked: str = (
+        "{clinic}: Thanks {first}, our staff will see your message. You're booked for {when}."
+    )
+    unknown_number: str = (
+        "{clinic}: Sorry, we couldn't find this number on our waitlist. Our staff will see "
+        "your message."
     )
     opted_out: str = (
         "{clinic}: You're unsubscribed and will get no more texts from us. Reply START to "
@@ -46,18 +89,6 @@ class Templates:
 DEFAULT_TEMPLATES = Templates()
 
 
-def local_when(moment: datetime, timezone: str) -> str:
-    """`Tue Feb 17 9:00 AM` in the recipient's time zone."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    hour = local.hour % 12 or 12
-    return f"{local:%a %b} {local.day} {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
-
-
-def local_clock(moment: datetime, timezone: str) -> str:
-    local = moment.astimezone(ZoneInfo(timezone))
-    return f"{local.hour % 12 or 12}:{local:%M}"
-
-
 # GSM 03.38: the characters one SMS segment carries 160 of; the extension ones cost two.
 GSM_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡"
@@ -65,7 +96,8 @@ GSM_BASIC = (
 )
 GSM_EXTENDED = "^{}\\[~]|€\f"
 SEGMENT = 160
-_NAME_STEPS = ((None, None), (12, None), (12, 20), (8, 12))
+# Shortening steps, longest first: (first name, clinic name, provider name) at most.
+_NAME_STEPS = ((None, None, None), (12, None, 24), (12, 20, 16), (8, 12, 12))
 
 
 def render(
@@ -76,15 +108,18 @@ def render(
     when: str = "",
     expires: str = "",
     contact: str = "",
+    provider: str = "",
 ) -> str:
     """Fill a template, keeping it to one GSM-7 segment: names are made GSM-safe, and long
-    ones shortened (first name, then clinic name) until the text fits."""
+    ones shortened (first name, then clinic and provider names) until the text fits."""
     first, clinic = gsm_safe(first) or "there", gsm_safe(clinic)
+    provider = gsm_safe(provider) or "our team"
     text = ""
-    for first_max, clinic_max in _NAME_STEPS:
+    for first_max, clinic_max, provider_max in _NAME_STEPS:
         text = template.format(
             clinic=clinic[:clinic_max].rstrip(" -.,'"),
             first=first[:first_max].rstrip(" -.,'"),
+            provider=provider[:provider_max].rstrip(" -.,'"),
             when=when,
             expires=expires,
             contact=contact if first_max is None else "",

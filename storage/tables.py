@@ -293,6 +293,7 @@ class MessageRow(Base):
         CheckConstraint(one_of("direction", MessageDirection), name="direction"),
         CheckConstraint(one_of("status", MessageStatus), name="status"),
         Index("ix_messages_queued", "id", **partial("status = 'queued'")),
+        Index("ix_messages_sending", "updated_at", **partial("status = 'sending'")),
         Index("ix_messages_client_id_id", "client_id", "id"),
     )
 

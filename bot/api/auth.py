@@ -15,6 +15,8 @@ import jwt
 from fastapi import Request
 
 from bot.settings import Settings
+from core.errors import NotFound
+from core.limits import MAX_ID
 
 
 class Role(StrEnum):
@@ -99,7 +101,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise Unauthorized("The token's role must be USER, STAFF or ADMIN.") from exc
     patient_id = _patient_id(claims.get("patient_id"))
     if role is Role.USER and patient_id is None:
-        raise Unauthorized("A USER token needs a numeric patient_id.")
+        raise Unauthorized(f"A USER token needs a numeric patient_id from 1 to {MAX_ID}.")
     return Principal(sub=str(claims["sub"]), role=role, patient_id=patient_id)
 
 
@@ -113,8 +115,13 @@ def principal(request: Request) -> Principal:
 
 
 def require(caller: Principal, *roles: Role) -> None:
-    if caller.role not in roles:
-        raise Forbidden(f"This needs the {' or '.join(r.value for r in roles)} role.")
+    """Staff and admins are told what role a route needs (403); to a patient (USER) a route
+    that is not theirs does not exist (404), as SPEC §7 has it: no existence leak."""
+    if caller.role in roles:
+        return
+    if caller.role is Role.USER:
+        raise NotFound("Not found.")
+    raise Forbidden(f"This needs the {' or '.join(r.value for r in roles)} role.")
 
 
 def _secret(settings: Settings) -> str:
@@ -124,10 +131,9 @@ def _secret(settings: Settings) -> str:
 
 
 def _patient_id(value: object) -> int | None:
-    if isinstance(value, bool):
+    """The claim as an id the database can hold; None for anything else."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+    return value if 1 <= value <= MAX_ID else None

@@ -10,13 +10,11 @@ from fastapi import Depends, Path, Request
 
 from bot.api.auth import Principal, Role, principal, require
 from bot.runtime import Runtime
+from core.limits import MAX_ID as MAX_ID  # the routes bound ids in queries with it
 from core.ports import UnitOfWork
 from storage.transaction import run_in_transaction
 
 T = TypeVar("T")
-
-# Ids are 32-bit in the database; a larger one can only be "not found", never an overflow.
-MAX_ID = 2_147_483_647
 
 
 def staff(caller: Annotated[Principal, Depends(principal)]) -> Principal:

@@ -2,7 +2,8 @@
 
 Success: {"code": 2000, "message": "Success", "data": …}. Errors: {"code": 4000,
 "message": "invalid input", "data": null, "details": [{"field": …, "message": …}]} with the
-HTTP status the code names. Paths outside /apis/ keep FastAPI's own error responses.
+HTTP status the code names; at most MAX_DETAILS problems are listed, then how many more there
+were. Paths outside /apis/ keep FastAPI's own error responses.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from bot.api.auth import Forbidden, Unauthorized
 from core.errors import Conflict, InvalidInput, NotFound, WaitlistError
+from core.limits import check_text
 
 log = logging.getLogger("waitlist.api")
 
 API_PREFIX = "/apis/"
+MAX_DETAILS = 5  # a body with thousands of mistakes gets a short answer, not a long one
+QUERY_VALUE = 2000  # no query parameter needs more
 MESSAGES = {
     400: "invalid input",
     401: "unauthorized",
@@ -62,11 +67,39 @@ class InvalidQuery(Exception):
 def install(app: FastAPI) -> None:
     """Register the handlers. They answer only for API paths and defer to FastAPI elsewhere."""
 
+    @app.middleware("http")
+    async def _hostile_query(request: Request, call_next: Any) -> Response:
+        """Query values follow the core text rules (no NUL or other control characters, no
+        endless values) before any route or database sees them."""
+        if _is_api(request):
+            for name, value in request.query_params.multi_items():
+                try:
+                    check_text(name, field="query parameter name", limit=100)
+                    check_text(value, field=name or "query", limit=QUERY_VALUE)
+                except InvalidInput as exc:
+                    return error_response(400, [{"field": exc.field, "message": exc.message}])
+        response: Response = await call_next(request)
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         if not _is_api(request):
             return await request_validation_exception_handler(request, exc)
-        return error_response(400, [_detail(error) for error in exc.errors()])
+        errors = exc.errors()
+        details = [_detail(error) for error in errors[:MAX_DETAILS]]
+        if len(errors) > MAX_DETAILS:
+            details.append({"message": f"… and {len(errors) - MAX_DETAILS} more problems."})
+        return error_response(400, details)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> Response:
+        # The database refused a value the checks before it let through (out of range, a
+        # NUL byte); the transaction was rolled back, so nothing was stored.
+        log.warning("value refused by the database on %s %s", request.method, request.url.path)
+        if not _is_api(request):
+            return PlainTextResponse("invalid input", status_code=400)
+        message = "A value is out of range or holds characters that cannot be stored."
+        return error_response(400, [{"message": message}])
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
@@ -115,4 +148,7 @@ def _is_api(request: Request) -> bool:
 
 def _detail(error: dict[str, Any]) -> dict[str, Any]:
     where = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path")]
-    return {"field": ".".join(where) or "request", "message": str(error.get("msg", "invalid"))}
+    field = ".".join(where) or "request"
+    if len(field) > 100:  # a hostile key is named, not echoed in full
+        field = field[:100] + "…"
+    return {"field": field, "message": str(error.get("msg", "invalid"))}

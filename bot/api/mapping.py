@@ -17,6 +17,7 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
+from core.reachability import unreachable_reason
 
 API_STATUSES: dict[str, tuple[EntryStatus, ...]] = {
     "ACTIVE": (EntryStatus.WAITING, EntryStatus.OFFERED),
@@ -80,6 +81,8 @@ def request_item(
     created = entry.created_at or datetime(1970, 1, 1, tzinfo=UTC)
     service = services.get(entry.service_id) if entry.service_id is not None else None
     offers = list(offers)
+    unreachable = unreachable_reason(client) if client else None
+    reason = unreachable.value if unreachable else None
     item: dict[str, Any] = {
         "id": str(entry.id),
         "reference": entry.ref,
@@ -111,6 +114,8 @@ def request_item(
             "last_name": client.last_name if client else "",
         },
         "matched_invites": [invite(o, openings) for o in offers],
+        "reachable": reason is None,
+        "unreachable_reason": reason,
         "created_at": iso(created),
         "created_at_epoch_ms": int(created.timestamp() * 1000),
         "updated_at": iso(entry.updated_at),

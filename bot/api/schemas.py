@@ -9,7 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from core import limits
+from core.errors import InvalidInput
+from core.limits import MAX_ID
 
 T = TypeVar("T")
 
@@ -20,8 +24,24 @@ AppointmentTypeName = Literal["INITIAL_EVAL", "FOLLOW_UP"]
 PaymentTypeName = Literal["SELF_PAY", "INSURANCE_PAY"]
 Clock = str  # "HH:MM"
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-MAX_ID = 2_147_483_647  # ids are 32-bit in the database
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _text_rules(*, multiline: bool) -> AfterValidator:
+    """Core's text rules (no NUL or other control characters) on a body field; its length
+    is the field's max_length, also taken from core.limits."""
+
+    def check(value: str) -> str:
+        try:
+            return limits.check_text(value, field="text", limit=len(value), multiline=multiline)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
+
+    return AfterValidator(check)
+
+
+Plain = Annotated[str, _text_rules(multiline=False)]
+Notes = Annotated[str, _text_rules(multiline=True)]
 
 
 class Envelope(BaseModel, Generic[T]):
@@ -115,6 +135,10 @@ class WaitlistRequest(BaseModel):
     booked_appointment_id: str | None
     patient: Patient
     matched_invites: list[Invite]
+    reachable: bool = Field(description="Whether offers can be texted to the patient")
+    unreachable_reason: Literal["opted_out", "invalid_phone"] | None = Field(
+        description="Why not: the patient opted out of texts, or their phone is invalid"
+    )
     matched_waitlists: list[MatchedWaitlist] | None = Field(
         None, description="Only with include_waitlists=true"
     )
@@ -141,11 +165,11 @@ class RequestChanges(_Body):
     preferred_time_end: Clock | None = Field(None, pattern=CLOCK_PATTERN)
     date_range_start: date | None = None
     date_range_end: date | None = None
-    appointment_category_id: str | None = Field(None, max_length=100)
+    appointment_category_id: Plain | None = Field(None, max_length=limits.CATEGORY)
     appointment_type: AppointmentTypeName | None = None
     payment_type: PaymentTypeName | None = None
     priority: int | None = Field(None, ge=1, le=5)
-    notes: str | None = Field(None, max_length=2000)
+    notes: Notes | None = Field(None, max_length=limits.NOTES)
     expires_at: datetime | None = None
 
 
@@ -224,7 +248,7 @@ class NewAppointment(_Body):
 
 
 class CancelBody(_Body):
-    reason: str | None = Field(None, max_length=500)
+    reason: Plain | None = Field(None, max_length=limits.REASON)
 
 
 class Decision(BaseModel):
@@ -244,19 +268,19 @@ class Client(BaseModel):
 
 
 class NewClient(_Body):
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field("", max_length=100)
-    phone: str = Field(min_length=1, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    timezone: str | None = Field(None, max_length=64)
+    first_name: Plain = Field(min_length=1, max_length=limits.NAME)
+    last_name: Plain = Field("", max_length=limits.NAME)
+    phone: Plain = Field(min_length=1, max_length=limits.PHONE_TEXT)
+    email: Plain | None = Field(None, max_length=limits.EMAIL)
+    timezone: Plain | None = Field(None, max_length=limits.TIMEZONE)
 
 
 class ClientChanges(_Body):
-    first_name: str | None = Field(None, min_length=1, max_length=100)
-    last_name: str | None = Field(None, max_length=100)
-    phone: str | None = Field(None, min_length=1, max_length=40)
-    email: str | None = Field(None, max_length=254)
-    timezone: str | None = Field(None, max_length=64)
+    first_name: Plain | None = Field(None, min_length=1, max_length=limits.NAME)
+    last_name: Plain | None = Field(None, max_length=limits.NAME)
+    phone: Plain | None = Field(None, min_length=1, max_length=limits.PHONE_TEXT)
+    email: Plain | None = Field(None, max_length=limits.EMAIL)
+    timezone: Plain | None = Field(None, max_length=limits.TIMEZONE)
 
 
 class Provider(BaseModel):
@@ -268,12 +292,12 @@ class Provider(BaseModel):
 
 class NewProvider(_Body):
     clinic_id: int = Field(ge=1, le=MAX_ID)
-    name: str = Field(min_length=1, max_length=200)
+    name: Plain = Field(min_length=1, max_length=limits.PLACE_NAME)
     hours: dict[str, str] = Field(default_factory=dict, max_length=7)
 
 
 class ProviderChanges(_Body):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Plain | None = Field(None, min_length=1, max_length=limits.PLACE_NAME)
     hours: dict[str, str] | None = Field(None, max_length=7)
 
 
@@ -288,16 +312,16 @@ class Service(BaseModel):
 
 class NewService(_Body):
     clinic_id: int = Field(ge=1, le=MAX_ID)
-    name: str = Field(min_length=1, max_length=200)
+    name: Plain = Field(min_length=1, max_length=limits.PLACE_NAME)
     duration_minutes: int = Field(ge=5, le=720)
-    category: str | None = Field(None, max_length=100)
+    category: Plain | None = Field(None, max_length=limits.CATEGORY)
     appointment_type: AppointmentTypeName | None = None
 
 
 class ServiceChanges(_Body):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Plain | None = Field(None, min_length=1, max_length=limits.PLACE_NAME)
     duration_minutes: int | None = Field(None, ge=5, le=720)
-    category: str | None = Field(None, max_length=100)
+    category: Plain | None = Field(None, max_length=limits.CATEGORY)
     appointment_type: AppointmentTypeName | None = None
 
 

@@ -14,6 +14,8 @@ from bot.scheduler.chart import fills_chart
 from bot.scheduler.stats_post import post_stats
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
+from core.lease import Lease
+from core.outbox import recover_sends
 from storage.transaction import run_in_transaction
 
 Summary = dict[str, Any]
@@ -30,7 +32,6 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     """Lapse offers past their hold and move their fills on, resume fills held back by quiet
     hours, and expire openings past their cut-off (`core.fill.sweep_fills`)."""
     report = sweep_fills(uow_factory=runtime.make_uow, now=now, policy=runtime.policy)
-    runtime.dispatch_now()
     return asdict(report)
 
 
@@ -46,7 +47,6 @@ def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
             actor="scheduler",
         ),
     )
-    runtime.dispatch_now()  # withdrawing an offer can move a fill on to someone new
     return result
 
 
@@ -61,10 +61,34 @@ def run_stats_post(runtime: Runtime, now: datetime) -> Summary:
     return {"posted": posted, "day": fills["yesterday"]["date"]}
 
 
+def recover_and_send(runtime: Runtime, now: datetime) -> Summary:
+    """After the sweep commits: settle texts whose sending process died (asking Twilio, see
+    `core.outbox.recover_sends`), then send what the sweep queued."""
+    recovered = recover_sends(
+        uow_factory=runtime.make_uow,
+        sender=runtime.sender,
+        lease=Lease(runtime.settings.sms_lease),
+        now=now,
+    )
+    settled = recovered.confirmed + recovered.released
+    return {"recovered": settled, "sent": runtime.dispatch_now()}
+
+
+def send_queued(runtime: Runtime, now: datetime) -> Summary:
+    """After expiry commits: withdrawing an offer can move a fill on to someone new."""
+    return {"sent": runtime.dispatch_now()}
+
+
 JOBS: dict[str, Callable[[Runtime, datetime], Summary]] = {
     "sweep": run_sweep,
     "expire_entries": run_expire_entries,
     "stats_post": run_stats_post,
+}
+# What a job does once its transaction (and the lock that makes it run once) is committed:
+# texting is slow, and must not hold up every other instance waiting for that lock.
+AFTER: dict[str, Callable[[Runtime, datetime], Summary]] = {
+    "sweep": recover_and_send,
+    "expire_entries": send_queued,
 }
 
 

@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime import Runtime
-from bot.scheduler.jobs import JOBS, clinic_timezone, tick_of
+from bot.scheduler.jobs import AFTER, JOBS, clinic_timezone, tick_of
 from bot.scheduler.once import run_once
 
 log = logging.getLogger("waitlist.scheduler")
@@ -48,11 +48,20 @@ def daily(clock: str, timezone: ZoneInfo) -> CronTrigger:
     )
 
 
+def every(seconds: int) -> BaseTrigger:
+    """Fire times every instance agrees on: on the minute (second 0) for whole minutes,
+    otherwise every `seconds` counted from a fixed epoch. Either way computed from the clock,
+    not from when this instance started."""
+    if seconds % 60 == 0 and 3600 % seconds == 0:
+        return CronTrigger(minute=f"*/{seconds // 60}", second=0, timezone=UTC)
+    return IntervalTrigger(seconds=seconds, start_date=_EPOCH, timezone=UTC)
+
+
 def triggers(
     stats_time: str, timezone: ZoneInfo, every_seconds: int = SWEEP_SECONDS
 ) -> dict[str, BaseTrigger]:
     return {
-        "sweep": IntervalTrigger(seconds=every_seconds, start_date=_EPOCH, timezone=UTC),
+        "sweep": every(every_seconds),
         "expire_entries": daily(EXPIRE_AT, timezone),
         "stats_post": daily(stats_time, timezone),
     }
@@ -67,11 +76,15 @@ def run_job(
     tick: str | None = None,
     actor: str = "scheduler",
 ) -> dict[str, Any] | None:
-    """Run job `name` now, once across instances for its tick; None if it had already run."""
+    """Run job `name` now, once across instances for its tick; None if it had already run.
+    What the job leaves to do after its commit (`AFTER`) runs here, outside the lock."""
     job = JOBS[name]
     now = runtime.clock()
     tick = tick or tick_of(name, now, timezone=timezone, every_seconds=every_seconds)
-    return run_once(runtime, name, tick, lambda: job(runtime, now), now=now, actor=actor)
+    summary = run_once(runtime, name, tick, lambda: job(runtime, now), now=now, actor=actor)
+    if summary is not None and name in AFTER:
+        summary = {**summary, **AFTER[name](runtime, now)}
+    return summary
 
 
 class Scheduler:
@@ -99,8 +112,19 @@ class Scheduler:
                 misfire_grace_time=int(grace.total_seconds()),
                 coalesce=True,
                 max_instances=1,
-                next_run_time=now if name == "sweep" else _first_run(trigger, now, grace),
+                next_run_time=trigger.get_next_fire_time(None, now)
+                if name == "sweep"
+                else _first_run(trigger, now, grace),
             )
+        # The sweep also runs once at start, apart from its trigger: an IntervalTrigger
+        # would count its later fire times from this run, off the shared ones.
+        self._scheduler.add_job(
+            self._fire,
+            args=["sweep"],
+            id="sweep-at-start",
+            name="sweep",
+            misfire_grace_time=int(GRACE["sweep"].total_seconds()),
+        )
         self._scheduler.start()
         log.info(
             "scheduler started (%s): sweep every %ss, stats daily at %s",

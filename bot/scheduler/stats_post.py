@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from core.reports import RATES_EXPLAINED
 
 log = logging.getLogger("waitlist.stats")
 
@@ -86,6 +87,7 @@ def stats_blocks(stats: dict[str, Any]) -> list[dict[str, Any]]:
                 ],
             },
         ]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": RATES_EXPLAINED}]})
     return blocks
 
 

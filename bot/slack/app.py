@@ -58,37 +58,69 @@ def drop_retries(
 
 
 def register(app: App, runtime: Runtime) -> None:
+    """Every listener, by group, and the one error path they share."""
+    _commands(app, runtime)
+    _buttons(app, runtime)
+    _forms(app, runtime)
+    _home(app, runtime)
+
+    @app.error
+    def on_error(
+        error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient
+    ) -> None:
+        report_error(error, body, respond, client)
+
+
+def _answered(
+    body: dict[str, Any], respond: Respond, client: WebClient, work: Callable[[], None]
+) -> None:
+    """Run a listener's work after its ack. An error is answered here through the same
+    report_error that `on_error` uses: raised after the ack, Bolt could still answer Slack's
+    request with an error of its own."""
+    try:
+        work()
+    except Exception as error:
+        report_error(error, body, respond, client)
+
+
+def _commands(app: App, runtime: Runtime) -> None:
     @app.command(COMMAND)
     def on_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        # Errors are answered here, not re-raised: Bolt would drop an ack it has not sent yet.
-        try:
+
+        def work() -> None:
             ctx = Context(runtime, command["user_id"], command.get("channel_id", ""))
             reply = run_line(ctx, command.get("text", ""))
             if reply.modal is not None:
                 client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
-                return
-            send(reply, respond)
-        except Exception as error:
-            report_error(error, command, respond, client)
+            else:
+                send(reply, respond)
 
+        _answered(command, respond, client, work)
+
+
+def _buttons(app: App, runtime: Runtime) -> None:
     @app.action(re.compile(f"^{blocks.ACTION_PREFIX}"))
     def on_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        try:
+
+        def work() -> None:
             user = body["user"]["id"]
             ctx = Context(runtime, user, (body.get("channel") or {}).get("id", ""))
             line = action["value"]
             reply = run_line(ctx, line)
             if body.get("response_url"):
-                send(reply, respond, replace=line.startswith("list"))
+                # a list page or a confirmed opening replaces the message it came from
+                send(reply, respond, replace=line.startswith(("list", "opening confirm")))
             else:  # App Home has no response URL: answer in the app's DM
                 client.chat_postMessage(channel=user, text=reply.text, blocks=reply.blocks or None)
-        except Exception as error:
-            report_error(error, body, respond, client)
 
+        _answered(body, respond, client, work)
+
+
+def _forms(app: App, runtime: Runtime) -> None:
     @app.view(CALLBACK_ID)
     def on_add_form(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
@@ -125,6 +157,8 @@ def register(app: App, runtime: Runtime) -> None:
             options = client_options(uow, body.get("value", ""))
         ack(options=options)
 
+
+def _home(app: App, runtime: Runtime) -> None:
     @app.event("app_home_opened")
     def on_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
@@ -132,12 +166,6 @@ def register(app: App, runtime: Runtime) -> None:
         with runtime.make_uow() as uow:
             view = home_view(uow, now=runtime.clock(), timezone=runtime.settings.timezone)
         client.views_publish(user_id=event["user"], view=view)
-
-    @app.error
-    def on_error(
-        error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient
-    ) -> None:
-        report_error(error, body, respond, client)
 
 
 def report_error(

@@ -12,13 +12,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack.commands.base import EntryView
+from bot.slack.entry_view import EntryView
+from bot.slack.grammar import describe
+from bot.slack.grammar.weekdays import monday_first
 from core.audit import mask_phone
-from core.model import WaitlistEntry
+from core.model import Client, WaitlistEntry
+from core.reachability import unreachable_words
+from core.wording import DAY_ABBR, clock
 
 Block = dict[str, Any]
 ACTION_PREFIX = "waitlist_"
-DAY_NAMES = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
+DAY_NAMES = DAY_ABBR
 
 
 def section(text: str) -> Block:
@@ -70,7 +74,14 @@ def describe_entry(view: EntryView, *, full_name: bool = True) -> str:
     what = view.service.name if view.service else "any service"
     if view.providers:
         what += " with " + " or ".join(p.name for p in view.providers)
-    return f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    line = f"*{entry.ref}* {name} · {what} · {entry.status} · priority {entry.priority}"
+    return line + unreachable_note(view.client) if entry.is_active else line
+
+
+def unreachable_note(client: Client) -> str:
+    """` · :no_bell: cannot be texted: opted out of texts`, or nothing when texts reach them."""
+    words = unreachable_words(client)
+    return f" · :no_bell: cannot be texted: {words}" if words else ""
 
 
 def preferences(entry: WaitlistEntry) -> str:
@@ -84,13 +95,9 @@ def preferences(entry: WaitlistEntry) -> str:
     elif end:
         parts.append(f"until {_day(end)}")
     if entry.preferred_days:
-        parts.append(" ".join(DAY_NAMES[d] for d in entry.preferred_days))
+        parts.append(" ".join(DAY_NAMES[d] for d in monday_first(entry.preferred_days)))
     if entry.preferred_time_start or entry.preferred_time_end:
-        first = f"{entry.preferred_time_start:%H:%M}" if entry.preferred_time_start else ""
-        last = f"{entry.preferred_time_end:%H:%M}" if entry.preferred_time_end else ""
-        parts.append(
-            f"{first}–{last}" if first and last else f"after {first}" if first else f"before {last}"
-        )
+        parts.append(describe.times(entry.preferred_time_start, entry.preferred_time_end))
     if entry.preferred_time_slots:
         parts.append(" ".join(slot.lower() + "s" for slot in entry.preferred_time_slots))
     if entry.expires_at:
@@ -180,11 +187,6 @@ def client_line(first_name: str, ref: str) -> str:
 
 def masked(phone: str) -> str:
     return mask_phone(phone)
-
-
-def clock(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def when(moment: datetime, timezone: str) -> str:

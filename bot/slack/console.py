@@ -30,7 +30,8 @@ def run_console(
     echo: bool = True,
 ) -> None:
     ctx = Context(runtime, user_id="console")
-    for raw in lines:
+    typed = iter(lines)
+    for raw in typed:
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -38,26 +39,39 @@ def run_console(
             break
         if echo:  # a transcript shows what was typed
             write(f"{PROMPT}{line}")
-        write(_answer(ctx, runtime, line))
+        text, confirm = _answer(ctx, runtime, line)
+        write(text)
+        if confirm is not None:  # nothing is sent before the operator says yes
+            answer = next(typed, "").strip()
+            if echo:
+                write(f"{CONFIRM}{answer}")
+            if answer.lower() in ("y", "yes"):
+                write(_answer(ctx, runtime, confirm)[0])
+            else:
+                write("Nothing was sent.")
         runtime.dispatch_now()
 
 
-def _answer(ctx: Context, runtime: Runtime, line: str) -> str:
+CONFIRM = "Go ahead? [y/N] "
+
+
+def _answer(ctx: Context, runtime: Runtime, line: str) -> tuple[str, str | None]:
     if line.lower().startswith("sms "):
         parts = line.split(maxsplit=2)
         if len(parts) < 3:
-            return "Usage: sms <phone> <text>"
+            return "Usage: sms <phone> <text>", None
         from bot.sms.inbound import handle_sms
 
         reply = handle_sms(runtime, parts[1], parts[2])
-        return f"  reply to {parts[1]}: {reply}" if reply else "  (no reply)"
+        return (f"  reply to {parts[1]}: {reply}" if reply else "  (no reply)"), None
     try:
-        return render(run_line(ctx, line, trusted=True))
+        done = run_line(ctx, line, trusted=True)
+        return render(done), done.confirm
     except Exception as exc:  # noqa: BLE001 (the console shows what Slack would)
         reply = error_reply(exc)
         if reply is None:
             raise
-        return render(reply)
+        return render(reply), None
 
 
 def interactive_lines() -> Iterable[str]:

@@ -8,8 +8,11 @@ from typing import Any
 from bot.slack import blocks
 from bot.slack.commands.stats import describe
 from core.entries import get_waitlist_stats
-from core.model import OfferStatus
-from core.ports import UnitOfWork
+from core.model import ACTIVE_STATUSES, OfferStatus
+from core.ports import EntryFilter, UnitOfWork
+from core.reachability import unreachable_words
+
+_SHOWN = 10
 
 
 def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any]:
@@ -44,6 +47,7 @@ def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any
     body.append(blocks.divider())
     body.append(blocks.section(f"*Pending offers* ({len(pending)})"))
     body.extend(blocks.context(line) for line in pending)
+    body.extend(_unreachable(uow))
     later = len(openings) - len(todays)
     if later:
         body.append(blocks.context(f"{later} more open opening(s) on later days."))
@@ -51,3 +55,21 @@ def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any
     body.append(blocks.section(describe(get_waitlist_stats(uow=uow, now=now, timezone=timezone))))
     body.append(blocks.context("Type `/waitlist help` in any channel for the commands."))
     return {"type": "home", "blocks": body}
+
+
+def _unreachable(uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Active entries the fill skips because their client cannot be texted, and why."""
+    found = uow.entries.list(
+        EntryFilter(statuses=tuple(ACTIVE_STATUSES), reachable=False), limit=_SHOWN
+    )
+    if not found.total:
+        return []
+    body = [blocks.divider(), blocks.section(f"*Cannot be texted* ({found.total})")]
+    for entry in found.items:
+        client = uow.clients.get(entry.client_id)
+        if client is not None:
+            name = blocks.client_line(client.first_name, entry.ref)
+            body.append(blocks.context(f":no_bell: {name} · {unreachable_words(client)}"))
+    if found.total > _SHOWN:
+        body.append(blocks.context("`/waitlist list` shows them all, each marked."))
+    return body

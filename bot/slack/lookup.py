@@ -1,51 +1,39 @@
-"""Finding a provider or service by what staff typed: forgiving case, dots and small typos."""
+"""The clinic's names as a line can use them: services, providers (with their hours) and
+clients, read from the database for one command."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
 
-from bot.slack.errors import CommandError
-
-
-class Named(Protocol):
-    @property
-    def name(self) -> str: ...
+from bot.slack.parser import Directory, fold
+from core.model import Client
+from core.ports import UnitOfWork
 
 
-N = TypeVar("N", bound=Named)
+class ClientBook:
+    """Clients found by name (without accents or case) or by phone, in an open unit of work."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def by_phone(self, phone: str) -> Client | None:
+        return self.uow.clients.get_by_phone(phone)
+
+    def by_name(self, words: Sequence[str]) -> list[Client]:
+        wanted = fold(" ".join(words))
+        found: dict[int, Client] = {}
+        for word in sorted({fold(w) for w in words}, key=len, reverse=True)[:3]:
+            if len(word) < 2:
+                continue
+            for client in self.uow.clients.search(word, limit=50):
+                name = fold(f"{client.first_name} {client.last_name}")
+                if client.id is not None and wanted in (name, fold(client.first_name)):
+                    found[client.id] = client
+        return list(found.values())
 
 
-def normal(text: str) -> str:
-    text = re.sub(r"[^\w\s]", " ", text.lower())
-    text = re.sub(r"\b(dr|doctor)\b", "", text)
-    return " ".join(text.split())
-
-
-def find_named(text: str, items: Sequence[N], what: str) -> N:
-    """The one item whose name `text` means; a CommandError naming the best guess if not."""
-    wanted = normal(text)
-    by_name = {normal(item.name): item for item in items}
-    if wanted in by_name:
-        return by_name[wanted]
-    close = difflib.get_close_matches(wanted, list(by_name), n=2, cutoff=0.75)
-    if len(close) == 1:
-        return by_name[close[0]]
-    guess = difflib.get_close_matches(wanted, list(by_name), n=1, cutoff=0.5)
-    hint = f" — did you mean {by_name[guess[0]].name}?" if guess else ""
-    known = ", ".join(item.name for item in items) or "none yet"
-    raise CommandError(f"I couldn't tell which {what} '{text}' is{hint} (known: {known}).")
-
-
-def split_named(words: list[str], items: Sequence[N], what: str) -> tuple[N, list[str]]:
-    """The item named by the first few words (longest match first) and the words after it."""
-    for size in range(min(len(words), 4), 0, -1):
-        try:
-            return find_named(" ".join(words[:size]), items, what), words[size:]
-        except CommandError:
-            continue
-    # Nothing matched: name what was typed, a title ("Dr.") with the word after it.
-    size = 2 if len(words) > 1 and not normal(words[0]) else 1
-    return find_named(" ".join(words[:size]), items, what), words[size:]
+def directory(uow: UnitOfWork) -> Directory:
+    """Everything a line may name, for parsing inside this unit of work."""
+    return Directory(
+        services=uow.services.list(), providers=uow.providers.list(), clients=ClientBook(uow)
+    )

@@ -8,7 +8,8 @@ from datetime import date, time
 from typing import Any
 
 from bot.slack import blocks
-from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.commands.base import Context, Reply
+from bot.slack.entry_view import entry_view
 from core.directory import add_client, normalize_phone
 from core.entries import add_to_waitlist
 from core.errors import NotFound, WaitlistError

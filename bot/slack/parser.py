@@ -5,29 +5,38 @@ A line is understood whole or not at all: every problem is reported, and nothing
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import phonenumbers
 
-from bot.slack.grammar import dates, days, describe, terms, times
-from bot.slack.grammar.findings import Context, Findings
+from bot.slack.grammar import dates, days, describe, servable, terms, times
+from bot.slack.grammar.findings import Findings, Line
 from bot.slack.grammar.leftovers import explain
 from bot.slack.grammar.names import TITLES, NameIndex
-from bot.slack.grammar.tokens import take_notes, tokenize
+from bot.slack.grammar.tokens import Token, take_notes, tokenize
+from bot.slack.grammar.weekdays import weekday_of
+from core.audit import mask_phone
 from core.directory import normalize_phone
 from core.errors import InvalidInput
-from core.model import Provider, Service
+from core.model import Client, Provider, Service
 
-RULES = (dates.rule_dates, times.rule_times, days.rule_days, terms.rule_terms)
+RULES = (
+    (dates.rule_dates, "dates"),
+    (times.rule_times, "times"),
+    (days.rule_days, "days"),
+    (terms.rule_terms, "terms"),
+)
+# Words with a meaning in the grammar are never taken as a one-word part of a name.
 # Words with a meaning in the grammar: offered as "did you mean", and never taken as a
 # one-word part of a service or provider name.
 VOCABULARY = sorted(
-    set(times.BUCKETS)
+    {b for b in times.BUCKETS if len(b) > 3}
     | set(days.DAYS)
     | set(days.GROUPS)
     | {m for m in dates.MONTHS if len(m) > 3}
@@ -35,12 +44,31 @@ VOCABULARY = sorted(
     | terms.EXPIRES
     | {"urgent", "asap", "within", "before", "after", "until", "between", "tomorrow", "today"}
     | {"next", "week", "weeks", "month", "months", "except", "from", "noon", "anytime"}
+    | {"lunchtime", "weekend", "weekday", "tomorrow", "through", "starting"}
 )
-RESERVED = set(VOCABULARY) | terms.FILLER | set(dates.MONTHS) | TITLES | {"am", "pm", "clear"}
+RESERVED = (
+    set(VOCABULARY)
+    | terms.FILLER
+    | set(dates.MONTHS)
+    | TITLES
+    | set(times.BUCKETS)
+    | {w for words in times.NAMED for w in words}
+    | {"clear", "this", "end", "early", "late", "mid", "not", "no", "but", "every", "all"}
+)
 ALL_DAYS = frozenset(range(7))
 _NUMBER_RUN = re.compile(r"[+(]?\d[\d().\s-]*")
 _NUMBER_GROUP = re.compile(r"[+(]?\d[\d().-]*")
+_DATE_LIKE = re.compile(
+    r"[\d\s-]*/[\d/\s-]*|\d{4}-\d\d?-\d\d?"
+)  # `12/5-12/12` has seven digits and is no phone
 EXAMPLE = "write the name, then the phone, e.g. 'Jane Doe 617-555-0101 botox weekdays'"
+
+
+class ClientBook(Protocol):
+    """The clinic's clients, as a line can name them."""
+
+    def by_name(self, words: Sequence[str]) -> list[Client]: ...
+    def by_phone(self, phone: str) -> Client | None: ...
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,7 @@ class Directory:
 
     services: Sequence[Service]
     providers: Sequence[Provider]
+    clients: ClientBook | None = None
 
     @cached_property
     def index(self) -> NameIndex:
@@ -62,6 +91,7 @@ class ParsedAdd:
     phone: str  # E.164
     preferences: dict[str, Any]  # keyword arguments for core.entries.add_to_waitlist
     understood: list[str]  # one short line per thing understood, for the confirmation
+    client_id: int | None = None  # a client the clinic already has
 
 
 @dataclass(frozen=True)
@@ -90,39 +120,139 @@ def warm_up() -> None:
 
 
 def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) -> ParsedAdd:
-    """`Jane Doe 617-555-0101 botox with Dr. Johnson weekdays 9am-2pm Feb 15 to Feb 28`."""
+    """`Jane Doe 617-555-0101 botox with Dr. Johnson weekdays 9am-2pm Feb 15 to Feb 28`; a
+    client the clinic already has needs no phone (`Maria Garcia botox`)."""
     line, notes, unbalanced = take_notes(text)
-    problems = ["A note has no closing quote."] if unbalanced else []
+    problems = [_unclosed(text)] if unbalanced else []
     phone_at = _find_phone(line)
+    known: Client | None = None
+    phone, typed_phone = "", ""
     if phone_at is None:
-        raise ParseError([*problems, f"I couldn't find the client's phone number; {EXAMPLE}."])
-    start, end = phone_at
-    name = tokenize(line, 0, start)
-    if not name:
-        problems.append(f"I couldn't find the client's name; {EXAMPLE}.")
-    elif any(t.kind != "word" and t.norm != "," for t in name):
+        rest = tokenize(line)
+        name, known = _name_without_phone(line, rest, directory)
+        if not name:
+            raise ParseError([*problems, f"I couldn't find the client's name; {EXAMPLE}."])
         typed = line[name[0].start : name[-1].end]
-        problems.append(f"I read '{typed}' as the client's name; write the name, then the phone.")
-    try:
-        phone = normalize_phone(line[start:end])
-    except InvalidInput as exc:
-        problems.append(exc.message)
-        phone = ""
-    ctx = _read(line, tokenize(line, end), notes, directory, now, timezone)
+        if known is None:
+            problems.append(
+                f"I don't know a client called '{typed}'; write their phone after the name, "
+                f"e.g. '{typed} 617-555-0101 …'."
+            )
+        rest = rest[len(name) :]
+    else:
+        start, end = phone_at
+        typed_phone = line[start:end].strip()
+        name = tokenize(line, 0, start)
+        rest = tokenize(line, end)
+        if not name:
+            problems.append(f"I couldn't find the client's name; {EXAMPLE}.")
+        elif any(t.kind != "word" and t.norm != "," for t in name):
+            typed = line[name[0].start : name[-1].end]
+            problems.append(
+                f"I read '{typed}' as the client's name; write the name, then the phone."
+            )
+        try:
+            phone = normalize_phone(typed_phone)
+        except InvalidInput as exc:
+            problems.append(exc.message)
+    typed_name = [t.text for t in name if t.kind == "word"]
+    whole = " ".join(typed_name)
+    same_case = whole.islower() or whole.isupper()
+    words = [_capitalized(w) if same_case else w for w in typed_name]
+    if phone and words and directory.clients is not None:
+        known, problem = _check_phone(directory.clients, words, phone, typed_phone)
+        problems += [problem] if problem else []
+    ctx = _read(line, rest, notes, directory, now, timezone, typed=text)
     preferences, understood = _assemble(ctx, now, timezone, edit=False)
     problems += ctx.found.problems
     if problems:
         raise ParseError(problems)
-    words = [t.text for t in name if t.kind == "word"]
+    if known is not None:
+        return ParsedAdd(
+            known.first_name, known.last_name, known.phone, preferences, understood, known.id
+        )
     return ParsedAdd(words[0], " ".join(words[1:]), phone, preferences, understood)
+
+
+def _capitalized(word: str) -> str:
+    """`jane` -> `Jane`, `o'brien` -> `O'Brien`, `MARY-JANE` -> `Mary-Jane` (for a name typed
+    all in one case; a name in mixed case stays as typed: `Camila de la Cruz`)."""
+    word = word.lower()
+    return re.sub(r"(^|[-'’])(\w)", lambda m: m.group(1) + m.group(2).upper(), word)
+
+
+def fold(text: str) -> str:
+    """A name compared without accents, case or punctuation: `Siobhán Ní` = `siobhan ni`."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", plain.lower()).split())
+
+
+def _same_person(client: Client, words: Sequence[str]) -> bool:
+    """The typed name is the client's: the whole name, or the first name alone."""
+    typed = fold(" ".join(words))
+    return typed in (fold(f"{client.first_name} {client.last_name}"), fold(client.first_name))
+
+
+def _check_phone(
+    book: ClientBook, words: Sequence[str], phone: str, typed: str
+) -> tuple[Client | None, str]:
+    """The client the name and phone mean, or the question to ask: a phone that is another
+    client's, or a known client's name with another phone."""
+    owner = book.by_phone(phone)
+    if owner is not None:
+        if _same_person(owner, words):
+            return owner, ""
+        return None, (
+            f"'{typed}' is {owner.first_name} {owner.last_name}'s number — to add for "
+            f"{owner.first_name}, write '{owner.first_name} {owner.last_name}'; if "
+            f"{' '.join(words)} is a new client, write their own number."
+        )
+    for client in book.by_name(words):
+        if fold(f"{client.first_name} {client.last_name}") == fold(" ".join(words)):
+            return None, (
+                f"{client.first_name} {client.last_name} is on file with "
+                f"{mask_phone(client.phone)}, not '{typed}' — leave the phone out to add for "
+                "them, or check the number."
+            )
+    return None, ""
+
+
+def _name_without_phone(
+    line: str, tokens: list[Token], directory: Directory
+) -> tuple[list[Token], Client | None]:
+    """The leading words that name a known client (longest first); else the leading words
+    the grammar does not know, as the name of someone unknown."""
+    leading = []
+    for token in tokens:
+        if token.kind != "word":
+            break
+        leading.append(token)
+    if directory.clients is not None:
+        for n in range(min(5, len(leading)), 0, -1):
+            found = [
+                c
+                for c in directory.clients.by_name([t.text for t in leading[:n]])
+                if fold(f"{c.first_name} {c.last_name}")
+                == fold(line[leading[0].start : leading[n - 1].end])
+            ]
+            if len(found) == 1:
+                return leading[:n], found[0]
+    index = directory.index
+    name: list[Token] = []
+    for token in leading:
+        if token.norm in RESERVED or index.exact.get(token.norm) or index.find(token.norm)[1]:
+            break
+        name.append(token)
+    return name, None
 
 
 def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str) -> ParsedEdit:
     """`priority 1 afternoons`, `any day`, `no provider`: the changes to an entry."""
     line, notes, unbalanced = take_notes(text)
-    ctx = _read(line, tokenize(line), notes, directory, now, timezone)
+    ctx = _read(line, tokenize(line), notes, directory, now, timezone, typed=text)
     changes, understood = _assemble(ctx, now, timezone, edit=True)
-    problems = ["A note has no closing quote."] if unbalanced else []
+    problems = [_unclosed(text)] if unbalanced else []
     problems += ctx.found.problems
     if not problems and not changes:
         problems.append("Say what to change, e.g. 'priority 1 afternoons' or 'any day'.")
@@ -131,23 +261,36 @@ def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str)
     return ParsedEdit(changes, understood)
 
 
+@lru_cache(maxsize=4096)
+def _valid_phone(text: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, "US"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _find_phone(line: str) -> tuple[int, int] | None:
     """Where the phone is: the longest run of number groups that phonenumbers takes for a
-    valid number, else for a possible one (then reported as invalid). Our own search for the
-    candidates, since phonenumbers' matcher gives up on `617 555 0101 9-11`."""
+    valid number; else a whole run of seven digits or more (then reported as invalid, as
+    typed). Our own search for the candidates, since phonenumbers' matcher gives up on
+    `617 555 0101 9-11`."""
     for run in _NUMBER_RUN.finditer(line):
         groups = list(_NUMBER_GROUP.finditer(line, run.start(), run.end()))
         for first, group in enumerate(groups):
-            found: dict[bool, tuple[int, int]] = {}
+            found: tuple[int, int] | None = None
+            digits = 0
             for last in groups[first:]:
-                try:
-                    number = phonenumbers.parse(line[group.start() : last.end()], "US")
-                except phonenumbers.NumberParseException:
-                    continue
-                if phonenumbers.is_possible_number(number):
-                    found[phonenumbers.is_valid_number(number)] = (group.start(), last.end())
+                digits += sum(c.isdigit() for c in last.group())
+                if digits > 15:  # E.164 has at most 15 digits
+                    break
+                if digits >= 7 and _valid_phone(line[group.start() : last.end()]):
+                    found = (group.start(), last.end())
             if found:
-                return found.get(True) or found[False]
+                return found
+    for run in _NUMBER_RUN.finditer(line):
+        typed = run.group().strip()
+        if sum(c.isdigit() for c in typed) >= 7 and not _DATE_LIKE.fullmatch(typed):
+            return run.start(), run.start() + len(typed)
     return None
 
 
@@ -158,13 +301,20 @@ def _read(
     directory: Directory,
     now: datetime,
     timezone: str,
-) -> Context:
-    today = now.astimezone(ZoneInfo(timezone)).date()
-    ctx = Context(line, tokens, today, directory.index, Findings(notes=notes))
+    *,
+    typed: str = "",
+) -> Line:
+    ctx = _context(line, tokens, notes, directory, now, timezone)
+    ctx.typed = typed
     runs: list[list[int]] = []
     i = 0
     while i < len(tokens):
-        used = ctx.names.exact_at(ctx, i) or next((u for rule in RULES if (u := rule(ctx, i))), 0)
+        used = ctx.names.exact_at(ctx, i)
+        for rule, group in RULES:
+            if used:
+                break
+            if used := rule(ctx, i):
+                ctx.found.said.setdefault(group, []).append(ctx.span(i, used))
         if used:
             i += used
             continue
@@ -179,8 +329,22 @@ def _read(
     return ctx
 
 
+def _context(
+    line: str,
+    tokens: list[Any],
+    notes: list[str],
+    directory: Directory,
+    now: datetime,
+    timezone: str,
+) -> Line:
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    ctx = Line(line, tokens, today, directory.index, Findings(notes=notes))
+    ctx.providers = directory.providers
+    return ctx
+
+
 def _assemble(
-    ctx: Context, now: datetime, timezone: str, *, edit: bool
+    ctx: Line, now: datetime, timezone: str, *, edit: bool
 ) -> tuple[dict[str, Any], list[str]]:
     """The EDITABLE fields and the lines understood. An edit replaces a whole group (all the
     time fields, both dates) so that `afternoons` does not keep an old `9am-2pm`."""
@@ -190,26 +354,34 @@ def _assemble(
 
     def group(name: str, given: bool, label: str) -> bool:
         if given and name in found.cleared:
-            found.problems.append(f"The line both sets and clears the {label}.")
+            found.problems.append(_both(found, name, label))
         return given or name in found.cleared
 
     if group("service", found.service is not None, "service"):
         service = found.service[0] if found.service else None
         out["service_id"] = service.id if service else None
-        said.append(service.name if service else "any service")
+        said.append(_named(found, service.name) if service else "any service")
     if group("providers", bool(found.providers), "providers"):
         out["provider_ids"] = tuple(p.id for p in found.providers)
-        names = [p.name for p in found.providers]
+        names = [_named(found, p.name) for p in found.providers]
         said.append(f"with {describe.either(names)}" if names else "any provider")
     if group("days", bool(found.days_in or found.days_out), "days"):
         chosen = (found.days_in or set(ALL_DAYS)) - found.days_out
         if not chosen:
-            found.problems.append("That leaves no day of the week.")
+            found.problems.append(
+                f"{servable.quoted(found.said.get('days', []))} leaves no day of the week."
+            )
         picked = () if chosen == ALL_DAYS else tuple(sorted(chosen))
         out["preferred_days"] = picked
         said.append(describe.weekdays(picked) if picked else "any day")
     _times(found, out, said, edit)
     _dates(found, out, said, today, edit)
+    if not found.problems:
+        chosen_days = set(out.get("preferred_days") or ALL_DAYS)
+        service = found.service[0] if found.service else None
+        servable.check(
+            found, chosen_days, ctx.providers, service.duration_minutes if service else 0, today
+        )
     if found.priority is not None:
         out["priority"] = found.priority[0]
         said.append(f"priority {found.priority[0]}" + (" (asap)" if found.asap else ""))
@@ -229,13 +401,28 @@ def _assemble(
     return out, said
 
 
+def _unclosed(text: str) -> str:
+    start = max(text.rfind(q) for q in '"“”„')
+    return f"The note '{text[start:].strip()}' has no closing quote."
+
+
+def _both(found: Findings, group: str, label: str) -> str:
+    return f"'{found.clearing.get(group, group)}' clears the {label} that the line also sets."
+
+
+def _named(found: Findings, name: str) -> str:
+    """A name, and the typo it was read from: `Botox (read from 'botx')`."""
+    typo = found.corrected.get(name)
+    return f"{name} (read from '{typo}')" if typo else name
+
+
 def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) -> None:
     start = found.time_start[0] if found.time_start else None
     end = found.time_end[0] if found.time_end else None
     given = bool(start or end or found.slots)
     if given and "times" in found.cleared:
-        found.problems.append("The line both sets and clears the times.")
-    if start and end and end <= start:
+        found.problems.append(_both(found, "times", "times"))
+    if start and end and end <= start and not found.two_windows:
         phrases = dict.fromkeys(p[1] for p in (found.time_start, found.time_end) if p)
         found.problems.append(
             f"The times contradict each other: '{' and '.join(phrases)}' leaves no time."
@@ -257,22 +444,24 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
 def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, edit: bool) -> None:
     start = found.date_start[0] if found.date_start else None
     end = found.date_end[0] if found.date_end else None
-    if found.asap and start is None:
-        start = today
     given = bool(start or end)
     if given and "dates" in found.cleared:
-        found.problems.append("The line both sets and clears the dates.")
+        found.problems.append(_both(found, "dates", "dates"))
     if start and end and end < start:
         phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
         found.problems.append(
             f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
         )
-    elif end and end < today:
+    elif end and end < today and not any("has passed" in p for p in found.problems):
         found.problems.append(f"The dates end in the past ({describe.day(end, today)}).")
     if not given and "dates" not in found.cleared:
         return
-    fields = {"preferred_date_start": start, "preferred_date_end": end}
-    out.update(fields if edit else {k: v for k, v in fields.items() if v})
+    if "dates" in found.cleared:
+        out.update(preferred_date_start=None, preferred_date_end=None)
+    if start:  # an edit changes only the ends it names: `until 12/20` keeps the start
+        out["preferred_date_start"] = start
+    if end:
+        out["preferred_date_end"] = end
     said.append(describe.dates(start, end, today))
 
 
@@ -282,6 +471,207 @@ def _expires_at(found: Findings, now: datetime, timezone: str) -> datetime | Non
         return None
     midnight = datetime.combine(found.expires[0] + timedelta(days=1), time(0))
     at = midnight.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
-    if at <= now:
+    if at <= now and not any("has passed" in p for p in found.problems):
         found.problems.append(f"'{found.expires[1]}' is in the past; the expiry must be later.")
     return at
+
+
+@dataclass(frozen=True)
+class ParsedSlot:
+    """A provider's slot as `opening` and `offer` name it: who, what, and when."""
+
+    provider: Provider | None
+    service: Service | None
+    starts_at: datetime  # UTC
+    day_phrase: str  # the words that gave the day (`wed`, `dec 2`), for a refusal to name
+    time_phrase: str  # the words that gave the time (`3pm`)
+
+
+def parse_slot(
+    text: str, *, directory: Directory, now: datetime, timezone: str, service: bool = True
+) -> ParsedSlot:
+    """`dr johnson botox wed 3pm`, `patel botox 2 dec 3pm`, `liam hydro today 11:15`: a
+    provider, a service (when `service`), a day and a time in any order. A weekday is the
+    next such day — today only if the time is still ahead; a time is never dropped."""
+    zone = ZoneInfo(timezone)
+    line = text
+    ctx = _context(line, tokenize(line), [], directory, now, timezone)
+    ctx.weekday_dates = True
+    day: tuple[date, str, bool] | None = None  # the date, its words, a bare weekday
+    day_at = 0
+    clock: tuple[time, str] | None = None
+    runs: list[list[int]] = []
+    i = 0
+    while i < len(ctx.tokens):
+        if used := ctx.names.exact_at(ctx, i):
+            i += used
+            continue
+        if (day is None or day[2]) and (found := dates.read_date(ctx, i)) is not None:
+            used, value = found
+            bare = used == 1 and ctx.norm(i) in days.DAYS
+            if day is None:
+                day, day_at = (value, ctx.span(i, used), bare), i
+            else:  # `Wed Feb 18`: the weekday must be the date's
+                both = ctx.span(day_at, i + used - day_at)
+                if bare or weekday_of(value) != weekday_of(day[0]):
+                    ctx.found.problems.append(
+                        f"'{both}': {describe.weekday_date(value, ctx.today)} is not that day "
+                        "of the week."
+                        if not bare
+                        else f"'{both}' names two days; say one."
+                    )
+                day = (value, both, False)
+            i += used
+            continue
+        if clock is None and (read := times.read_clock(ctx, i)) is not None:
+            used, value = read
+            clock = (value, ctx.span(i, used))
+            i += used
+            continue
+        if ctx.norm(i) not in terms.FILLER:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        i += 1
+    for run in runs:
+        explain(ctx, run, VOCABULARY)
+    found = ctx.found
+    problems = list(found.problems)
+    if not found.providers and not problems:
+        problems.append(
+            f"'{line.strip()}' names no provider; say whose slot it is, "
+            "e.g. 'dr johnson botox wed 3pm'."
+        )
+    elif len(found.providers) > 1:
+        names = describe.either([p.name for p in found.providers])
+        problems.append(f"A slot is one provider's; I read {names}.")
+    if service and found.service is None and not problems:
+        problems.append(
+            f"'{line.strip()}' names no service; say which, e.g. 'dr johnson botox wed 3pm'."
+        )
+    if clock is None:
+        where = f"'{day[1] if day else line.strip()}': say"
+        problems.append(f"{where} what time the slot starts, e.g. 'wed 3pm'.")
+    if problems:
+        raise ParseError(problems)
+    assert clock is not None
+    local_now = now.astimezone(zone)
+    when = day[0] if day else ctx.today
+    if day and day[2] and when - timedelta(days=7) == ctx.today and clock[0] > local_now.time():
+        when = ctx.today  # `sat 1pm` on a Saturday morning is today
+    starts_at = datetime.combine(when, clock[0], zone).astimezone(UTC)
+    return ParsedSlot(
+        found.providers[0],
+        found.service[0] if found.service else None,
+        starts_at,
+        day[1] if day else clock[1],
+        clock[1],
+    )
+
+
+@dataclass(frozen=True)
+class ParsedRange:
+    start: date | None
+    end: date | None
+    understood: str
+
+
+def parse_range(text: str, *, now: datetime, timezone: str) -> ParsedRange:
+    """The dates of `match W-4 next week`, `… by friday`, `… the 2nd`: the same reading of
+    dates as `add`; a bare weekday is that day."""
+    line, _, _ = take_notes(text)
+    directory = Directory((), ())
+    ctx = _context(line, tokenize(line), [], directory, now, timezone)
+    ctx.weekday_dates = True
+    runs: list[list[int]] = []
+    i = 0
+    while i < len(ctx.tokens):
+        if used := dates.rule_dates(ctx, i):
+            i += used
+            continue
+        if ctx.norm(i) not in terms.FILLER:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        i += 1
+    for run in runs:
+        typed = ctx.span(run[0], len(run))
+        ctx.found.problems.append(
+            f"I didn't understand '{typed}' as dates; try 'next week', 'dec 5-12' or 'by friday'."
+        )
+    found = ctx.found
+    start = found.date_start[0] if found.date_start else None
+    end = found.date_end[0] if found.date_end else None
+    if start and end and end < start:
+        phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
+        found.problems.append(
+            f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
+        )
+    if found.problems:
+        raise ParseError(found.problems)
+    return ParsedRange(start, end, describe.dates(start, end, ctx.today))
+
+
+@dataclass(frozen=True)
+class ParsedFilters:
+    statuses: tuple[str, ...]
+    service: Service | None
+    provider: Provider | None
+    priority: int | None
+    page: int
+
+
+def parse_filters(
+    text: str, *, directory: Directory, statuses: Sequence[str], now: datetime, timezone: str
+) -> ParsedFilters:
+    """`list`, `list waiting`, `list botox`, `list hydro w/ tomasz`, `list p1 page 2`."""
+    ctx = _context(text, tokenize(text), [], directory, now, timezone)
+    chosen: list[str] = []
+    page = 1
+    runs: list[list[int]] = []
+    i = 0
+    while i < len(ctx.tokens):
+        word = ctx.norm(i)
+        if word in statuses:
+            chosen.append(word)
+            i += 1
+            continue
+        if word == "page" and ctx.norm(i + 1).isdigit():
+            page = int(ctx.norm(i + 1))
+            i += 2
+            continue
+        used = ctx.names.exact_at(ctx, i) or terms.rule_terms(ctx, i)
+        if used:
+            i += used
+            continue
+        if word not in terms.FILLER:
+            if runs and runs[-1][-1] == i - 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        i += 1
+    for run in runs:
+        before = len(ctx.found.problems)
+        explain(ctx, run, [*statuses, "page", "priority"])
+        for k in range(before, len(ctx.found.problems)):
+            if ctx.found.problems[k].startswith("I didn't understand"):
+                ctx.found.problems[k] += (
+                    f" A list takes a status ({', '.join(statuses)}), a service, a provider "
+                    "or a priority."
+                )
+    found = ctx.found
+    if len(found.providers) > 1:
+        found.problems.append("List one provider at a time.")
+    if page < 1:
+        found.problems.append(f"'{page}' is not a page number.")
+    if found.problems:
+        raise ParseError(found.problems)
+    return ParsedFilters(
+        tuple(chosen),
+        found.service[0] if found.service else None,
+        found.providers[0] if found.providers else None,
+        found.priority[0] if found.priority else None,
+        page,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.slack.errors import CommandError
+from core.limits import MAX_ID
 
 _KINDS = {"W": "waitlist entry", "A": "appointment", "O": "opening"}
 
@@ -16,7 +17,10 @@ def parse_ref(text: str, kind: str) -> int:
         raise CommandError(
             f"'{text}' is not {_article(kind)} {_KINDS[kind]} reference (like {kind}-1042)."
         )
-    return int(match.group(1))
+    number = int(match.group(1))
+    if number > MAX_ID:  # no such row can exist; the database could not even look it up
+        raise CommandError(f"There is no {_KINDS[kind]} {kind}-{number}.")
+    return number
 
 
 def _article(kind: str) -> str:

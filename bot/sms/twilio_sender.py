@@ -3,7 +3,9 @@
 A refused request (429, 5xx) or a connection that could not be made is tried again at once
 with a short backoff; the outbox retries later still. A request whose answer was lost (a read
 timeout) may have been accepted, so before trying again the sender asks Twilio whether the
-message exists: a text is never sent twice.
+message exists (`lookup`, also what recovers a send whose process died): a text is never sent
+twice. All of one send, retries and lookups included, ends well within the outbox's lease
+(`within`), so a live send is never mistaken for a lost one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_after_delay,
     wait_exponential,
 )
 from twilio.base.exceptions import TwilioRestException
@@ -25,6 +28,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
 from core.audit import mask_phone
+from core.lease import Finding, Verdict
 from core.model import Message
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from core.ports import SendResult
@@ -32,6 +36,9 @@ from core.ports import SendResult
 log = logging.getLogger("waitlist.sms")
 TWILIO_API = "https://api.twilio.com"
 PERMANENT_CODES = OPTED_OUT_CODES | BAD_NUMBER_CODES
+# Our clock and Twilio's may differ a little; a lookup reaches this far before the claim.
+CLOCK_SKEW = timedelta(minutes=1)
+LOOKUP_LIMIT = 20
 # The twilio library logs query strings (phone numbers) at INFO.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
@@ -70,7 +77,14 @@ class TwilioSender:
         timeout: float = 10.0,
         attempts: int = 4,
         backoff: float = 0.5,
+        within: float | None = None,
     ) -> None:
+        """`within`: seconds one send may take in all (the outbox's lease). Each request's
+        timeout is cut to an eighth of it and retries stop at half of it, so the last request
+        and the lookups after it still end inside it."""
+        if within is not None:
+            timeout = min(timeout, within / 8)
+        self.give_up_after = within / 2 if within is not None else None
         http = (
             BaseUrlHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
         )
@@ -83,8 +97,11 @@ class TwilioSender:
 
     def send(self, message: Message) -> SendResult:
         started = datetime.now(UTC)
+        stop = stop_after_attempt(self.attempts)
+        if self.give_up_after is not None:
+            stop = stop | stop_after_delay(self.give_up_after)
         retrying = Retrying(
-            stop=stop_after_attempt(self.attempts),
+            stop=stop,
             wait=wait_exponential(multiplier=self.backoff, max=8),
             retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
             reraise=False,
@@ -119,9 +136,16 @@ class TwilioSender:
             # Includes a connect timeout: the request never reached the gateway.
             raise _Retryable("connection") from exc
         except requests.exceptions.Timeout as exc:
-            found = self._already_sent(message, started)
-            if found is not None:
-                return SendResult(ok=True, provider_sid=found)
+            found = self.lookup(message, since=started)
+            if found.verdict is Verdict.HAPPENED:
+                return SendResult(ok=True, provider_sid=found.reference)
+            if found.verdict is Verdict.UNKNOWN:
+                log.warning(
+                    "SMS %s to %s: answer lost and Twilio cannot be asked; left for recovery",
+                    message.id,
+                    mask_phone(message.phone),
+                )
+                return SendResult(ok=False, error_code="timeout", in_doubt=True)
             raise _Retryable("timeout") from exc
         log.info("SMS %s to %s accepted", message.id, mask_phone(message.phone))
         return SendResult(ok=True, provider_sid=sent.sid)
@@ -136,15 +160,24 @@ class TwilioSender:
             route["status_callback"] = f"{self.status_callback}?m={message.id}"
         return route
 
-    def _already_sent(self, message: Message, started: datetime) -> str | None:
-        """The sid of a message with this text to this number created since the send began."""
+    def lookup(self, message: Message, *, since: datetime) -> Finding:
+        """Whether Twilio has a message with this text to this number, created since `since`.
+
+        Two listings: those sent since then (Twilio filters lists by DateSent only), and the
+        newest to the number whatever their DateSent, since a message Twilio has accepted but
+        not sent yet has none and the first listing would miss it. Both are matched on the
+        text and the creation time.
+        """
+        after = since - CLOCK_SKEW
         try:
-            recent = self.client.messages.list(
-                to=message.phone, date_sent_after=started - timedelta(minutes=1), limit=20
+            sent = self.client.messages.list(
+                to=message.phone, date_sent_after=after, limit=LOOKUP_LIMIT
             )
+            newest = self.client.messages.list(to=message.phone, limit=LOOKUP_LIMIT)
         except (TwilioRestException, requests.exceptions.RequestException):
-            return None
-        for candidate in recent:
-            if candidate.body == message.body:
-                return str(candidate.sid)
-        return None
+            return Finding(Verdict.UNKNOWN)
+        for candidate in [*sent, *newest]:
+            created = candidate.date_created
+            if candidate.body == message.body and (created is None or created >= after):
+                return Finding(Verdict.HAPPENED, str(candidate.sid))
+        return Finding(Verdict.NEVER)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, select, update
+from sqlalchemy import ColumnElement, exists, extract, func, or_, select, update
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
@@ -23,7 +23,7 @@ from storage.repositories.entry_mapping import (
     to_entry,
 )
 from storage.repositories.open_slots import page_by_open_slots
-from storage.tables import EntryProviderRow, EntryRow
+from storage.tables import ClientRow, EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
     "created_at": EntryRow.created_at,
@@ -219,4 +219,10 @@ def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
         conditions.append(EntryRow.appointment_category.in_(list(filters.appointment_categories)))
     if filters.payment_type is not None:
         conditions.append(EntryRow.payment_type == str(filters.payment_type))
+    if filters.reachable is not None:
+        unreachable = select(ClientRow.id).where(
+            or_(ClientRow.sms_opt_out.is_(True), ClientRow.phone_invalid.is_(True))
+        )
+        chosen = EntryRow.client_id.in_(unreachable)
+        conditions.append(~chosen if filters.reachable else chosen)
     return conditions

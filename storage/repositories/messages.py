@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DuplicateMessage, WaitlistError
@@ -16,6 +16,7 @@ from storage.repositories.base import (
     domain_values,
     existing,
     guarded,
+    plain,
     row_values,
     update_row,
 )
@@ -98,6 +99,62 @@ class SqlMessageRepository(SqlRepository):
             return None
         row = self.session.get(MessageRow, message_id, populate_existing=True)
         return _message(row) if row else None
+
+    def move(
+        self,
+        message_id: int,
+        *,
+        from_: Collection[MessageStatus],
+        to: MessageStatus,
+        claimed_at: datetime | None = None,
+        changes: Mapping[str, object] | None = None,
+    ) -> bool:
+        """One `UPDATE … WHERE status IN (…)`: the database decides, so a delivery report and
+        a send result racing on two connections cannot move a status backwards."""
+        query = update(MessageRow).where(
+            MessageRow.id == message_id,
+            MessageRow.status.in_([status.value for status in from_]),
+        )
+        if claimed_at is not None:
+            query = query.where(MessageRow.updated_at == claimed_at)
+        values = {name: plain(value) for name, value in (changes or {}).items()}
+        moved = self.session.execute(
+            query.values(status=to.value, **values).execution_options(synchronize_session=False)
+        )
+        if moved.rowcount == 0:  # type: ignore[attr-defined]
+            return False
+        self._forget(message_id)
+        return True
+
+    def note_sent(self, message_id: int, *, provider_sid: str | None, sent_at: datetime) -> None:
+        self.session.execute(
+            update(MessageRow)
+            .where(MessageRow.id == message_id)
+            .values(
+                provider_sid=func.coalesce(MessageRow.provider_sid, provider_sid),
+                sent_at=func.coalesce(MessageRow.sent_at, sent_at),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        self._forget(message_id)
+
+    def claimed_before(self, moment: datetime, limit: int = 100) -> list[Message]:
+        query = (
+            select(MessageRow)
+            .where(
+                MessageRow.status == MessageStatus.SENDING.value,
+                MessageRow.updated_at < moment,
+            )
+            .order_by(MessageRow.updated_at, MessageRow.id)
+            .limit(limit)
+        )
+        return [_message(row) for row in self.session.scalars(query)]
+
+    def _forget(self, message_id: int) -> None:
+        """A row changed behind the session's back is read afresh next time."""
+        row = self.session.identity_map.get(self.session.identity_key(MessageRow, message_id))
+        if row is not None:
+            self.session.expire(row)
 
     def queued(self, limit: int = 100) -> list[Message]:
         query = (

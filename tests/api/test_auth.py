@@ -131,11 +131,11 @@ ADMIN_ONLY = [("post", "/apis/v1/providers"), ("post", "/apis/v1/services")]
 
 
 @pytest.mark.parametrize(("method", "path"), STAFF_ONLY + ADMIN_ONLY)
-def test_patients_are_refused_staff_operations_with_403(api: Api, world: World, method, path):
+def test_staff_operations_do_not_exist_for_patients(api: Api, world: World, method, path):
     kwargs = {"json": {"appointment_id": 1}} if path.endswith("/offer") else {}
     response = getattr(api, method)(path, role=Role.USER, patient_id=1, **kwargs)
-    assert response.status_code == 403
-    assert response.json()["code"] == 4030
+    assert response.status_code == 404  # SPEC §7: nothing but their own exists for a USER
+    assert response.json()["code"] == 4040
 
 
 @pytest.mark.parametrize(("method", "path"), ADMIN_ONLY)

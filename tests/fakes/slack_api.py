@@ -5,6 +5,8 @@ It speaks enough of the protocol for slack-sdk: every method is a POST to `/api/
 JSON, form-encoded or multipart body, answered with `{"ok": true, ...}`. `response_url(name)`
 gives a URL whose posts are recorded as method "response_url"; `files.getUploadURLExternal`
 hands out an upload URL on this same server whose bytes land in `uploads`.
+`apps.connections.open` answers with `socket_url` (a Socket Mode server, see
+`tests/fakes/slack_socket.py`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class FakeSlackApi:
         self.uploads: dict[str, bytes] = {}
         self.tokens: list[str] = []
         self._errors: dict[str, str] = {}
+        self.socket_url = "ws://127.0.0.1:9/"  # nothing listens there until a test sets it
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -67,6 +70,10 @@ class FakeSlackApi:
     def fail(self, method: str, error: str = "internal_error") -> None:
         """Answer `method` with `{"ok": false, "error": error}` from now on."""
         self._errors[method] = error
+
+    def heal(self, method: str) -> None:
+        """Answer `method` normally again."""
+        self._errors.pop(method, None)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Block until `method` was called `count` times (work done after an ack is async)."""
@@ -136,6 +143,8 @@ class FakeSlackApi:
             return {"user": {"id": user, "name": user.lower(), "real_name": "Fake User", "tz": ""}}
         if method == "conversations.info":
             return {"channel": {"id": channel, "name": "waitlist", "is_member": True}}
+        if method == "apps.connections.open":
+            return {"url": self.socket_url}
         if method == "files.getUploadURLExternal":
             file_id = f"F{ts.replace('.', '')}"
             return {"upload_url": f"{self.root}/upload/{file_id}", "file_id": file_id}

@@ -4,8 +4,12 @@
 `POST /2010-04-01/Accounts/<sid>/Messages.json` creates a message (201) unless answers were
 scripted with `answer(...)`: a status code and optional Twilio error code per request, used in
 order (e.g. three 429s, then the default 201). `GET` on the same path lists the created ones,
-filtered by `To`, as the library's `messages.list` expects. `hang_after_accept` makes the next
-create be recorded and then answered too late (a read timeout for the client).
+filtered by `To` and, like Twilio, by `DateSent>` (a message not sent yet has no DateSent and
+is left out of such a list). `hang_after_accept` makes the next create be recorded and then
+answered too late (a read timeout for the client). `hold(accept=...)` holds every create
+request until `let_go()`: with `accept=True` Twilio has the message and only the answer is
+held; with `accept=False` the request never arrives (its connection is dropped when let go).
+`accepted_only()` leaves new messages `accepted`, without a DateSent.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +34,10 @@ class FakeTwilioApi:
         self.attempts: list[dict[str, str]] = []  # every create request, answered or not
         self._script: list[tuple[int, int | None]] = []
         self._hang: float = 0.0
+        self._held: threading.Event | None = None
+        self._accept_held = True
+        self._send_now = True
+        self.in_flight = 0  # create requests being held
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -48,6 +58,30 @@ class FakeTwilioApi:
         with self._lock:
             self._hang = seconds
 
+    def hold(self, *, accept: bool) -> None:
+        with self._lock:
+            self._held = threading.Event()
+            self._accept_held = accept
+
+    def let_go(self) -> None:
+        with self._lock:
+            held, self._held = self._held, None
+        if held is not None:
+            held.set()
+
+    def accepted_only(self) -> None:
+        with self._lock:
+            self._send_now = False
+
+    def wait_for_held(self, count: int = 1, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.in_flight >= count:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} held request(s) within {timeout}s")
+
     def bodies_to(self, phone: str) -> list[str]:
         with self._lock:
             return [m["Body"] for m in self.messages if m["To"] == phone]
@@ -62,19 +96,48 @@ class FakeTwilioApi:
 
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any], float]:
         with self._lock:
+            held = self._held
+            if held is not None:
+                self.in_flight += 1
+        if held is not None:
+            if self._accept_held:
+                created = self._record(form)
+            held.wait()
+            with self._lock:
+                self.in_flight -= 1
+            if not self._accept_held:
+                return 0, {}, 0.0  # dropped: it never reached Twilio
+            return 201, _resource(created), 0.0
+        with self._lock:
             self.attempts.append(form)
             status, code = self._script.pop(0) if self._script else (201, None)
             if status != 201:
                 return status, _error(status, code), 0.0
-            sid = f"SM{next(self._sids):032d}"
-            created = dict(form, Sid=sid, DateSent=time.strftime("%a, %d %b %Y %H:%M:%S +0000"))
-            self.messages.append(created)
             hang, self._hang = self._hang, 0.0
-        return 201, _resource(created), hang
+        return 201, _resource(self._record(form, counted=True)), hang
+
+    def _record(self, form: dict[str, str], *, counted: bool = False) -> dict[str, str]:
+        with self._lock:
+            if not counted:
+                self.attempts.append(form)
+            sid = f"SM{next(self._sids):032d}"
+            now = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+            created = dict(form, Sid=sid, DateCreated=now, DateSent=now if self._send_now else "")
+            self.messages.append(created)
+        return created
 
     def _list(self, query: dict[str, str]) -> dict[str, Any]:
+        after = query.get("DateSent>")
+        since = (
+            datetime.strptime(after, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if after else None
+        )
         with self._lock:
-            found = [m for m in self.messages if m["To"] == query.get("To", m["To"])]
+            found = [
+                m
+                for m in self.messages
+                if m["To"] == query.get("To", m["To"])
+                and (since is None or (m["DateSent"] and _when(m["DateSent"]) >= since))
+            ]
         return {
             "messages": [_resource(m) for m in reversed(found)],
             "next_page_uri": None,
@@ -84,15 +147,20 @@ class FakeTwilioApi:
         }
 
 
+def _when(rfc2822: str) -> datetime:
+    return parsedate_to_datetime(rfc2822)
+
+
 def _resource(message: dict[str, str]) -> dict[str, Any]:
     return {
         "sid": message["Sid"],
         "to": message["To"],
         "from": message.get("From"),
         "body": message["Body"],
-        "status": "queued",
+        "status": "queued" if message["DateSent"] else "accepted",
         "messaging_service_sid": message.get("MessagingServiceSid"),
-        "date_sent": message["DateSent"],
+        "date_created": message["DateCreated"],
+        "date_sent": message["DateSent"] or None,
         "num_segments": "1",
     }
 
@@ -109,6 +177,9 @@ def _handler_for(api: FakeTwilioApi) -> type[BaseHTTPRequestHandler]:
             if not urlsplit(self.path).path.endswith("/Messages.json"):
                 return self._reply(404, {"message": "not found"})
             status, body, hang = api._create(form)
+            if status == 0:
+                self.close_connection = True
+                return
             if hang:
                 time.sleep(hang)
             self._reply(status, body)

@@ -42,9 +42,11 @@ def migrated(tmp_path: Path) -> Path:
 def test_jobs_run_runs_one_job_now_and_prints_its_summary(migrated: Path) -> None:
     result = _run(migrated, "jobs", "run", "sweep")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "sweep: openings 0, offered 0, lapsed 0, expired 0"
+    assert result.stdout.strip() == (
+        "sweep: openings 0, offered 0, lapsed 0, expired 0, recovered 0, sent 0"
+    )
     expired = _run(migrated, "jobs", "run", "expire_entries")
-    assert expired.stdout.strip() == "expire_entries: expired 0"
+    assert expired.stdout.strip() == "expire_entries: expired 0, sent 0"
 
 
 def test_jobs_run_names_the_jobs_it_knows(migrated: Path) -> None:

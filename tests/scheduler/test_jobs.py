@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.runtime import Runtime
-from bot.scheduler.jobs import run_expire_entries, run_sweep
+from bot.scheduler.jobs import recover_and_send, run_expire_entries, run_sweep
 from bot.scheduler.service import run_job
 from core.model import EntryStatus, OfferStatus, OpeningStatus
 from tests.scenario import NOW, World, local
@@ -44,6 +44,9 @@ def test_offers_lapse_at_their_hold_and_the_next_candidates_get_theirs(
     assert [offers[e.id].status for e in waiting[3:]] == [OfferStatus.PENDING] * 2
     assert _entry(world, waiting[0].id).status is EntryStatus.WAITING
     assert _entry(world, waiting[3].id).status is EntryStatus.OFFERED
+    assert runtime.sender.sent[already_sent:] == []  # type: ignore[attr-defined]
+    after = recover_and_send(runtime, NOW + timedelta(minutes=15))  # once the sweep committed
+    assert after == {"recovered": 0, "sent": 5}
     sent = [m.kind for m in runtime.sender.sent[already_sent:]]  # type: ignore[attr-defined]
     assert sent.count("offer") == 2 and sent.count("lapsed") == 3
 
@@ -107,11 +110,21 @@ def test_a_job_runs_once_per_tick_and_the_event_log_says_so(
     next_tick = run_job(runtime, "sweep", timezone=world.clinic.timezone)
     assert first is not None and first["lapsed"] == 3
     assert again is None
-    assert next_tick == {"openings": 1, "offered": 0, "lapsed": 0, "expired": 0}
+    assert next_tick == {
+        "openings": 1,
+        "offered": 0,
+        "lapsed": 0,
+        "expired": 0,
+        "recovered": 0,  # after the commit: texts recovered, then sent
+        "sent": 0,
+    }
     with world.make_uow() as uow:
         ran = [e for e in uow.events.list(limit=1000) if e.kind == "JobRan"]
     assert [e.data["tick"] for e in ran] == [
         "2026-02-16T15:15:00+00:00",
         "2026-02-16T15:16:00+00:00",
     ]
-    assert ran[0].data["summary"] == first
+    # The Event is written in the job's transaction, before its texts go out.
+    assert ran[0].data["summary"] == {
+        k: v for k, v in first.items() if k not in ("recovered", "sent")
+    }

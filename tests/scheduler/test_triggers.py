@@ -84,3 +84,13 @@ def test_sweep_ticks_agree_between_instances_a_little_apart() -> None:
     assert tick_of("stats_post", base, timezone="America/New_York", every_seconds=60) == (
         "2026-03-09"
     )
+
+
+def test_sweeps_fire_on_the_minute_whenever_an_instance_started() -> None:
+    sweep = triggers("08:00", NEW_YORK)["sweep"]
+    started = datetime(2026, 3, 9, 14, 0, 37, 500_000, tzinfo=UTC)  # the run at start
+    fires = [sweep.get_next_fire_time(started, started + timedelta(seconds=1))]
+    for _ in range(3):
+        fires.append(sweep.get_next_fire_time(fires[-1], fires[-1]))
+    assert fires == [datetime(2026, 3, 9, 14, m, tzinfo=UTC) for m in (1, 2, 3, 4)]
+    assert {fire.second for fire in fires} == {0}

@@ -76,9 +76,21 @@ def test_list_refuses_an_unknown_status(slack: SlackHttp) -> None:
     slack.command("list pending")
 
     assert slack.reply_text() == (
-        "! I can list active, all, waiting, offered, booked, cancelled, expired entries; "
-        "'pending' is not one of them."
+        "! I didn't understand 'pending'. A list takes a status (active, all, waiting, offered, "
+        "booked, cancelled, expired), a service, a provider or a priority."
     )
+
+
+def test_list_filters_by_service_provider_and_priority(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1), provider_ids=(world.lee.id,), priority=1)
+    world.entry(world.client("Bob", 2), service_id=world.filler.id)
+
+    slack.command("list botox w/ lee p1")
+
+    text = slack.reply_text()
+    assert text.startswith("Active · Botox · Dr. Lee · priority 1 waitlist entries — 1 entry")
+    assert "Jane Tester" in text and "Bob" not in text
 
 
 def test_remove_cancels_the_entry(slack: SlackHttp) -> None:
@@ -122,7 +134,18 @@ def test_match_with_a_backwards_range_is_refused(slack: SlackHttp) -> None:
 
     slack.command(f"match {entry.ref} Feb 27 to Feb 20")
 
-    assert slack.reply_text() == "! The range ends (Feb 20) before it starts (Feb 27)."
+    assert slack.reply_text() == (
+        "! The dates contradict each other: 'Feb 27 to Feb 20' leaves no day."
+    )
+
+
+def test_match_reads_a_relative_range(slack: SlackHttp) -> None:
+    entry = slack.world.entry(slack.world.client("Jane", 1), provider_ids=(slack.world.lee.id,))
+
+    slack.command(f"match {entry.ref} next week")
+
+    text = slack.reply_text()
+    assert "Mon Feb 23" in text and "Mon Feb 16" not in text
 
 
 def test_offer_of_a_matched_slot_texts_the_client(slack: SlackHttp) -> None:
@@ -175,16 +198,30 @@ def test_opening_finds_provider_and_service_by_name_despite_typos(slack: SlackHt
 
     slack.command("opening dr lee botx Wed Feb 18 2pm")
 
-    assert slack.reply_text() == (
-        "✓ O-1 opened for Wed Feb 18 2:00 PM. Offers texted to Jane (W-1)."
+    preview = slack.reply_text()
+    assert preview.splitlines()[:2] == [
+        "Open Botox with Dr. Lee · Wed Feb 18 2:00 PM–3:00 PM?",
+        "Confirm to text Jane (W-1) now.",
+    ]
+    with slack.runtime.make_uow() as uow:
+        assert uow.openings.open_ids() == []  # nothing opened, no one texted before confirming
+    slack.click("opening confirm P2 S1 2026-02-18T19:00Z")
+    assert slack.api.wait_for("response_url", 2)[-1]["text"] == (
+        "O-1 opened for Wed Feb 18 2:00 PM. Offers texted to Jane (W-1)."
     )
+
+
+def test_opening_outside_working_hours_is_refused_naming_the_time(slack: SlackHttp) -> None:
+    slack.command("opening dr lee botox Wed Feb 18 8am")
+
+    assert slack.reply_text().startswith("! '8am': Dr. Lee works 9:00 AM-5:00 PM on Wednesdays")
 
 
 def test_opening_with_an_unknown_provider_suggests_one(slack: SlackHttp) -> None:
     slack.command("opening Dr. Smith Botox Wed 2pm")
 
     assert slack.reply_text() == (
-        "! I couldn't tell which provider 'Dr. Smith' is (known: Dr. Johnson, Dr. Lee)."
+        "! I couldn't find a provider called 'Dr. Smith' (providers: Dr. Johnson, Dr. Lee)."
     )
 
 
@@ -199,7 +236,9 @@ def test_stats_reports_counts_and_fills(slack: SlackHttp) -> None:
         "Yesterday (2026-02-15): openings 0, filled 0, expired unfilled 0, "
         "median time to fill –, offers sent 0, accepted 0%\n"
         "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0, "
-        "median time to fill –, offers sent 0, accepted 0%"
+        "median time to fill –, offers sent 0, accepted 0%\n"
+        "Conversion: of all entries ever added to the waitlist, the share booked from it. "
+        "Accepted: of the offers texted, the share the patient answered YES."
     )
 
 

@@ -1,14 +1,23 @@
-"""Whatever staff type, the parser answers with a result or a ParseError, and a result is
-always an entry the domain accepts."""
+"""Whatever staff type, the parser answers with a result or a refusal that names words of
+the line, and a result is always an entry the domain accepts."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack.parser import Directory, ParseError, parse_add, parse_edit
+from bot.slack.parser import (
+    Directory,
+    ParseError,
+    fold,
+    parse_add,
+    parse_edit,
+    parse_range,
+    parse_slot,
+)
 from core.entries import validate
 from core.model import Provider, Service, WaitlistEntry
 from tests.unit.fakes import FakeUnitOfWork
@@ -21,6 +30,13 @@ FRAGMENTS = [
     "until 3/15", "after", "before", "from", "to", "-", "asap", "urgent", "priority", "p1", "p9",
     "expires", "expires in 30 days", "expires 1/1/2020", '"a note"', "“curly”", '"', "clear",
     "days", "12/31/2099", "Dec 20 to Jan 5", "feb 29", "2026-13-01", "25:00", "noon-3", "0",
+    "w/", "wknds", "wkdays", "tues", "thurs", "M/W/F", "tu-th", "m-f", "not mondays",
+    "any day but fri", "the 3rd", "between the 3rd and the 10th", "after the 15th", "Dec 5-12",
+    "12/5-12/12", "3:30-5", "noon to 2", "next 2 wks", "this week", "next month", "by friday",
+    "by end of the month", "before 10 or after 3", "sat am", "lunchtime", "before work", "IA",
+    "f/u", "tx", "appt", "dry needle", "hydro", "José", "O'Brien", "Mary-Jane", "nov 3",
+    "yesterday", "week of dec 14", "before christmas", "no later than", "note: call me",
+    "sundays", "evenings", "3pm", "wed", "today", "+44 20 7946 0958", "12/20 to 12/10",
 ]  # fmt: skip
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "Pacific/Kiritimati", "UTC"]
 moments = st.datetimes(
@@ -34,11 +50,27 @@ lines = st.one_of(
 
 def _world() -> tuple[FakeUnitOfWork, Directory]:
     uow = FakeUnitOfWork()
-    services = [
-        uow.services.add(Service(1, n, 30)) for n in ("Botox", "Lip Filler", "Cheek Filler")
+    names = ("Botox", "Lip Filler", "Cheek Filler", "Initial Assessment", "Follow-up Treatment")
+    services = [uow.services.add(Service(1, n, 30)) for n in (*names, "Dry Needling")]
+    weekdays = {d: [(time(9), time(17))] for d in range(1, 6)}
+    providers = [
+        uow.providers.add(Provider(1, "Dr. Sarah Johnson", hours=weekdays)),
+        uow.providers.add(Provider(1, "Nurse Kim", hours={6: [(time(9), time(13))]})),
     ]
-    providers = [uow.providers.add(Provider(1, n)) for n in ("Dr. Sarah Johnson", "Nurse Kim")]
     return uow, Directory(services, providers)
+
+
+def names_the_line(exc: ParseError, line: str) -> bool:
+    """A refusal quotes at least one piece of what was typed ('…'), or the line is blank."""
+    if not fold(line):
+        return True
+    quoted = [
+        q
+        for p in exc.problems
+        for q in re.findall(r"(?<!\w)'(.+?)'(?!\w)", p.replace("’", "'"), re.S)
+    ]
+    typed = fold(line)
+    return any(q.lower() in line.lower() or (fold(q) and fold(q) in typed) for q in quoted)
 
 
 UOW, DIRECTORY = _world()
@@ -56,6 +88,7 @@ def test_add_never_raises_anything_but_parse_error_and_results_are_valid(
         )
     except ParseError as exc:
         assert exc.problems and all(isinstance(p, str) and p for p in exc.problems)
+        assert names_the_line(exc, f"Jane Doe 617-555-0101 {line}"), exc.problems
         return
     assert parsed.phone == "+16175550101"
     validate(UOW, WaitlistEntry(clinic_id=1, client_id=1, **parsed.preferences), now)
@@ -81,7 +114,34 @@ def test_edit_never_raises_anything_but_parse_error_and_changes_are_valid(
 ) -> None:
     try:
         parsed = parse_edit(line, directory=DIRECTORY, now=now, timezone=zone)
-    except ParseError:
+    except ParseError as exc:
+        assert names_the_line(exc, line) or "Say what to change" in exc.message, exc.problems
         return
     assert parsed.changes
     validate(UOW, WaitlistEntry(clinic_id=1, client_id=1, **parsed.changes), now)
+
+
+@SETTINGS
+@given(line=lines, now=moments, zone=st.sampled_from(ZONES))
+def test_a_slot_is_a_moment_or_a_refusal_naming_the_line(
+    line: str, now: datetime, zone: str
+) -> None:
+    try:
+        slot = parse_slot(f"dr johnson botox {line}", directory=DIRECTORY, now=now, timezone=zone)
+    except ParseError as exc:
+        assert names_the_line(exc, f"dr johnson botox {line}"), exc.problems
+        return
+    assert slot.starts_at.tzinfo is not None and slot.provider is not None
+
+
+@SETTINGS
+@given(line=lines, now=moments, zone=st.sampled_from(ZONES))
+def test_a_range_is_dates_in_order_or_a_refusal_naming_the_line(
+    line: str, now: datetime, zone: str
+) -> None:
+    try:
+        found = parse_range(line, now=now, timezone=zone)
+    except ParseError as exc:
+        assert names_the_line(exc, line), exc.problems
+        return
+    assert not (found.start and found.end and found.end < found.start)

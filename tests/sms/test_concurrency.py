@@ -99,7 +99,7 @@ def test_five_simultaneous_deliveries_of_one_message_are_processed_once(
     with serve(database_url, fake_twilio) as sms:
         client = sms.world.client("Ivy", 400)
         sid = "SM" + "5" * 32
-        responses = _all_at_once(5, lambda i: sms.text(client.phone, "When is my slot?", sid=sid))
+        responses = _all_at_once(5, lambda i: sms.text(client.phone, "Call me back?", sid=sid))
         assert {r.status_code for r in responses} == {200}
         assert len({r.text for r in responses}) == 1
         assert "didn't understand" in responses[0].text

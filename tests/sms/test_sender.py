@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.sms.twilio_sender import TwilioSender
+from core.lease import Finding, Verdict
 from core.model import Message, MessageDirection, MessageStatus
 from tests.fakes.twilio_api import FakeTwilioApi, fake_twilio  # noqa: F401 (fixture)
 
@@ -109,3 +112,53 @@ def test_an_unreachable_gateway_is_a_transient_failure(api: FakeTwilioApi) -> No
     sender = _sender(api, base_url="http://127.0.0.1:9", attempts=2)
     result = sender.send(_message())
     assert (result.ok, result.permanent_error, result.error_code) == (False, False, "connection")
+
+
+def test_a_lost_answer_for_a_message_accepted_but_not_yet_sent_is_still_found(
+    api: FakeTwilioApi,
+) -> None:
+    api.accepted_only()  # no DateSent yet: a listing filtered by DateSent leaves it out
+    api.hang_after_accept(1.5)
+    sender = _sender(api, timeout=0.5)
+    result = sender.send(_message())
+    assert result.ok and result.provider_sid == api.messages[0]["Sid"]
+    assert len(api.messages) == 1
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    assert list(sender.client.messages.list(to=PHONE, date_sent_after=since)) == []
+
+
+def test_lookup_tells_a_message_twilio_has_from_one_it_never_got(api: FakeTwilioApi) -> None:
+    sender = _sender(api)
+    since = datetime.now(UTC)
+    assert sender.lookup(_message(body="first"), since=since) == Finding(Verdict.NEVER)
+    sender.send(_message(body="first"))
+    found = sender.lookup(_message(body="first"), since=since)
+    assert found == Finding(Verdict.HAPPENED, api.messages[0]["Sid"])
+    # The same words sent before the claim (another slot's text) are not this message.
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert sender.lookup(_message(body="first"), since=later).verdict is Verdict.NEVER
+
+
+def test_lookup_is_unknown_when_twilio_cannot_be_asked(api: FakeTwilioApi) -> None:
+    sender = _sender(api, base_url="http://127.0.0.1:9")
+    assert sender.lookup(_message(), since=datetime.now(UTC)) == Finding(Verdict.UNKNOWN)
+
+
+def test_an_answer_lost_while_twilio_cannot_be_asked_is_left_in_doubt(
+    api: FakeTwilioApi,
+) -> None:
+    api.hang_after_accept(1.5)
+    sender = _sender(api, timeout=0.5)
+    sender.lookup = lambda message, since: Finding(Verdict.UNKNOWN)  # type: ignore[method-assign]
+    result = sender.send(_message())
+    assert (result.ok, result.in_doubt) == (False, True)
+    assert len(api.messages) == 1  # not tried again: it may well have gone
+
+
+def test_one_send_with_its_retries_ends_inside_the_lease(api: FakeTwilioApi) -> None:
+    api.answer(503, times=100)
+    sender = _sender(api, attempts=100, backoff=0.2, within=2.0)
+    started = time.monotonic()
+    result = sender.send(_message())
+    assert not result.ok and time.monotonic() - started < 2.0
+    assert 1 < len(api.attempts) < 100

@@ -11,22 +11,29 @@ import pytest
 from core.texts import DEFAULT_TEMPLATES, gsm_length, local_clock, local_when, render
 
 NAMES = [
-    ("Glow Clinic", "Jane"),
-    ("Northside Aesthetics & Wellness Center of Greater Boston", "Maximiliana-Josephine"),
-    ("Clínica Łódź Żółć Dermatología", "Zoë-Łucja 李"),
-    ("A" * 80, "B" * 60),
+    ("Glow Clinic", "Jane", "Dr. Patel"),
+    (
+        "Northside Aesthetics & Wellness Center of Greater Boston",
+        "Maximiliana-Josephine",
+        "Dr. Anastasia Papadopoulou-Vandermeer",
+    ),
+    ("Clínica Łódź Żółć Dermatología", "Zoë-Łucja 李", "Dra. Łucja Żółkiewska"),
+    ("A" * 80, "B" * 60, "C" * 70),
 ]
 WHEN = local_when(datetime(2026, 9, 30, 16, 45, tzinfo=UTC), "America/New_York")
 EXPIRES = local_clock(datetime(2026, 9, 30, 16, 30, tzinfo=UTC), "America/New_York")
 
 
 @pytest.mark.parametrize("name", [f.name for f in fields(DEFAULT_TEMPLATES)])
-@pytest.mark.parametrize(("clinic", "first"), NAMES)
-def test_every_template_is_one_gsm7_segment(name: str, clinic: str, first: str) -> None:
+@pytest.mark.parametrize(("clinic", "first", "provider"), NAMES)
+def test_every_template_is_one_gsm7_segment(
+    name: str, clinic: str, first: str, provider: str
+) -> None:
     text = render(
         getattr(DEFAULT_TEMPLATES, name),
         clinic=clinic,
         first=first,
+        provider=provider,
         when=WHEN,
         expires=EXPIRES,
         contact=" Questions? Call (617) 555-0100.",
@@ -41,7 +48,7 @@ def test_the_offer_says_who_when_and_how_to_reply_and_nothing_more() -> None:
     )
     assert text == (
         "Glow Clinic: Hi Jane, a spot opened Wed Sep 30 12:45 PM. "
-        "Reply YES to book or NO to pass. Expires 12:30."
+        "Reply YES to book or NO to pass. Expires 12:30 PM."
     )
 
 

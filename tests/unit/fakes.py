@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from core.errors import Conflict, DuplicateMessage, SlotConflict
+from core.lease import Finding, Verdict
 from core.matching import entry_fits
 from core.model import (
     Appointment,
@@ -198,6 +199,7 @@ class FakeEntries(_Table):
                 and f.client_id in (None, e.client_id)
                 and f.priority in (None, e.priority)
                 and (not f.provider_ids or bool(set(f.provider_ids) & set(e.provider_ids)))
+                and f.reachable in (None, self.uow.clients.get(e.client_id).reachable)
             )
 
         rows = sorted(
@@ -395,6 +397,38 @@ class FakeMessages(_Table):
         row.updated_at = now
         return copy.deepcopy(row)
 
+    def move(
+        self,
+        message_id: int,
+        *,
+        from_: Collection[MessageStatus],
+        to: MessageStatus,
+        claimed_at: datetime | None = None,
+        changes: Mapping[str, object] | None = None,
+    ) -> bool:
+        row = self.rows.get(message_id)
+        if row is None or row.status not in from_:
+            return False
+        if claimed_at is not None and row.updated_at != claimed_at:
+            return False
+        row.status = to
+        for name, value in (changes or {}).items():
+            setattr(row, name, value)
+        return True
+
+    def note_sent(self, message_id: int, *, provider_sid: str | None, sent_at: datetime) -> None:
+        row = self.rows[message_id]
+        row.provider_sid = row.provider_sid or provider_sid
+        row.sent_at = row.sent_at or sent_at
+
+    def claimed_before(self, moment: datetime, limit: int = 100) -> list[Message]:
+        stale = [
+            m
+            for m in self.all()
+            if m.status is MessageStatus.SENDING and m.updated_at and m.updated_at < moment
+        ]
+        return sorted(stale, key=lambda m: (m.updated_at, m.id))[:limit]
+
     def get_by_provider_sid(self, sid: str) -> Message | None:
         return next((m for m in self.all() if m.provider_sid == sid), None)
 
@@ -534,9 +568,19 @@ class RecordingSender:
     def __init__(self, answers: list[SendResult] | None = None) -> None:
         self.sent: list[Message] = []
         self.answers = answers or []
+        self.findings: list[Finding] = []
 
     def send(self, message: Message) -> SendResult:
         self.sent.append(message)
         if self.answers:
             return self.answers.pop(0)
         return SendResult(ok=True, provider_sid=f"SM{len(self.sent):032d}")
+
+    def lookup(self, message: Message, *, since: datetime) -> Finding:
+        """What a gateway that received exactly `sent` would say (scripted by `findings`)."""
+        if self.findings:
+            return self.findings.pop(0)
+        for index, sent in enumerate(self.sent, start=1):
+            if sent.id == message.id:
+                return Finding(Verdict.HAPPENED, f"SM{index:032d}")
+        return Finding(Verdict.NEVER)

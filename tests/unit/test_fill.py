@@ -66,7 +66,7 @@ class TestFill:
             (message,) = [m for m in uow.messages.recent() if m.kind == "offer"]
         assert message.body == (
             "Glow Clinic: Hi Client0, a spot opened Tue Feb 17 10:00 AM. "
-            "Reply YES to book or NO to pass. Expires 10:15."
+            "Reply YES to book or NO to pass. Expires 10:15 AM."
         )
         assert "Tester" not in message.body and len(message.body) <= 160
 

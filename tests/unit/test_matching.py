@@ -46,8 +46,8 @@ def test_time_window_edges_are_inclusive() -> None:
     entry = _entry(preferred_time_start=time(9), preferred_time_end=time(14))
     assert mismatch(entry, _spec(local(17, 9)), NOW) is None
     assert mismatch(entry, _spec(local(17, 13)), NOW) is None
-    assert mismatch(entry, _spec(local(17, 13, 15)), NOW) == "must end by 14:00"
-    assert mismatch(entry, _spec(local(17, 8, 45)), NOW) == "not before 09:00"
+    assert mismatch(entry, _spec(local(17, 13, 15)), NOW) == "must end by 2:00 PM"
+    assert mismatch(entry, _spec(local(17, 8, 45)), NOW) == "not before 9:00 AM"
 
 
 def test_days_dates_and_expiry() -> None:

@@ -19,6 +19,7 @@ from bot.slack.commands import (
 )
 from bot.slack.commands.base import Command, Context, Reply
 from bot.slack.errors import CommandError, NotAllowed
+from core import limits
 
 COMMANDS: dict[str, Command] = {
     module.NAME: module  # type: ignore[misc]
@@ -58,6 +59,8 @@ def run_line(ctx: Context, line: str, *, trusted: bool = False) -> Reply:
             f"Sorry, only clinic staff can use `/waitlist {name}`. "
             "Ask an admin to add you to the staff list; `/waitlist help` works for everyone."
         )
+    # Core's text rules on the whole line, before any word of it is read.
+    limits.check_text(args, field="command", limit=limits.COMMAND, multiline=True)
     return command.run(ctx, args.strip())
 
 

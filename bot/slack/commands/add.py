@@ -1,14 +1,17 @@
 """`/waitlist add <one line>`: put a client on the waitlist from natural language.
 
-With no text, Slack opens the Add form instead. The client is found by phone or created,
-and the entry added, in one transaction: a line that is not fully understood creates nothing.
+With no text, Slack opens the Add form instead. The client is found (by name, or by phone)
+or created, and the entry added, in one transaction: a line that is not fully understood
+creates nothing, and the reply says back everything that was understood.
 """
 
 from __future__ import annotations
 
 from bot.slack import blocks
-from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.commands.base import Context, Reply
+from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
+from bot.slack.lookup import directory
 from core.directory import add_client
 from core.entries import add_to_waitlist
 from core.ports import UnitOfWork
@@ -31,16 +34,14 @@ def run(ctx: Context, args: str) -> Reply:
             "Opening the Add form. In text, try `/waitlist add Jane Doe +1 555 123 4567 botox`.",
             modal=view,
         )
-    with ctx.uow() as uow:
-        directory = parser.Directory(services=uow.services.list(), providers=uow.providers.list())
-    try:
-        parsed = parser.parse_add(args, directory=directory, now=ctx.now(), timezone=ctx.timezone)
-    except parser.ParseError as exc:
-        raise CommandError(exc.message) from None
-    now = ctx.now()
+    now, timezone = ctx.now(), ctx.timezone
 
     def work(uow: UnitOfWork) -> Reply:
-        client = uow.clients.get_by_phone(parsed.phone)
+        try:
+            parsed = parser.parse_add(args, directory=directory(uow), now=now, timezone=timezone)
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
+        client = uow.clients.get(parsed.client_id) if parsed.client_id else None
         if client is None:
             client = add_client(
                 uow=uow,
@@ -55,7 +56,11 @@ def run(ctx: Context, args: str) -> Reply:
         )
         view = entry_view(uow, entry)
         message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
-        understood = blocks.context("Understood: " + "; ".join(parsed.understood))
-        return Reply(message, blocks.confirmation(message, *blocks.entry_card(view), understood))
+        understood = blocks.context("Understood: " + " · ".join(parsed.understood))
+        return Reply(
+            message,
+            blocks.confirmation(message, *blocks.entry_card(view), understood),
+            reading={"entry_id": entry.id},
+        )
 
     return ctx.transact(work)

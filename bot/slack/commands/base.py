@@ -9,7 +9,6 @@ from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from bot.runtime import Runtime
-from core.model import Client, Provider, Service, WaitlistEntry
 from core.ports import UnitOfWork
 from storage.transaction import run_in_transaction
 
@@ -24,6 +23,10 @@ class Reply:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     in_channel: bool = False
     modal: dict[str, Any] | None = None  # a view to open instead (Slack only)
+    # What the line was understood as, in plain data (the corpus tests read it)
+    reading: dict[str, Any] | None = None
+    # A line that does what was previewed, once confirmed (Slack: a button; console: y/N)
+    confirm: str | None = None
 
 
 @dataclass
@@ -62,21 +65,3 @@ class Command(Protocol):
     CHANGES: bool  # only staff may run it
 
     def run(self, ctx: Context, args: str) -> Reply: ...
-
-
-@dataclass(frozen=True)
-class EntryView:
-    """An entry with the names a card shows."""
-
-    entry: WaitlistEntry
-    client: Client
-    service: Service | None
-    providers: list[Provider]
-
-
-def entry_view(uow: UnitOfWork, entry: WaitlistEntry) -> EntryView:
-    client = uow.clients.get(entry.client_id)
-    assert client is not None
-    service = uow.services.get(entry.service_id) if entry.service_id else None
-    providers = [p for p in (uow.providers.get(i) for i in entry.provider_ids) if p is not None]
-    return EntryView(entry, client, service, providers)

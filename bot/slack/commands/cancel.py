@@ -6,6 +6,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
+from core import limits
 from core.fill import FillStep, handle_cancellation
 from core.ports import UnitOfWork
 
@@ -21,6 +22,7 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError("Say which appointment, e.g. `/waitlist cancel A-7`.")
     appointment_id = parse_ref(words[0], "A")
     reason = words[1].strip('"“” ') if len(words) > 1 else None
+    limits.check_optional_text(reason, field="reason", limit=limits.REASON)
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
 
     def work(uow: UnitOfWork) -> Reply:

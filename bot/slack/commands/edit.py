@@ -4,8 +4,10 @@ language as `add` (e.g. `edit W-12 afternoons priority 1`)."""
 from __future__ import annotations
 
 from bot.slack import blocks
-from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.commands.base import Context, Reply
+from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
+from bot.slack.lookup import directory
 from bot.slack.refs import parse_ref
 from core.entries import update_waitlist_entry
 from core.ports import UnitOfWork
@@ -23,21 +25,24 @@ def run(ctx: Context, args: str) -> Reply:
     if len(words) < 2:
         raise CommandError("Say the entry and what changes, e.g. `/waitlist edit W-12 mornings`.")
     entry_id = parse_ref(words[0], "W")
-    with ctx.uow() as uow:
-        directory = parser.Directory(services=uow.services.list(), providers=uow.providers.list())
-    try:
-        parsed = parser.parse_edit(
-            words[1], directory=directory, now=ctx.now(), timezone=ctx.timezone
-        )
-    except parser.ParseError as exc:
-        raise CommandError(exc.message) from None
+    now, timezone = ctx.now(), ctx.timezone
 
     def work(uow: UnitOfWork) -> Reply:
+        try:
+            parsed = parser.parse_edit(
+                words[1], directory=directory(uow), now=now, timezone=timezone
+            )
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
         entry = update_waitlist_entry(
-            uow=uow, entry_id=entry_id, changes=parsed.changes, actor=ctx.actor, now=ctx.now()
+            uow=uow, entry_id=entry_id, changes=parsed.changes, actor=ctx.actor, now=now
         )
         view = entry_view(uow, entry)
-        message = f"Updated {entry.ref}: {'; '.join(parsed.understood)}."
-        return Reply(message, blocks.confirmation(message, *blocks.entry_card(view)))
+        message = f"Updated {entry.ref}: {' · '.join(parsed.understood)}."
+        return Reply(
+            message,
+            blocks.confirmation(message, *blocks.entry_card(view)),
+            reading={"entry_id": entry_id, "changes": parsed.changes},
+        )
 
     return ctx.transact(work)

@@ -6,6 +6,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from core.entries import expire_old_entries
+from core.limits import MAX_DAYS
 from core.ports import UnitOfWork
 
 NAME = "expire"
@@ -16,8 +17,10 @@ CHANGES = True
 
 def run(ctx: Context, args: str) -> Reply:
     text = args.strip()
-    if text and not text.isdigit():
+    if text and not (text.isascii() and text.isdigit()):
         raise CommandError(f"'{text}' is not a number of days. Try `/waitlist expire 30`.")
+    if len(text) > len(str(MAX_DAYS)):  # too big for the rule below, and for int() itself
+        raise CommandError(f"Days must be at most {MAX_DAYS} (ten years).")
     days = int(text) if text else ctx.runtime.settings.max_wait_days
 
     def work(uow: UnitOfWork) -> Reply:

@@ -1,18 +1,21 @@
-"""`/waitlist list [status] [page N]`: entries as cards, newest first, ten a page."""
+"""`/waitlist list [status…] [service] [provider] [pN] [page N]`: entries as cards, newest
+first, ten a page (`list waiting`, `list botox`, `list hydro w/ tomasz`, `list p1`)."""
 
 from __future__ import annotations
 
 import math
 
 from bot.slack import blocks
-from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.commands.base import Context, Reply
+from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
+from bot.slack.lookup import directory
 from core.entries import get_waitlist
 from core.model import ACTIVE_STATUSES, EntryStatus
 from core.ports import EntryFilter
 
 NAME = "list"
-USAGE = "list [active|waiting|offered|booked|cancelled|expired|all] [page N]"
+USAGE = "list [active|waiting|offered|booked|cancelled|expired|all] [service] [provider] [page N]"
 SUMMARY = "entries, newest first (default: active)"
 CHANGES = False
 PAGE_SIZE = 10
@@ -25,34 +28,47 @@ _STATUSES: dict[str, tuple[EntryStatus, ...]] = {
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.lower().split()
-    page = 1
-    if len(words) >= 2 and words[-2] == "page":
-        if not words[-1].isdigit() or int(words[-1]) < 1:
-            raise CommandError(f"'{words[-1]}' is not a page number.")
-        page = int(words[-1])
-        words = words[:-2]
-    if len(words) > 1 or (words and words[0] not in _STATUSES):
-        raise CommandError(
-            f"I can list {', '.join(_STATUSES)} entries; '{' '.join(words)}' is not one of them."
-        )
-    status = words[0] if words else "active"
+    from bot.slack import parser
+
+    now, timezone = ctx.now(), ctx.timezone  # before the transaction: one connection at a time
     with ctx.uow() as uow:
+        try:
+            asked = parser.parse_filters(
+                args, directory=directory(uow), statuses=list(_STATUSES), now=now, timezone=timezone
+            )
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
+        statuses = tuple(s for name in asked.statuses or ("active",) for s in _STATUSES[name])
+        filters = EntryFilter(
+            statuses=statuses,
+            service_id=asked.service.id if asked.service else None,
+            provider_ids=(asked.provider.id or 0,) if asked.provider else (),
+            priority=asked.priority,
+        )
         found = get_waitlist(
-            uow=uow,
-            filters=EntryFilter(statuses=_STATUSES[status]),
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
+            uow=uow, filters=filters, offset=(asked.page - 1) * PAGE_SIZE, limit=PAGE_SIZE
         )
         views = [entry_view(uow, entry) for entry in found.items]
     pages = max(1, math.ceil(found.total / PAGE_SIZE))
-    if page > pages:
-        raise CommandError(f"There is no page {page}; the list has {pages}.")
-    title = f"{status.capitalize()} waitlist entries"
-    text = f"{title}: {found.total}"
+    if asked.page > pages:
+        raise CommandError(f"There is no page {asked.page}; the list has {pages}.")
+    named = [*(asked.statuses or ("active",))]
+    named += [x.name for x in (asked.service, asked.provider) if x is not None]
+    named += [f"priority {asked.priority}"] if asked.priority else []
+    joined = " · ".join(named)
+    title = f"{joined[:1].upper()}{joined[1:]} waitlist entries"
+    words = args.split()
+    base = " ".join(words[:-2] if len(words) >= 2 and words[-2].lower() == "page" else words)
+    line = f"list {base or 'active'}"
     return Reply(
-        text,
+        f"{title}: {found.total}",
         blocks.entry_list(
-            views, title=title, page=page, pages=pages, total=found.total, line=f"list {status}"
+            views, title=title, page=asked.page, pages=pages, total=found.total, line=line
         ),
+        reading={
+            "statuses": asked.statuses,
+            "service_id": asked.service.id if asked.service else None,
+            "provider_id": asked.provider.id if asked.provider else None,
+            "priority": asked.priority,
+        },
     )

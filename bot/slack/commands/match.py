@@ -1,46 +1,56 @@
-"""`/waitlist match W-12 [from DATE] [to DATE]`: free slots that fit an entry."""
+"""`/waitlist match W-12 [dates]`: free slots that fit an entry, within the dates given
+(`next week`, `dec 5-12`, `by friday`), read as every other command reads dates."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
-from bot.slack.dates import parse_day
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
-from core.slots import find_matching_slots
+from core.slots import MAX_RANGE_DAYS, find_matching_slots
 
 NAME = "match"
-USAGE = "match W-12 [Feb 20 to Feb 27]"
+USAGE = "match W-12 [next week | Feb 20 to Feb 27]"
 SUMMARY = "free slots that fit an entry, each with an Offer button"
 CHANGES = False
 LIMIT = 10
 
 
 def run(ctx: Context, args: str) -> Reply:
+    from bot.slack import parser
+
     words = args.split(maxsplit=1)
     if not words:
         raise CommandError("Say which entry, e.g. `/waitlist match W-12`.")
     entry_id = parse_ref(words[0], "W")
-    start, end = _range(ctx, words[1] if len(words) > 1 else "")
+    start = end = None
+    said = ""
+    if len(words) > 1:
+        try:
+            found = parser.parse_range(words[1], now=ctx.now(), timezone=ctx.timezone)
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
+        start, end, said = found.start, found.end, f" ({found.understood})"
+    search_end = end
+    first = start or ctx.now().astimezone(ZoneInfo(ctx.timezone)).date()
+    if end and (end - first).days > MAX_RANGE_DAYS:  # the first stretch of a long range
+        search_end = first + timedelta(days=MAX_RANGE_DAYS)
+        said += f"; the first {MAX_RANGE_DAYS} days searched"
     with ctx.uow() as uow:
         groups = find_matching_slots(
-            uow=uow, entry_id=entry_id, now=ctx.now(), start_date=start, end_date=end, limit=LIMIT
+            uow=uow,
+            entry_id=entry_id,
+            now=ctx.now(),
+            start_date=start,
+            end_date=search_end,
+            limit=LIMIT,
         )
     count = sum(len(g["slots"]) for g in groups)
     return Reply(
-        f"{count} free slot(s) for W-{entry_id}",
+        f"{count} free slot(s) for W-{entry_id}{said}",
         blocks.slot_list(f"W-{entry_id}", groups, ctx.timezone),
+        reading={"entry_id": entry_id, "start": start, "end": end},
     )
-
-
-def _range(ctx: Context, text: str) -> tuple[date | None, date | None]:
-    if not text.strip():
-        return None, None
-    first, sep, last = text.partition(" to ")
-    start = parse_day(first.removeprefix("from ").strip(), ctx.now(), ctx.timezone)
-    end = parse_day(last.strip(), ctx.now(), ctx.timezone) if sep else None
-    if end is not None and end < start:
-        raise CommandError(f"The range ends ({end:%b %d}) before it starts ({start:%b %d}).")
-    return start, end

@@ -1,35 +1,41 @@
-"""`/waitlist offer W-12 A-7|O-3|<slot>`: text one entry an offer, by hand.
+"""`/waitlist offer W-12 A-7|O-3|<slot>|<provider> <when>`: text one entry an offer, by hand.
 
 With only the entry, lists the open openings to pick from. A slot (`P2@2026-02-17T14:00Z`,
-as match's Offer buttons carry) is opened for that entry alone.
+as match's Offer buttons carry, or typed: `dr patel wed 2pm`) is checked like a declared
+opening and opened for that entry alone.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
+from bot.slack.lookup import directory
 from bot.slack.refs import parse_ref
+from core.entries import get_waitlist_entry
 from core.model import Offer
 from core.offers import offer_appointment, offer_opening
 from core.ports import UnitOfWork
 from core.staff_offers import offer_slot
 
 NAME = "offer"
-USAGE = "offer W-12 A-7 (or O-3)"
+USAGE = "offer W-12 A-7 (or O-3, or dr patel wed 2pm)"
 SUMMARY = "text an entry an offer for a cancelled appointment's slot or an opening"
 CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
     words = args.split()
-    if not 1 <= len(words) <= 2:
+    if not words:
         raise CommandError("Say the entry and the slot, e.g. `/waitlist offer W-12 A-7`.")
     entry_id = parse_ref(words[0], "W")
     if len(words) == 1:
         return _open_openings(ctx, entry_id)
+    if len(words) > 2 or not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", words[1]):
+        return _typed_slot(ctx, entry_id, args.split(maxsplit=1)[1])
     target, now, policy = words[1], ctx.now(), ctx.runtime.policy
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
 
@@ -47,6 +53,48 @@ def run(ctx: Context, args: str) -> Reply:
         return Reply(message, blocks.confirmation(message))
 
     return ctx.transact(work)
+
+
+def _typed_slot(ctx: Context, entry_id: int, text: str) -> Reply:
+    """`offer W-3 dr patel wed 2pm`: a provider's slot, read and checked like an opening."""
+    from bot.slack import parser
+    from bot.slack.commands.opening import checked
+
+    now, timezone, policy = ctx.now(), ctx.timezone, ctx.runtime.policy
+    with ctx.uow() as uow:
+        try:
+            slot = parser.parse_slot(
+                text, directory=directory(uow), now=now, timezone=timezone, service=False
+            )
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
+        assert slot.provider is not None
+        entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
+        service = uow.services.get(entry.service_id) if entry.service_id else None
+        if service is None:
+            raise CommandError(f"{entry.ref} names no service, so the slot's length is unknown.")
+        ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
+        checked(uow, ctx, slot.provider, slot.starts_at, ends_at, slot.day_phrase, slot.time_phrase)
+        offer = offer_slot(
+            uow=uow,
+            entry_id=entry_id,
+            provider_id=slot.provider.id or 0,
+            starts_at=slot.starts_at,
+            actor=ctx.actor,
+            now=now,
+            policy=policy,
+        )
+        message = _sent(uow, offer, timezone)
+        uow.commit()
+    return Reply(
+        message,
+        blocks.confirmation(message),
+        reading={
+            "entry_id": entry_id,
+            "provider_id": slot.provider.id,
+            "starts_at": slot.starts_at,
+        },
+    )
 
 
 def _sent(uow: UnitOfWork, offer: Offer, timezone: str) -> str:

@@ -1,41 +1,135 @@
-"""`/waitlist opening <provider> <service> <when>`: staff declare a free slot to fill."""
+"""`/waitlist opening <provider> <service> <when>`: staff declare a free slot to fill.
+
+The slot is read as every command reads dates and times, checked (working hours, bookings,
+openings already open, the cut-off), and shown with the clients who would be texted; nothing
+is sent until it is confirmed (`opening confirm …`, which the Confirm button and the
+console's y/N run)."""
 
 from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.commands.cancel import describe_step
-from bot.slack.dates import parse_moment
 from bot.slack.errors import CommandError
-from bot.slack.lookup import split_named
+from bot.slack.lookup import directory
+from core.errors import InvalidInput, WaitlistError
 from core.fill import declare_opening
+from core.opening_checks import check_opening, would_text
 from core.ports import UnitOfWork
 
 NAME = "opening"
 USAGE = "opening Dr. Lee Botox Tue 2pm"
-SUMMARY = "a slot is free (no cancellation): fill it from the waitlist"
+SUMMARY = "a slot is free (no cancellation): see who would be texted, then confirm"
 CHANGES = True
+_CONFIRM = re.compile(r"confirm P(\d+) S(\d+) (\d{4}-\d\d-\d\dT\d\d:\d\dZ)$", re.IGNORECASE)
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if len(words) < 3:
+    from bot.slack import parser
+
+    if args.strip().lower() == "cancel":
+        return Reply("Nothing was opened and no one was texted.")
+    if confirmed := _CONFIRM.match(args.strip()):
+        return _open(ctx, *confirmed.groups())
+    if len(args.split()) < 3:
         raise CommandError(
             "Say who, what and when, e.g. `/waitlist opening Dr. Lee Botox Tue 2pm`."
         )
+    now, timezone = ctx.now(), ctx.timezone
     with ctx.uow() as uow:
-        provider, rest = split_named(words, uow.providers.list(), "provider")
-        service, rest = split_named(rest, uow.services.list(), "service")
-    if not rest:
-        raise CommandError("Say when the slot starts, e.g. `Tue 2pm`.")
+        try:
+            slot = parser.parse_slot(args, directory=directory(uow), now=now, timezone=timezone)
+        except parser.ParseError as exc:
+            raise CommandError(exc.message) from None
+        assert slot.service is not None and slot.provider is not None
+        ends_at = slot.starts_at + timedelta(minutes=slot.service.duration_minutes)
+        checked(uow, ctx, slot.provider, slot.starts_at, ends_at, slot.day_phrase, slot.time_phrase)
+        candidates = would_text(
+            uow=uow,
+            clinic_id=slot.provider.clinic_id,
+            timezone=timezone,
+            provider_id=slot.provider.id or 0,
+            service_id=slot.service.id or 0,
+            starts_at=slot.starts_at,
+            ends_at=ends_at,
+            now=now,
+            policy=ctx.runtime.policy,
+        )
+    until = blocks.clock(ends_at.astimezone(blocks.ZoneInfo(timezone)))
+    start = blocks.when(slot.starts_at, timezone)
+    what = f"{slot.service.name} with {slot.provider.name} · {start}–{until}"
+    if candidates:
+        names = ", ".join(
+            blocks.client_line(c.client.first_name, f"W-{c.entry.id}") for c in candidates
+        )
+        who = f"Confirm to text {names} now."
+    else:
+        who = "No one on the waitlist fits it yet; confirm to open it anyway."
+    line = (
+        f"opening confirm P{slot.provider.id} S{slot.service.id} "
+        f"{slot.starts_at.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+    )
+    text = f"Open {what}? {who}"
+    return Reply(
+        text,
+        [
+            blocks.section(f"*Open {what}?*\n{who}"),
+            blocks.actions(
+                blocks.button("Confirm", line, style="primary"),
+                blocks.button("Cancel", "opening cancel"),
+            ),
+        ],
+        reading={
+            "provider_id": slot.provider.id,
+            "service_id": slot.service.id,
+            "starts_at": slot.starts_at,
+        },
+        confirm=line,
+    )
+
+
+def checked(
+    uow: UnitOfWork,
+    ctx: Context,
+    provider: object,
+    starts_at: datetime,
+    ends_at: datetime,
+    day_phrase: str,
+    time_phrase: str,
+) -> None:
+    """The core checks of a slot, each refusal naming the words it is about."""
+    from core.model import Provider
+
+    assert isinstance(provider, Provider)
+    try:
+        check_opening(
+            uow=uow,
+            provider=provider,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=ctx.timezone,
+            now=ctx.now(),
+            policy=ctx.runtime.policy,
+        )
+    except InvalidInput as exc:
+        phrase = day_phrase if exc.field == "weekday" else time_phrase
+        raise CommandError(f"'{phrase}': {exc.message}") from None
+    except WaitlistError as exc:
+        raise CommandError(f"'{day_phrase} {time_phrase}': {exc.message}") from None
+
+
+def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
+    starts_at = datetime.strptime(start, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
     timezone = ctx.timezone
-    starts_at = parse_moment(" ".join(rest), ctx.now(), timezone)
 
     def work(uow: UnitOfWork) -> Reply:
         step = declare_opening(
             uow=uow,
-            provider_id=provider.id or 0,
-            service_id=service.id or 0,
+            provider_id=int(provider_id),
+            service_id=int(service_id),
             starts_at=starts_at,
             actor=ctx.actor,
             now=ctx.now(),

@@ -1,6 +1,8 @@
-"""`/waitlist remove W-12`: the client no longer wants a slot (entry cancelled)."""
+"""`/waitlist remove W-12 [reason]`: the client no longer wants a slot (entry cancelled)."""
 
 from __future__ import annotations
+
+import re
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
@@ -10,25 +12,42 @@ from core.entries import remove_from_waitlist
 from core.ports import UnitOfWork
 
 NAME = "remove"
-USAGE = "remove W-12"
+USAGE = "remove W-12 [reason]"
 SUMMARY = "take an entry off the waitlist"
 CHANGES = True
+_LABEL = re.compile(r"^(?:[-–—:,]\s*)?(?:reason\s*[:=-]?\s*)?", re.IGNORECASE)
+
+
+def reason_of(text: str) -> str | None:
+    """`- found another clinic`, `reason: moved`, `"moved to Denver"` -> the reason alone."""
+    reason = _LABEL.sub("", text.strip()).strip()
+    reason = reason.strip('"“”').strip()
+    return reason or None
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if len(words) != 1:
+    words = args.split(maxsplit=1)
+    if not words:
         raise CommandError("Say which entry to remove, e.g. `/waitlist remove W-12`.")
+    entry_id = parse_ref(words[0], "W")
+    reason = reason_of(words[1]) if len(words) > 1 else None
 
     def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(
             uow=uow,
-            entry_id=parse_ref(words[0], "W"),
+            entry_id=entry_id,
             actor=ctx.actor,
             now=ctx.now(),
             policy=ctx.runtime.policy,
+            reason=reason,
         )
-        message = f"{entry.ref} is off the waitlist (cancelled)."
-        return Reply(message, blocks.confirmation(message))
+        message = f"{entry.ref} is off the waitlist (cancelled)" + (
+            f": {reason}." if reason else "."
+        )
+        return Reply(
+            message,
+            blocks.confirmation(message),
+            reading={"entry_id": entry_id, "reason": reason},
+        )
 
     return ctx.transact(work)

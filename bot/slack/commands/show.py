@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.slack import blocks
-from bot.slack.commands.base import Context, Reply, entry_view
+from bot.slack.commands.base import Context, Reply
+from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core.entries import get_waitlist_entry
@@ -21,4 +22,8 @@ def run(ctx: Context, args: str) -> Reply:
     with ctx.uow() as uow:
         entry = get_waitlist_entry(uow=uow, entry_id=parse_ref(words[0], "W"))
         view = entry_view(uow, entry)
-    return Reply(blocks.describe_entry(view), blocks.entry_card(view, with_phone=True))
+    return Reply(
+        blocks.describe_entry(view),
+        blocks.entry_card(view, with_phone=True),
+        reading={"entry_id": entry.id},
+    )

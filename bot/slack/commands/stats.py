@@ -9,6 +9,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from core.entries import get_waitlist_stats
+from core.reports import RATES_EXPLAINED
 
 NAME = "stats"
 USAGE = "stats"
@@ -34,4 +35,5 @@ def describe(stats: dict[str, Any]) -> str:
     ]
     if "fills" in stats:
         lines += fill_lines(stats["fills"])
+    lines.append(f"_{RATES_EXPLAINED}_")
     return "\n".join(lines)

@@ -1,76 +1,61 @@
-"""Date preferences: single dates (read by dateparser), and our own ranges, bounds and spans.
+"""Dates, for every command: single dates, ranges, bounds and spans, all read here.
 
-A month and day with no year mean the next such date that is not in the past."""
+A date written without a year means its nearest reading: `Jan 5` in late November is next
+January, but `Nov 3` then has passed and is refused with the next valid reading offered.
+`Dec 2`, `2 Dec`, `12/2`, `Dec 2nd` and `the 2nd` are the same kind of date. A weekday name
+as a date (`by friday`, `opening … wed 3pm`) is the next such day."""
 
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, timedelta
 
-from dateparser.date import DateDataParser
-
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar import describe
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.numbers import number_word
+from bot.slack.grammar.weekdays import WEEKDAYS, weekday_of
 
 MONTHS = {
     name: index
     for index in range(1, 13)
     for name in (calendar.month_name[index].lower(), calendar.month_abbr[index].lower())
 } | {"sept": 9}
-WEEKDAY_NAMES = {
-    "monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu", "thur",
-    "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun",
-}  # fmt: skip
-JOINERS = {"to", "through", "thru", "till", "until", "-", "–", "—"}
+JOINERS = {"to", "through", "until", "-", "–", "—"}
 BEFORE = {"before"}
 AFTER = {"after"}
-UNTIL = {"until", "till", "til", "through", "thru", "by"}
-FROM = {"from", "starting", "since", "beginning"}
-SPANS = {"within", "next"}
+UNTIL = {"until", "through", "by", "thru"}
+FROM = {"from", "starting", "since", "beginning", "start"}
+BOUNDS = BEFORE | AFTER | UNTIL | FROM | {"on"}
+SPANS = {"within", "next", "over"}
 UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 0, "months": 0}
+LATEST = {("no", "later", "than"), ("not", "later", "than"), ("at", "the", "latest")}
+PARTS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31), "end": (21, 31)}
 Period = tuple[int, date, date]  # tokens used, first day, last day
-
-
-@lru_cache(maxsize=4)
-def _parser(today: date) -> DateDataParser:
-    base = datetime.combine(today, time(12))
-    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "DATE_ORDER": "MDY"})
-
-
-@lru_cache(maxsize=1024)  # a range reads its first date twice; staff repeat the same dates
-def parse_single(text: str, today: date) -> date | None:
-    """One date, as dateparser reads it relative to `today` (the clinic's)."""
-    found = _parser(today).get_date_data(text).date_obj
-    return found.date() if found is not None else None
+HALF_YEAR = 183
+HOLIDAYS: dict[object, tuple[int, int]] = {
+    "christmas": (12, 25), "xmas": (12, 25), ("christmas", "eve"): (12, 24),
+    ("new", "year's"): (1, 1), ("new", "years"): (1, 1), ("new", "year"): (1, 1),
+    "nye": (12, 31), "halloween": (10, 31), ("valentine's", "day"): (2, 14),
+}  # fmt: skip
 
 
 def warm_up() -> None:
-    today = date.today()
-    for text in ("Feb 15", "3/15/2026", "next tuesday", "15th of March"):
-        parse_single(text, today)
+    """Nothing to load: the reading of dates is our own code."""
 
 
-def _next_such(month: int, day: int, not_before: date) -> date | None:
-    """The first month/day on or after not_before (Feb 29 waits for a leap year)."""
-    for year in range(not_before.year, not_before.year + 9):
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            continue
-        if found >= not_before:
-            return found
-    return None
-
-
-def _day_number(ctx: Context, i: int) -> int | None:
-    if ctx.kind(i) != "num" or ":" in ctx.norm(i):
+def _day_number(ctx: Line, i: int, *, ordinal: bool = False) -> int | None:
+    """A day of the month at tokens[i] (`5`, `5th`); with ordinal=True only `5th`."""
+    word = ctx.norm(i)
+    if ctx.kind(i) != "num" or ":" in word or len(word) > 4:
         return None
-    value = int(ctx.norm(i).rstrip("stndrh"))
+    digits = word.rstrip("stndrh")
+    if ordinal and digits == word:
+        return None
+    value = int(digits)
     return value if 1 <= value <= 31 else None
 
 
-def _year(ctx: Context, i: int) -> tuple[int, int | None]:
+def _year(ctx: Line, i: int) -> tuple[int, int | None]:
     """An optional year after a month and day: (tokens used, year)."""
     comma = 1 if ctx.norm(i) == "," else 0
     text = ctx.norm(i + comma)
@@ -79,123 +64,282 @@ def _year(ctx: Context, i: int) -> tuple[int, int | None]:
     return 0, None
 
 
-def read_date(ctx: Context, i: int, not_before: date | None = None) -> tuple[int, date] | None:
-    """A single date at tokens[i], or None. A date-shaped phrase that is no real date
-    (`2/30`) is recorded as a problem and returned as today, so that it is consumed."""
-    floor = not_before or ctx.today
-    word, kind = ctx.norm(i), ctx.kind(i)
-    if word == "today":
-        return 1, ctx.today
-    if word in ("tomorrow", "tmrw", "tmr"):
-        return 1, ctx.today + timedelta(days=1)
-    month_day: tuple[int, int] | None = None
-    used, has_year = 1, False
-    if kind == "iso":
-        has_year = True
-    elif kind == "numdate":
-        parts = [int(p) for p in word.split("/")]
-        has_year = len(parts) == 3
-        month_day = (parts[0], parts[1])
-    elif word in MONTHS and (day := _day_number(ctx, i + 1)) is not None:
-        month_day = (MONTHS[word], day)
-        extra, year = _year(ctx, i + 2)
-        used, has_year = 2 + extra, year is not None
-    elif (day := _day_number(ctx, i)) is not None:
-        of = 1 if ctx.norm(i + 1) == "of" else 0
-        if ctx.norm(i + 1 + of) not in MONTHS:
-            return None
-        month_day = (MONTHS[ctx.norm(i + 1 + of)], day)
-        extra, year = _year(ctx, i + 2 + of)
-        used, has_year = 2 + of + extra, year is not None
-    elif word in ("next", "this") and ctx.norm(i + 1) in WEEKDAY_NAMES:
-        used = 2
-    else:
+def _valid(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
         return None
-    text = ctx.span(i, used)
-    found = parse_single(text.replace(",", " "), ctx.today)
-    if found is not None and month_day is not None and not has_year:
-        found = _next_such(*month_day, floor)
-    if found is None or (month_day and (found.month, found.day) != month_day):
-        ctx.found.problems.append(f"'{text}' is not a date.")
-        return used, ctx.today
-    return used, found
 
 
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+def nearest(ctx: Line, month: int, day: int, phrase: str, floor: date) -> date | None:
+    """The reading of a month and day with no year, on or after floor: this year's if not
+    past; else next year's if that is nearer than the one just gone. A date just gone is
+    refused with the next valid reading offered (a range's end before its start is returned
+    as is, for the range to be questioned). Feb 29 waits for a leap year."""
+    this = _valid(floor.year, month, day)
+    if this is not None and this >= floor:
+        return this
+    later = next(
+        (d for year in range(floor.year + 1, floor.year + 9) if (d := _valid(year, month, day))),
+        None,
+    )
+    if this is None or later is None:
+        return later
+    if (later - floor).days < (floor - this).days or (later - floor).days < HALF_YEAR:
+        return later
+    if floor == ctx.today:
+        ctx.found.problems.append(
+            f"'{phrase}' has passed — did you mean {describe.day(later, ctx.today, year=True)}?"
+        )
+    return this
 
 
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    first = date(day.year + year, month + 1, 1)
-    return first.replace(day=min(day.day, _month_end(first).day))
-
-
-def read_period(ctx: Context, i: int) -> Period | None:
-    """A single date, a named month, or this/next week or month, at tokens[i]."""
-    word, after = ctx.norm(i), ctx.norm(i + 1)
-    today = ctx.today
-    if word in ("this", "next") and after in ("week", "month"):
-        if after == "week":
-            monday = today - timedelta(days=today.weekday())
-            if word == "this":
-                return 2, today, monday + timedelta(days=6)
-            return 2, monday + timedelta(days=7), monday + timedelta(days=13)
-        if word == "this":
-            return 2, today, _month_end(today)
-        first = _add_months(today.replace(day=1), 1)
-        return 2, first, _month_end(first)
-    single = read_date(ctx, i)
-    if single is not None:
-        return single[0], single[1], single[1]
-    # "may" alone is too often the verb; as a month it needs a word like "in" or "before".
-    if word in MONTHS and (
-        word != "may" or ctx.norm(i - 1) in BEFORE | AFTER | UNTIL | FROM | {"in", "during"}
-    ):
-        used, year = _year(ctx, i + 1)
-        first = date(year or today.year, MONTHS[word], 1)
-        if year is None and _month_end(first) < today:
-            first = first.replace(year=first.year + 1)
-        return 1 + used, max(first, today) if year is None else first, _month_end(first)
+def _month_day(ctx: Line, i: int) -> tuple[int, int, int, int | None] | None:
+    """(tokens used, month, day, year) for `Dec 2`, `Dec 2nd, 2027`, `2 Dec`, `2nd of Dec`."""
+    word = ctx.norm(i)
+    if word in MONTHS and (day := _day_number(ctx, i + 1)) is not None:
+        extra, year = _year(ctx, i + 2)
+        return 2 + extra, MONTHS[word], day, year
+    if (day := _day_number(ctx, i)) is not None:
+        of = 1 if ctx.norm(i + 1) == "of" else 0
+        if ctx.norm(i + 1 + of) in MONTHS:
+            extra, year = _year(ctx, i + 2 + of)
+            return 2 + of + extra, MONTHS[ctx.norm(i + 1 + of)], day, year
     return None
 
 
-def _span(ctx: Context, i: int) -> int:
+def read_date(
+    ctx: Line, i: int, not_before: date | None = None, *, weekday: bool = False
+) -> tuple[int, date] | None:
+    """A single date at tokens[i], or None. A date-shaped phrase that is no real date
+    (`2/30`) or has passed is recorded as a problem (and consumed). With weekday=True a bare
+    weekday name is a date too: the next such day."""
+    floor = not_before or ctx.today
+    weekday = weekday or ctx.weekday_dates
+    word, kind = ctx.norm(i), ctx.kind(i)
+    if word == "yesterday" or (word == "last" and ctx.norm(i + 1) in ("week", "month", *WEEKDAYS)):
+        used = 1 if word == "yesterday" else 2
+        ctx.found.problems.append(f"'{ctx.span(i, used)}' has passed.")
+        return used, ctx.today
+    pair = (word, ctx.norm(i + 1))
+    if pair in HOLIDAYS or word in HOLIDAYS:
+        used = 2 if pair in HOLIDAYS else 1
+        month, day = HOLIDAYS[pair if used == 2 else word]
+        return used, _no_year(ctx, ctx.span(i, used), month, day, floor)
+    if word == "today":
+        return 1, ctx.today
+    if word == "tomorrow":
+        return 1, ctx.today + timedelta(days=1)
+    if word in ("day", "the") and ctx.norm(i + 1) == "after" and ctx.norm(i + 2) == "tomorrow":
+        return 3, ctx.today + timedelta(days=2)
+    if kind == "iso":
+        year, month, day = (int(p) for p in word.split("-"))
+        return 1, _explicit(ctx, ctx.span(i, 1), year, month, day)
+    if kind == "numdate":
+        parts = [int(p) for p in word.split("/")]
+        if len(parts) == 3:
+            year = parts[2] + (2000 if parts[2] < 100 else 0)
+            return 1, _explicit(ctx, ctx.span(i, 1), year, parts[0], parts[1])
+        return 1, _no_year(ctx, ctx.span(i, 1), parts[0], parts[1], floor)
+    if (found := _month_day(ctx, i)) is not None:
+        used, month, day, year = found
+        phrase = ctx.span(i, used)
+        if year is not None:
+            return used, _explicit(ctx, phrase, year, month, day)
+        return used, _no_year(ctx, phrase, month, day, floor)
+    the = 1 if word == "the" else 0
+    if (day := _day_number(ctx, i + the, ordinal=not the)) is not None and (
+        the or ctx.norm(i - 1) in BOUNDS | {"and", "to", "-"}
+    ):
+        return the + 1, _day_of_month(ctx, ctx.span(i, the + 1), day, floor)
+    this_next = 1 if word in ("this", "next", "coming", "on") else 0
+    if ctx.norm(i + this_next) in WEEKDAYS and (weekday or this_next):
+        if this_next and word == "on" and not weekday:
+            return None
+        return 1 + this_next, next_weekday(ctx.today, WEEKDAYS[ctx.norm(i + this_next)])
+    return None
+
+
+def next_weekday(today: date, day: int, *, today_too: bool = False) -> date:
+    """The next such day (0=Sun … 6=Sat) after today; today itself if today_too."""
+    ahead = (day - weekday_of(today)) % 7
+    return today + timedelta(days=ahead if ahead or today_too else 7)
+
+
+def _explicit(ctx: Line, phrase: str, year: int, month: int, day: int) -> date:
+    found = _valid(year, month, day)
+    if found is None:
+        ctx.found.problems.append(f"'{phrase}' is not a date.")
+        return ctx.today
+    if found < ctx.today:
+        ctx.found.problems.append(f"'{phrase}' has passed.")
+    return found
+
+
+def _no_year(ctx: Line, phrase: str, month: int, day: int, floor: date) -> date:
+    if not (1 <= month <= 12 and 1 <= day <= 31) or _valid(2028, month, day) is None:
+        ctx.found.problems.append(f"'{phrase}' is not a date.")
+        return ctx.today
+    return nearest(ctx, month, day, phrase, floor) or ctx.today
+
+
+def _day_of_month(ctx: Line, phrase: str, day: int, floor: date) -> date:
+    """`the 3rd`: the next 3rd of a month, on or after floor."""
+    month = floor.replace(day=1)
+    for _ in range(3):
+        found = _valid(month.year, month.month, day)
+        if found is not None and found >= floor:
+            return found
+        month = add_months(month, 1)
+    ctx.found.problems.append(f"'{phrase}' is not a date.")
+    return ctx.today
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    first = date(day.year + year, month + 1, 1)
+    return first.replace(day=min(day.day, month_end(first).day))
+
+
+def _week(today: date, ahead: int) -> tuple[date, date]:
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7 * ahead)
+    return max(monday, today), monday + timedelta(days=6)
+
+
+def _relative(ctx: Line, i: int) -> Period | None:
+    """this/next week, month or weekend; end of the month/week; the rest of the month."""
+    today = ctx.today
+    word = ctx.norm(i)
+    j = i + (word == "the")
+    word = ctx.norm(j)
+    if word in ("end", "rest", "eom", "eow") or (word, ctx.norm(j + 1)) == ("remainder", "of"):
+        if word in ("eom", "eow"):
+            unit, used = ("month" if word == "eom" else "week"), 1
+        else:
+            k = j + 1 + (ctx.norm(j + 1) == "of")
+            k += ctx.norm(k) in ("the", "this")
+            if ctx.norm(k) == "next" and ctx.norm(k + 1) in ("week", "month"):
+                unit = ctx.norm(k + 1)
+                first, last = _week(today, 1) if unit == "week" else _next_month(today)
+                start = first if word == "rest" else max(first, last - timedelta(days=6))
+                return k + 2 - i, (today if word == "end" else start), last
+            if ctx.norm(k) not in ("week", "month"):
+                return None
+            unit, used = ctx.norm(k), k + 1 - j
+        last = month_end(today) if unit == "month" else _week(today, 0)[1]
+        return j - i + used, today, last
+    if word in ("this", "next", "coming") and ctx.norm(j + 1) in ("week", "month", "weekend"):
+        unit = ctx.norm(j + 1)
+        ahead = 0 if word == "this" else 1
+        if unit == "week":
+            first, last = _week(today, ahead)
+        elif unit == "weekend":
+            saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+            if today.weekday() == 6:
+                saturday -= timedelta(days=7)
+            saturday += timedelta(days=7 * ahead)
+            first, last = max(saturday, today), saturday + timedelta(days=1)
+        elif ahead:
+            first, last = _next_month(today)
+        else:
+            first, last = today, month_end(today)
+        return j + 2 - i, first, last
+    return None
+
+
+def _next_month(today: date) -> tuple[date, date]:
+    first = add_months(today.replace(day=1), 1)
+    return first, month_end(first)
+
+
+def read_period(ctx: Line, i: int, *, weekday: bool = False) -> Period | None:
+    """A single date, a named month (`March`, `early March`), `the week of Dec 14`, or a
+    relative period."""
+    if (relative := _relative(ctx, i)) is not None:
+        return relative
+    the = ctx.norm(i) == "the"
+    if ctx.norm(i + the) == "week" and ctx.norm(i + the + 1) == "of":
+        single = read_date(ctx, i + the + 2, weekday=True)
+        if single is not None:
+            monday = single[1] - timedelta(days=single[1].weekday())
+            return the + 2 + single[0], max(monday, ctx.today), monday + timedelta(days=6)
+    single = read_date(ctx, i, weekday=weekday)
+    if single is not None:
+        return single[0], single[1], single[1]
+    word = ctx.norm(i)
+    part = PARTS.get(word) if ctx.norm(i + 1) in MONTHS else None
+    k = i + (part is not None)
+    k += part is not None and ctx.norm(k) == "of"
+    month = ctx.norm(k)
+    # "may" alone is too often the verb; as a month it needs a word like "in" or "before".
+    if month in MONTHS and (month != "may" or part or ctx.norm(i - 1) in BOUNDS | {"in", "during"}):
+        used, year = _year(ctx, k + 1)
+        today = ctx.today
+        first = date(year or today.year, MONTHS[month], 1)
+        if year is None and month_end(first) < today:
+            first = first.replace(year=first.year + 1)
+        last = month_end(first)
+        if part is not None:
+            first = first.replace(day=part[0])
+            last = last.replace(day=min(part[1], last.day))
+        if last < today:
+            ctx.found.problems.append(f"'{ctx.span(i, k + 1 + used - i)}' has passed.")
+        return k + 1 + used - i, max(first, today), last
+    return None
+
+
+def _span(ctx: Line, i: int) -> int:
     """`within 2 weeks`, `within a month`, `next 10 days`, `in the next 3 weeks`."""
-    j = i + 2 if ctx.norm(i) == "in" and ctx.norm(i + 1) == "the" else i
+    j = i + 2 if ctx.norm(i) in ("in", "over") and ctx.norm(i + 1) == "the" else i
     if ctx.norm(j) not in SPANS:
         return 0
-    count = number_word(ctx.norm(j + 1))
-    unit = ctx.norm(j + 2)
+    k = j + 1 + (ctx.norm(j + 1) == "the" and ctx.norm(j) != "next")
+    k += ctx.norm(k) == "next"
+    count = number_word(ctx.norm(k))
+    unit_at = k + 1
+    if count is None and ctx.norm(k) in UNITS and ctx.norm(j) != "next":  # `within week`
+        count, unit_at = 1, k
+    if count is None and ctx.norm(k) in ("few", "couple"):
+        count = 2 if ctx.norm(k) == "couple" else 3
+        unit_at += ctx.norm(unit_at) == "of"
+    unit = ctx.norm(unit_at)
     if count is None or unit not in UNITS or count < 1:
         return 0
     if UNITS[unit]:
         last = ctx.today + timedelta(days=count * UNITS[unit])
     else:
-        last = _add_months(ctx.today, count)
-    ctx.found.between(ctx.today, last, ctx.span(i, j + 3 - i))
-    return j + 3 - i
+        last = add_months(ctx.today, count)
+    ctx.found.between(ctx.today, last, ctx.span(i, unit_at + 1 - i))
+    return unit_at + 1 - i
 
 
-def _range(ctx: Context, i: int, between: bool) -> int:
-    """`Feb 15 to Feb 28`, `Feb 15-28`, `2/15 - 3/1`, `between Feb 15 and Mar 1`."""
+def _range(ctx: Line, i: int, between: bool) -> int:
+    """`Feb 15 to Feb 28`, `Feb 15-28`, `2/15 - 3/1`, `between the 3rd and the 10th`."""
+    mark = len(ctx.found.problems)
     first = read_period(ctx, i)
     if first is None:
         return 0
     used, start, _ = first
     joiner = ctx.norm(i + used)
     if joiner not in JOINERS and not (between and joiner == "and"):
+        del ctx.found.problems[mark:]  # read again as a single date by the caller
         return 0
     j = i + used + 1
     day = _day_number(ctx, j)
-    if day is not None and ctx.norm(j + 1) not in MONTHS:
+    if day is not None and ctx.norm(j + 1) not in MONTHS and ctx.kind(j) == "num":
         end = _day_on_or_after(day, start)  # `Feb 15-28`: the same month, or the next
         if end is None:
+            del ctx.found.problems[mark:]
             return 0
         used = 1
     else:
         last = read_date(ctx, j, not_before=start) or read_period(ctx, j)
         if last is None:
+            del ctx.found.problems[mark:]
             return 0
         used, end = last[0], last[-1]
     ctx.found.between(start, end, ctx.span(i, j + used - i))
@@ -205,13 +349,13 @@ def _range(ctx: Context, i: int, between: bool) -> int:
 def _day_on_or_after(day: int, start: date) -> date | None:
     month = start.replace(day=1)
     for _ in range(3):
-        if day <= _month_end(month).day and (found := month.replace(day=day)) >= start:
+        if day <= month_end(month).day and (found := month.replace(day=day)) >= start:
             return found
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return None
 
 
-def rule_dates(ctx: Context, i: int) -> int:
+def rule_dates(ctx: Line, i: int) -> int:
     """Any date phrase at tokens[i]; returns how many tokens it used (0: none here)."""
     word = ctx.norm(i)
     if used := _span(ctx, i):
@@ -220,13 +364,16 @@ def rule_dates(ctx: Context, i: int) -> int:
         return used + 1
     if used := _range(ctx, i, False):
         return used
-    bound = word in BEFORE | AFTER | UNTIL | FROM | {"on"}
-    if word == "starting" and ctx.norm(i + 1) in ("from", "on"):
-        period = read_period(ctx, i + 2)
+    bound = word in BOUNDS
+    skip = 1 if bound else 0
+    if (word, ctx.norm(i + 1), ctx.norm(i + 2)) in LATEST:  # `no later than dec 20`
+        word, bound, skip = "until", True, 3
+    if word in ("starting", "start", "beginning") and ctx.norm(i + 1) in ("from", "on", "of"):
         skip = 2
-    else:
-        skip = 1 if bound else 0
-        period = read_period(ctx, i + skip)
+    skip += bound and ctx.norm(i + skip) == "the" and ctx.norm(i + skip + 1) == "end"
+    # a weekday after a bound is a date (`by friday`); `from mon to fri` stays days of the week
+    weekday = bound and word not in ("on", "from")
+    period = read_period(ctx, i + skip, weekday=weekday)
     if period is None:
         return 0
     used, first, last = period

@@ -3,43 +3,35 @@
 
 from __future__ import annotations
 
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Findings, Line
+from bot.slack.grammar.weekdays import SHORT, WEEKDAYS
 
-DAYS = {
-    name: index
-    for index, names in enumerate(
-        [
-            ("sun", "sunday", "sundays", "suns"),
-            ("mon", "monday", "mondays", "mons"),
-            ("tue", "tues", "tuesday", "tuesdays"),
-            ("wed", "weds", "wednesday", "wednesdays"),
-            ("thu", "thur", "thurs", "thursday", "thursdays"),
-            ("fri", "friday", "fridays", "fris"),
-            ("sat", "saturday", "saturdays", "sats"),
-        ]
-    )
-    for name in names
-}
+DAYS = WEEKDAYS
 GROUPS = {
     "weekdays": {1, 2, 3, 4, 5},
     "weekday": {1, 2, 3, 4, 5},
     "weekends": {0, 6},
     "weekend": {0, 6},
+    "mwf": {1, 3, 5},
+    "tth": {2, 4},
+    "tuth": {2, 4},
+    "tr": {2, 4},
 }
 ANY_DAY = {("any", "day"), ("any", "days"), ("every", "day"), ("all", "days"), ("daily",)}
-EXCEPT = {"except", "not", "no", "excluding", "but"}
+EXCEPT = {"except", "not", "no", "excluding", "but", "never", "exc", "excl", "without"}
 RANGE = {"-", "–", "to", "through", "thru"}
 _LINKS = {",", "/", "&", "and", "or", "+"}
 
 
-def _days(ctx: Context, i: int) -> tuple[int, set[int]]:
+def _days(ctx: Line, i: int) -> tuple[int, set[int]]:
     """One day, a group, or a range of days at tokens[i]: (tokens used, days)."""
     word = ctx.norm(i)
     if word in GROUPS:
         return 1, set(GROUPS[word])
-    if "-" in word and all(part in DAYS for part in word.split("-")):
-        first, last = (DAYS[part] for part in word.split("-"))
-        return 1, _through(first, last)
+    if (parts := _composite(word, "-")) and len(parts) == 2:
+        return 1, _through(*parts)
+    if parts := _composite(word, "/"):
+        return 1, set(parts)
     if word not in DAYS:
         return 0, set()
     if ctx.norm(i + 1) in RANGE and ctx.norm(i + 2) in DAYS:
@@ -47,15 +39,26 @@ def _days(ctx: Context, i: int) -> tuple[int, set[int]]:
     return 1, {DAYS[word]}
 
 
+def _composite(word: str, mark: str) -> list[int]:
+    """`tu-th`, `M-F`, `m/w/f`, `tue/thu`: days joined by one mark, short forms allowed."""
+    parts = word.split(mark)
+    if len(parts) < 2 or not all(p in DAYS or p in SHORT for p in parts):
+        return []
+    return [DAYS[p] if p in DAYS else SHORT[p] for p in parts]
+
+
 def _through(first: int, last: int) -> set[int]:
     return {(first + k) % 7 for k in range((last - first) % 7 + 1)}
 
 
-def rule_days(ctx: Context, i: int) -> int:
+def rule_days(ctx: Line, i: int) -> int:
     """Any days-of-the-week phrase at tokens[i]; returns how many tokens it used."""
     for words in ANY_DAY:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            ctx.found.cleared.add("days")
+            after = i + len(words) + 1
+            after += ctx.norm(after) == "not"
+            if not (ctx.norm(after - 1) in EXCEPT and _days(ctx, after)[0]):  # `any day but fri`
+                ctx.found.clear("days", ctx.span(i, len(words)))
             return len(words)
     word = ctx.norm(i)
     if word in EXCEPT:
@@ -75,5 +78,21 @@ def rule_days(ctx: Context, i: int) -> int:
         ctx.found.days_out |= left_out
         return j - i
     used, days = _days(ctx, i)
-    ctx.found.days_in |= days
+    found = ctx.found
+    if used and ctx.norm(i - 1) == "or" and found.days_in and _timed(found):
+        # `weekdays after 5 or sat am`: each set of days with its own time
+        tail = used + (
+            ctx.norm(i + used)
+            in ("am", "pm", "morning", "mornings", "afternoon", "afternoons", "evening", "evenings")
+        )
+        found.problems.append(
+            f"'{ctx.span(i, tail)}' pairs other days with another time; an entry holds one "
+            f"set of days and one time — add a second entry for '{ctx.span(i, tail)}'."
+        )
+        return tail
+    found.days_in |= days
     return used
+
+
+def _timed(found: Findings) -> bool:
+    return bool(found.slots or found.time_start or found.time_end)

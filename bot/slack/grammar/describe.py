@@ -1,13 +1,14 @@
-"""Short human wording of what was understood, for the confirmation reply."""
+"""Short human wording of what was understood, for the reply that says it back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, time
 
+from bot.slack.grammar.weekdays import ABBR, monday_first
 from core.model import TimeSlot
+from core.wording import clock
 
-_DAY_ABBR = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 _BUCKET = {
     TimeSlot.MORNING: "mornings",
     TimeSlot.AFTERNOON: "afternoons",
@@ -15,16 +16,15 @@ _BUCKET = {
 }
 
 
-def clock(value: time) -> str:
-    """09:00 -> '9:00 AM', 14:30 -> '2:30 PM'."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-
-
-def day(value: date, today: date) -> str:
-    """'Feb 15', or 'Feb 15, 2027' when it is not this year."""
+def day(value: date, today: date, *, year: bool = False) -> str:
+    """'Feb 15', or 'Feb 15, 2027' when it is not this year (or year=True)."""
     text = f"{value:%b} {value.day}"
-    return text if value.year == today.year else f"{text}, {value.year}"
+    return text if value.year == today.year and not year else f"{text}, {value.year}"
+
+
+def weekday_date(value: date, today: date) -> str:
+    """'Wed Dec 2' (with the year when it is not this year)."""
+    return f"{ABBR[(value.weekday() + 1) % 7]} {day(value, today)}"
 
 
 def dates(start: date | None, end: date | None, today: date) -> str:
@@ -52,8 +52,7 @@ def weekdays(days: tuple[int, ...]) -> str:
         return "weekdays"
     if set(days) == {0, 6}:
         return "weekends"
-    # Monday first, as staff read a week
-    return ", ".join(_DAY_ABBR[d] for d in sorted(days, key=lambda d: (d + 6) % 7))
+    return ", ".join(ABBR[d] for d in monday_first(days))
 
 
 def either(names: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import TYPE_CHECKING, TypeVar
@@ -32,8 +33,18 @@ class Findings:
     priority: Said[int] | None = None
     expires: Said[date] | None = None
     notes: list[str] = field(default_factory=list)
-    # groups of fields the line asks to empty: days, times, dates, providers, service, expiry, notes
+    said: dict[str, list[str]] = field(default_factory=dict)  # rule group -> phrases read
+    named: list[object] = field(default_factory=list)  # the names read so far
+    two_windows: bool = False  # `before 10 or after 3`, already reported
+    corrected: dict[str, str] = field(default_factory=dict)  # name -> the typo it was read from
+    # groups of fields the line asks to empty: days, times, dates, providers, service, expiry,
+    # notes; with the words that asked
     cleared: set[str] = field(default_factory=set)
+    clearing: dict[str, str] = field(default_factory=dict)
+
+    def clear(self, group: str, phrase: str) -> None:
+        self.cleared.add(group)
+        self.clearing.setdefault(group, phrase)
 
     def once(self, current: Said[V] | None, value: V, phrase: str, what: str) -> Said[V]:
         """Keep the first value said for a field; a different second one is a problem."""
@@ -54,7 +65,7 @@ class Findings:
 
 
 @dataclass
-class Context:
+class Line:
     """One line being parsed: its tokens, where 'today' is, and the findings."""
 
     line: str
@@ -62,6 +73,9 @@ class Context:
     today: date
     names: NameIndex
     found: Findings = field(default_factory=Findings)
+    providers: Sequence[Provider] = ()  # the clinic's, with their hours
+    typed: str = ""  # the line as typed, notes included (`line` has them blanked)
+    weekday_dates: bool = False  # a bare weekday is a date (`opening … wed 3pm`), not a habit
 
     def norm(self, i: int) -> str:
         return self.tokens[i].norm if 0 <= i < len(self.tokens) else ""
@@ -70,5 +84,5 @@ class Context:
         return self.tokens[i].kind if 0 <= i < len(self.tokens) else ""
 
     def span(self, i: int, n: int) -> str:
-        """The words tokens[i:i+n] as the user typed them."""
-        return self.line[self.tokens[i].start : self.tokens[i + n - 1].end]
+        """The words tokens[i:i+n] as the user typed them (with any note between them)."""
+        return (self.typed or self.line)[self.tokens[i].start : self.tokens[i + n - 1].end]

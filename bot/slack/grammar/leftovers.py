@@ -1,19 +1,20 @@
-"""Words no rule understood: names with small typos are taken, the rest are reported exactly,
-with a "did you mean" when something close exists."""
+"""Words no rule understood: a name with a small typo is taken when one name is clearly
+meant (and the reply says so); the rest are reported exactly, with a "did you mean"."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
+from rapidfuzz import process
+
 from bot.slack.grammar.describe import either
-from bot.slack.grammar.findings import Context
-from bot.slack.grammar.names import ACCEPT, MIN_TYPO_LENGTH, TITLES, Named, record
+from bot.slack.grammar.findings import Line
+from bot.slack.grammar.names import ACCEPT, TITLES, Named, record, similarity
 
 _PROVIDER_CUES = {"with", "by", "see", "provider", "sees"}
 
 
-def explain(ctx: Context, run: list[int], vocabulary: list[str]) -> None:
+def explain(ctx: Line, run: list[int], vocabulary: list[str]) -> None:
     """Resolve or report one run of consecutive unread tokens."""
     unread: list[int] = []
     k = 0
@@ -29,27 +30,25 @@ def explain(ctx: Context, run: list[int], vocabulary: list[str]) -> None:
     _report(ctx, unread, vocabulary)
 
 
-def _close_name(ctx: Context, run: list[int]) -> int:
-    """A name with a small typo at the start of run: taken if close enough and unambiguous,
+def _close_name(ctx: Line, run: list[int]) -> int:
+    """A name with a small typo at the start of run: taken if one name is clearly meant,
     reported with a suggestion if only near. Returns the tokens used."""
     titles = 0
     while titles < len(run) - 1 and ctx.norm(run[titles]) in TITLES:
         titles += 1
     for n in range(min(4, len(run) - titles), 0, -1):
         phrase = " ".join(ctx.norm(k) for k in run[titles : titles + n])
-        if len(phrase) < 3:
+        if len(phrase) < 3 or ctx.kind(run[titles]) not in ("word", "slashed"):
             continue
         typed = ctx.span(run[0], titles + n)
-        if n == 1 and len(phrase) >= 4 and (starting := ctx.names.starting(phrase)):
-            record(ctx, starting, typed)
-            return titles + n
-        close = ctx.names.close(phrase)
-        if not close:
+        near, clear = ctx.names.find(phrase)
+        if not near:
             continue
-        best = close[0][0]
-        near = [named for score, named in close if score >= best - 0.03]
-        if best >= ACCEPT and len(phrase.replace(" ", "")) >= MIN_TYPO_LENGTH:
-            record(ctx, near, typed)
+        chosen = [n for n in near if n in ctx.found.named]
+        if len(near) > 1 and len(chosen) == 1:  # `Lip Filer`: `lip` already chose Lip Filler
+            record(ctx, chosen, typed)
+        elif clear:
+            record(ctx, near, typed, corrected=True)
         else:
             ctx.found.problems.append(_guess(typed, near))
         return titles + n
@@ -63,7 +62,7 @@ def _guess(typed: str, near: list[Named]) -> str:
     return f"I couldn't tell which {what} '{typed}' is — did you mean {names}?"
 
 
-def _report(ctx: Context, unread: list[int], vocabulary: Iterable[str]) -> None:
+def _report(ctx: Line, unread: list[int], vocabulary: Iterable[str]) -> None:
     if not unread:
         return
     typed = ctx.span(unread[0], len(unread))
@@ -77,7 +76,9 @@ def _report(ctx: Context, unread: list[int], vocabulary: Iterable[str]) -> None:
     hint = ""
     for k in unread:
         if len(ctx.norm(k)) >= 4:
-            close = difflib.get_close_matches(ctx.norm(k), list(vocabulary), n=1, cutoff=0.8)
+            close = process.extractOne(
+                ctx.norm(k), list(vocabulary), scorer=similarity, score_cutoff=ACCEPT
+            )
             if close:
                 hint = f" — did you mean '{close[0]}'?"
                 break

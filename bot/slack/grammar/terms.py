@@ -7,11 +7,14 @@ import re
 from datetime import timedelta
 
 from bot.slack.grammar.dates import UNITS, read_period
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from bot.slack.grammar.numbers import number_word
 
-PRIORITY_WORDS = {"priority", "prio", "pri"}
-NAMED_PRIORITY = {"urgent": 1, "asap": 1, "high": 2, "normal": 3, "low": 4}
+PRIORITY_WORDS = {"priority", "prio", "pri", "pr"}
+NAMED_PRIORITY = {
+    "urgent": 1, "asap": 1, "high": 2, "normal": 3, "medium": 3, "med": 3, "low": 4,
+    "lowest": 5, "highest": 1, "top": 1,
+}  # fmt: skip
 EXPIRES = {"expires", "expire", "expiring", "exp", "expiry", "expiration"}
 GROUPS = {
     "days": "days", "day": "days", "times": "times", "time": "times", "dates": "dates",
@@ -30,13 +33,17 @@ FILLER = {
     "for", "and", "or", "on", "only", "please", "prefers", "prefer", "preferred", "preferably",
     "available", "the", "a", "an", "at", "in", "with", "by", "is", "are", "wants", "needs",
     "can", "do", "ok", "fine", "any", "also", "but", "see", "of", "provider", "service",
-    "to", "",
+    "to", "", "from", "o'clock", "oclock", "pls", "plz", "ideally", "would", "like", "likes",
+    "want", "need", "appointment", "works", "best", "free", "around", "sometime", "some",
+    "time", "times", "slot", "slots", "spot", "she", "he", "they", "her", "his", "their",
+    "client", "patient", "pt", "new", "wait", "waitlist", "list", "add", "book", "possible",
+    "if", "be", "could", "should", "preference", "@", "#", "~",
     ",", ";", ":", ".", "/", "&", "+", "-", "–", "—", "!", "(", ")",
 }  # fmt: skip
 _P_NUMBER = re.compile(r"p(\d+)$")
 
 
-def _priority(ctx: Context, i: int) -> tuple[int, int | None]:
+def _priority(ctx: Line, i: int) -> tuple[int, int | None]:
     """(tokens used, priority) at tokens[i]; (0, None) when there is none."""
     word, after = ctx.norm(i), ctx.norm(i + 1)
     if word in PRIORITY_WORDS:
@@ -47,16 +54,16 @@ def _priority(ctx: Context, i: int) -> tuple[int, int | None]:
         if value in NAMED_PRIORITY and value != "asap":
             return 2 + skip, NAMED_PRIORITY[value]
         return 0, None
-    if word in ("high", "low", "normal") and after in PRIORITY_WORDS:
+    if word in NAMED_PRIORITY and word not in ("asap", "urgent") and after in PRIORITY_WORDS:
         return 2, NAMED_PRIORITY[word]
-    if word in ("urgent", "asap"):
+    if word in ("urgent", "asap", "emergency", "stat"):
         return 1, 1
     if match := _P_NUMBER.match(word):
         return 1, int(match.group(1))
     return 0, None
 
 
-def _expiry(ctx: Context, i: int) -> int:
+def _expiry(ctx: Line, i: int) -> int:
     j = i + 1 + (ctx.norm(i + 1) in (":", "on", "by", "after"))
     phrase_end = j
     if ctx.norm(j) == "in" and (count := number_word(ctx.norm(j + 1))) and ctx.norm(j + 2) in UNITS:
@@ -77,15 +84,15 @@ def _expiry(ctx: Context, i: int) -> int:
     return phrase_end - i
 
 
-def rule_terms(ctx: Context, i: int) -> int:
+def rule_terms(ctx: Line, i: int) -> int:
     """Priority, expiry or a clearing at tokens[i]; returns how many tokens it used."""
     word, found = ctx.norm(i), ctx.found
     for words, group in CLEARINGS.items():
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            found.cleared.add(group)
+            found.clear(group, ctx.span(i, len(words)))
             return len(words)
     if word == "clear" and ctx.norm(i + 1) in GROUPS:
-        found.cleared.add(GROUPS[ctx.norm(i + 1)])
+        found.clear(GROUPS[ctx.norm(i + 1)], ctx.span(i, 2))
         return 2
     used, value = _priority(ctx, i)
     if used:

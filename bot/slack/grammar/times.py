@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from bot.slack.grammar.findings import Context
+from bot.slack.grammar.findings import Line
 from core.model import TimeSlot
 
 BUCKETS = {
@@ -18,12 +18,35 @@ BUCKETS = {
     "afternoons": TimeSlot.AFTERNOON,
     "evening": TimeSlot.EVENING,
     "evenings": TimeSlot.EVENING,
+    "am": TimeSlot.MORNING,
+    "ams": TimeSlot.MORNING,
+    "pm": TimeSlot.AFTERNOON,
+    "pms": TimeSlot.AFTERNOON,
+}
+# Windows with a name: (earliest, latest), either may be open.
+NAMED = {
+    ("lunchtime",): (time(12), time(13)),
+    ("lunch",): (time(12), time(13)),
+    ("over", "lunch"): (time(12), time(13)),
+    ("before", "work"): (None, time(9)),
+    ("after", "work"): (time(17), None),
+    ("after", "school"): (time(15), None),
+    ("early", "morning"): (time(8), time(10)),
+    ("early", "mornings"): (time(8), time(10)),
+    ("late", "morning"): (time(10), time(12)),
+    ("late", "mornings"): (time(10), time(12)),
+    ("early", "afternoon"): (time(12), time(14)),
+    ("early", "afternoons"): (time(12), time(14)),
+    ("late", "afternoon"): (time(15), time(17)),
+    ("late", "afternoons"): (time(15), time(17)),
+    ("first", "thing"): (None, time(10)),
+    ("end", "of", "day"): (time(15), None),
 }
 ANY_TIME = {("any", "time"), ("anytime",), ("all", "day"), ("any", "hour")}
-JOINERS = {"-", "–", "—", "to", "till", "until"}
-AFTER = {"after", "from"}
-BEFORE = {"before", "by", "until", "till"}
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?\s?(?:([ap])\.?m\.?)?$")
+JOINERS = {"-", "–", "—", "to", "until", "through"}
+AFTER = {"after", "from", "past", "starting"}
+BEFORE = {"before", "by", "until"}
+_CLOCK = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?\s?(?:([ap])\.?(?:m\.?)?)?$")
 
 
 @dataclass(frozen=True)
@@ -49,9 +72,9 @@ class Clock:
         return "a" if 8 <= self.hour <= 11 else "p"
 
 
-def _clock(ctx: Context, i: int) -> Clock | None:
+def _clock(ctx: Line, i: int) -> Clock | None:
     word, kind = ctx.norm(i), ctx.kind(i)
-    if word in ("noon", "midday"):
+    if word in ("noon", "midday", "12noon"):
         return Clock(12, 0, "p")
     if kind not in ("time", "num"):
         return None
@@ -64,12 +87,12 @@ def _clock(ctx: Context, i: int) -> Clock | None:
     return Clock(int(hour), int(minute or 0), half)
 
 
-def _not_a_time(ctx: Context, i: int) -> int:
+def _not_a_time(ctx: Line, i: int) -> int:
     ctx.found.problems.append(f"'{ctx.span(i, 1)}' is not a time of day.")
     return 1
 
 
-def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
+def _window(ctx: Line, i: int, first: Clock, j: int, second: Clock) -> int:
     phrase = ctx.span(i, j + 1 - i)
     if first.half is None and second.half is not None:
         start = first.at(second.half)
@@ -98,16 +121,46 @@ def _window(ctx: Context, i: int, first: Clock, j: int, second: Clock) -> int:
     return j + 1 - i
 
 
-def rule_times(ctx: Context, i: int) -> int:
+def _either(ctx: Line, i: int, phrase: str) -> None:
+    """`before 10 or after 3`: two windows, which an entry cannot hold; said so exactly."""
+    found = ctx.found
+    before = found.time_start or found.time_end
+    if ctx.norm(i - 1) == "or" and before is not None:
+        found.two_windows = True
+        found.problems.append(
+            f"'{before[1]} or {phrase}' is two time windows; an entry holds one. "
+            f"Keep one (e.g. '{before[1]}'), or add a second entry for '{phrase}'."
+        )
+
+
+def rule_times(ctx: Line, i: int) -> int:
     """Any time-of-day phrase at tokens[i]; returns how many tokens it used."""
     word, found = ctx.norm(i), ctx.found
+    if word in ("no", "not", "except", "but") and ctx.norm(i + 1) in BUCKETS:
+        # `no mornings`: the other parts of the day
+        unwanted = BUCKETS[ctx.norm(i + 1)]
+        for slot in TimeSlot:
+            if slot != unwanted and slot not in found.slots:
+                found.slots.append(slot)
+        return 2
     if word in BUCKETS:
         if BUCKETS[word] not in found.slots:
             found.slots.append(BUCKETS[word])
         return 1
     for words in ANY_TIME:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            found.cleared.add("times")
+            found.clear("times", ctx.span(i, len(words)))
+            return len(words)
+    for words, (earliest, latest) in NAMED.items():
+        if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
+            phrase = ctx.span(i, len(words))
+            if earliest:
+                found.time_start = found.once(
+                    found.time_start, earliest, phrase, "the earliest time"
+                )
+            if latest:
+                found.time_end = found.once(found.time_end, latest, phrase, "the latest time")
+            _either(ctx, i, phrase)
             return len(words)
     between = word in ("between", "from")
     first_at = i + 1 if between else i
@@ -122,6 +175,7 @@ def rule_times(ctx: Context, i: int) -> int:
         if value is None:
             return 1 + _not_a_time(ctx, i + 1)
         phrase = ctx.span(i, 2)
+        _either(ctx, i, phrase)
         if word in AFTER:
             found.time_start = found.once(found.time_start, value, phrase, "the earliest time")
         else:
@@ -130,3 +184,19 @@ def rule_times(ctx: Context, i: int) -> int:
     if first is not None and ctx.kind(i) == "time" and first.at(first.half) is None:
         return _not_a_time(ctx, i)
     return 0
+
+
+def read_clock(ctx: Line, i: int) -> tuple[int, time] | None:
+    """One time of day at tokens[i] (`3pm`, `16:00`, `noon`, `9:30am`, `11:15`): (tokens
+    used, time). An hour without am/pm is read as clinic hours; a word that is no real time
+    (`25:00`, `13pm`) is a problem, reported and consumed."""
+    clock = _clock(ctx, i)
+    if clock is None:
+        return None
+    if ctx.kind(i) == "num" and ":" not in ctx.norm(i) and not 1 <= clock.hour <= 12:
+        return None
+    value = clock.at(clock.guess())
+    if value is None:
+        ctx.found.problems.append(f"'{ctx.span(i, 1)}' is not a time of day.")
+        return 1, time(0)
+    return 1, value
