@@ -1,6 +1,8 @@
 """SMS webhook throughput and cancellation-to-first-text latency, over loopback.
 
-python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16]
+python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16] [--workers 1]
+python -m bench.sms --profile 400 [--db postgresql]
+
 
 For each database: a clinic where 3,000 clients each hold a pending offer is built, then
 `waitlist serve` runs as its own process with Twilio pointed at a local fake Messages API.
@@ -8,12 +10,17 @@ This process posts signed inbound YES/NO texts for distinct clients (all real wo
 declines that move fills on, "just taken" replies) and reports throughput and p50/p99 latency
 as the client sees it. Then it cancels appointments through the REST API, one at a time, and
 times each until the first offer text reaches the fake Twilio.
+
+`--profile N` measures the engine alone instead: N texts handled in this process, no HTTP and
+no sending, with the CPU time per reply, the SQL statements of each YES and NO, and a cProfile
+of every fourth reply (not timed) written to bench/data/sms-<db>.prof.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import random
 import statistics
@@ -27,14 +34,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import event, update
 from twilio.request_validator import RequestValidator
 
 from bench.datasets import POSTGRES_URL
 from bot.api.auth import Role, mint_token
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from core import directory, entries, fill
+from bot.sms.inbound import handle_sms
+from core import directory, fill
+from core.model import Client, WaitlistEntry
 from core.policy import Policy
 from storage.db import make_engine, upgrade
 from storage.tables import MessageRow
@@ -52,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         url, cleanup = _database(database)
         try:
             print(f"\n## {database}")
-            _run(url, args)
+            if args.profile:
+                _profile(url, database, args.profile)
+            else:
+                _run(url, args)
         finally:
             cleanup()
     return 0
@@ -63,7 +75,7 @@ def _run(url: str, args: argparse.Namespace) -> None:
     with FakeTwilioApi() as twilio:
         port = _free_port()
         public = f"http://127.0.0.1:{port}"
-        server = _serve(url, public, twilio.url, port)
+        server = _serve(url, public, twilio.url, port, args.workers)
         try:
             replies = asyncio.run(_replies(public, phones[: args.requests], args.concurrency))
             first_text = _cancellations(public, twilio, spare)
@@ -71,6 +83,68 @@ def _run(url: str, args: argparse.Namespace) -> None:
             server.terminate()
             server.wait(30)
     _report(replies, first_text, args)
+
+
+def _profile(url: str, database: str, count: int) -> None:
+    """CPU and statements per reply, in process: what the engine costs without HTTP."""
+    phones, _ = _build(url, count)
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=url,
+        quiet_hours="",
+        cap_per_day=0,
+        cap_per_week=0,
+        offer_batch_size=BATCH,
+    )
+    runtime = build_runtime(settings)
+    statements: list[str] = []
+    compiled: dict[str, int] = {}
+
+    def count_statement(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    def count_compiled(_conn: Any, _cursor: Any, text: str, *args: Any) -> None:
+        if args[1] is not None and args[1].cache_hit != args[1].cache_hit.CACHE_HIT:
+            key = " ".join(text.split())[:80]
+            compiled[key] = compiled.get(key, 0) + 1
+
+    event.listen(runtime.engine, "before_cursor_execute", count_statement)
+    event.listen(runtime.engine, "after_cursor_execute", count_compiled)
+    rng = random.Random(7)
+    by_answer: dict[str, list[int]] = {"YES": [], "NO": []}
+    profiler = cProfile.Profile(time.process_time)  # CPU, not wall time, on a busy machine
+    cpu: list[float] = []
+    for i, phone in enumerate(phones):
+        answer = rng.choice(["YES", "NO"])
+        statements.clear()
+        profiled = i % 4 == 3  # cProfile slows what it watches: those are not timed
+        began = time.process_time()
+        if profiled:
+            profiler.enable()
+        handle_sms(runtime, phone, answer, f"SMp{i:031d}")
+        if profiled:
+            profiler.disable()
+        else:
+            cpu.append(time.process_time() - began)
+        by_answer[answer].append(len(statements))
+    runtime.close()
+    path = Path(f"bench/data/sms-{database}.prof")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    profiler.dump_stats(path)
+    print(
+        f"in-process: {len(phones)} replies, CPU per reply mean {sum(cpu) / len(cpu) * 1000:.1f}"
+        f" ms, median {statistics.median(cpu) * 1000:.1f} ms ({len(cpu)} timed)"
+    )
+    for answer, counts in by_answer.items():
+        if counts:
+            print(
+                f"  {answer}: SQL statements median {statistics.median(counts):.0f}, "
+                f"max {max(counts)} ({len(counts)} replies)"
+            )
+    print(f"  statements compiled again and again (SQLAlchemy cache misses): {len(compiled)}")
+    for text, times in sorted(compiled.items(), key=lambda item: -item[1])[:5]:
+        print(f"    {times:>4} x {text}")
+    print(f"  profile: {path} (python -m pstats {path})")
 
 
 def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
@@ -98,12 +172,17 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
         )
         phones = []
         for i in range(PROVIDERS * DAYS * HOURS * BATCH + 200):
+            # Straight into the tables: the set-up is not what is measured.
             phone = f"+1617{2000000 + i:07d}"
-            client = directory.add_client(
-                uow=uow, first_name=f"P{i}", last_name="X", phone=phone, now=now, actor="b"
-            )
-            entries.add_to_waitlist(
-                uow=uow, client_id=client.id, service_id=service.id, actor="b", now=now
+            client = uow.clients.add(Client(f"P{i}", "X", phone, created_at=now))
+            uow.entries.add(
+                WaitlistEntry(
+                    clinic_id=clinic.id or 0,
+                    client_id=client.id or 0,
+                    service_id=service.id,
+                    created_by="b",
+                    created_at=now - timedelta(seconds=i),
+                )
             )
             phones.append(phone)
         appointments = []
@@ -124,6 +203,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
                         ).id
                     )
         uow.commit()
+    _analyze(runtime.engine)
     to_cancel, spare = appointments[: PROVIDERS * DAYS * HOURS], appointments[-30:]
     for appointment_id in to_cancel:
         with runtime.make_uow() as uow:
@@ -133,13 +213,25 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
             uow.commit()
     with runtime.engine.begin() as connection:  # the offers went out before the benchmark
         connection.execute(update(MessageRow).values(status="sent"))
+    _analyze(runtime.engine)
     runtime.close()
     offered = phones[: len(to_cancel) * BATCH]
     random.Random(7).shuffle(offered)
     return offered[:wanted], spare
 
 
-def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Popen[str]:
+def _analyze(engine: Any) -> None:
+    """Table statistics as autovacuum keeps them in a running database (the tables were
+    just filled): without them the planner guesses and every candidate search scans."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in ("clients", "waitlist_entries", "appointments", "openings", "offers"):
+                connection.exec_driver_sql(f"ANALYZE {table}")
+
+
+def _serve(
+    url: str, public: str, twilio_url: str, port: int, workers: int
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "TWILIO"))}
     env.update(
         WAITLIST_DATABASE_URL=url,
@@ -155,16 +247,21 @@ def _serve(url: str, public: str, twilio_url: str, port: int) -> subprocess.Pope
         TWILIO_API_BASE_URL=twilio_url,
     )
     command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
-    with Path("bench/data/sms-serve.log").open("w") as log:  # read it if the server misbehaves
+    if workers != 1:
+        command += ["--workers", str(workers)]
+    log_path = Path("bench/data/sms-serve.log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:  # read it if the server misbehaves
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # worker processes import everything anew
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{public}/readyz", timeout=1).status_code == 200:
+            if httpx.get(f"{public}/readyz", timeout=5).status_code == 200:
                 return server  # type: ignore[return-value]
         except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
+            time.sleep(0.2)
+    server.terminate()  # uvicorn stops its worker processes too
+    server.wait(30)
     raise SystemExit("the server did not start")
 
 
@@ -221,7 +318,11 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
     lat = sorted(replies["latencies"])
     ms = [x * 1000 for x in lat]
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}, "
+        f"{args.workers} worker(s); load average after (1/5/15 min) {load}"
+    )
     print(f"  throughput {len(ms) / replies['elapsed']:.0f} req/s")
     print(f"  latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
     print(f"  statuses {replies['statuses']}")
@@ -265,6 +366,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", default="sqlite,postgresql", type=lambda s: s.split(","))
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="profile N replies in process"
+    )
     return parser.parse_args(argv)
 
 

@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="HTTP worker processes (PostgreSQL only above 1; each sends queued texts)",
+    )
+    serve.add_argument(
         "--no-scheduler",
         action="store_true",
         help="web only: leave the scheduled jobs to a `waitlist worker`",
@@ -226,16 +232,18 @@ def _stats(args: argparse.Namespace) -> int:
 def _expire(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
     from core.entries import expire_old_entries
+    from storage.transaction import run_in_transaction
 
     settings = _settings()
     runtime = build_runtime(settings)
     days = args.days if args.days is not None else settings.max_wait_days
     try:
-        with runtime.make_uow() as uow:
-            result = expire_old_entries(
+        result = run_in_transaction(
+            runtime.make_uow,
+            lambda uow: expire_old_entries(
                 uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
-            )
-            uow.commit()
+            ),
+        )
     finally:
         runtime.close()
     print(f"Expired {result['expired']} entries.")
@@ -244,27 +252,51 @@ def _expire(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from bot.app import create_app
-    from bot.runtime import banner
+    from bot.runtime import banner, build_runtime
     from storage.db import upgrade
 
     settings = _settings()
+    if args.workers < 1:
+        raise _Failed("--workers must be at least 1.")
+    if args.workers > 1 and make_url(settings.database_url).get_backend_name() == "sqlite":
+        raise _Failed(
+            "--workers above 1 needs PostgreSQL: SQLite takes one writer at a time, so more "
+            "processes would only queue for it. Use --workers 1, or a postgresql:// "
+            "WAITLIST_DATABASE_URL."
+        )
     for line in banner(settings):
         log.info(line)
     upgrade(settings.database_url)
-    app = create_app(settings)
+    if args.workers == 1:
+        app = create_app(settings)
+        runtime = app.state.runtime
+    else:
+        # Each worker process builds its own app (and outbox dispatcher: claims are atomic);
+        # the scheduler and Slack's socket run once, here in the parent.
+        runtime = build_runtime(settings)
     scheduler = None
     if not args.no_scheduler:
         from bot.scheduler.service import Scheduler
 
-        scheduler = Scheduler(app.state.runtime)
+        scheduler = Scheduler(runtime)
         scheduler.start()
     from bot.slack.socket import start_socket_mode
 
-    socket_mode = start_socket_mode(app.state.runtime)
+    socket_mode = start_socket_mode(runtime)
     try:
-        uvicorn.run(app, host=args.host, port=args.port)
+        if args.workers == 1:
+            uvicorn.run(app, host=args.host, port=args.port)
+        else:
+            uvicorn.run(
+                "bot.app:create_app",
+                factory=True,
+                host=args.host,
+                port=args.port,
+                workers=args.workers,
+            )
     finally:
         if socket_mode is not None:
             socket_mode.close()

@@ -19,6 +19,7 @@ from core import directory
 from core.errors import WaitlistError
 from core.model import Provider, Service
 from core.ports import UnitOfWork
+from storage.transaction import run_in_transaction
 
 LINE = "__line__"
 
@@ -130,10 +131,9 @@ def import_data(
 
 def import_file(path: Path, *, make_uow: Callable[[], UnitOfWork], now: datetime) -> ImportReport:
     data = load_file(path)
-    with make_uow() as uow:
-        report = import_data(data, uow=uow, now=now, source=str(path))
-        uow.commit()
-    return report
+    return run_in_transaction(
+        make_uow, lambda uow: import_data(data, uow=uow, now=now, source=str(path))
+    )
 
 
 def _upsert_service(

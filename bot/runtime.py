@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings, twilio_ready
-from core.model import Event
+from core.model import Event, EventKind
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
 from storage.db import make_engine
@@ -30,7 +30,7 @@ class LogNotifier:
 
     def published(self, events: Sequence[Event]) -> None:
         for event in events:
-            if event.kind == "JobRan":  # every minute; the Event log keeps them
+            if event.kind is EventKind.JOB_RAN:  # every minute; the Event log keeps them
                 continue
             log.info("event %s opening=%s entry=%s", event.kind, event.opening_id, event.entry_id)
 

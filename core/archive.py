@@ -14,7 +14,7 @@ from datetime import datetime
 from core.audit import record
 from core.entries import remove_from_waitlist
 from core.errors import NotFound
-from core.model import ACTIVE_STATUSES, Client, Provider, Service, WaitlistEntry
+from core.model import ACTIVE_STATUSES, Client, EventKind, Provider, Service, WaitlistEntry
 from core.policy import Policy
 from core.ports import EntryFilter, UnitOfWork
 
@@ -31,7 +31,7 @@ def archive_client(
     if client.archived_at is None:
         client.archived_at = now
         uow.clients.save(client)
-        record(uow, "ClientArchived", actor=actor, now=now, client_id=client_id)
+        record(uow, EventKind.CLIENT_ARCHIVED, actor=actor, now=now, client_id=client_id)
     _cancel_open(uow, EntryFilter(client_id=client_id), actor, now, policy)
     return client
 
@@ -51,7 +51,7 @@ def erase_client(
     client.erased_at = now
     uow.clients.save(client)
     uow.clients.erase_messages(client_id)
-    record(uow, "ClientErased", actor=actor, now=now, client_id=client_id)
+    record(uow, EventKind.CLIENT_ERASED, actor=actor, now=now, client_id=client_id)
     return client
 
 
@@ -68,7 +68,7 @@ def archive_provider(
         uow.providers.save(provider)
         record(
             uow,
-            "ProviderArchived",
+            EventKind.PROVIDER_ARCHIVED,
             actor=actor,
             now=now,
             clinic_id=provider.clinic_id,
@@ -98,7 +98,7 @@ def archive_service(
         uow.services.save(service)
         record(
             uow,
-            "ServiceArchived",
+            EventKind.SERVICE_ARCHIVED,
             actor=actor,
             now=now,
             clinic_id=service.clinic_id,

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from core.model import Event
+from core.model import Event, EventKind
 from core.ports import UnitOfWork
 
 
-def record(
-    uow: UnitOfWork,
-    kind: str,
+def record(uow: UnitOfWork, kind: EventKind, **fields: Any) -> Event:
+    """Append one event now (`fields` as for `make_event`)."""
+    return uow.events.add(make_event(kind, **fields))
+
+
+def make_event(
+    kind: EventKind,
     *,
     actor: str,
     now: datetime,
@@ -23,19 +27,18 @@ def record(
     client_id: int | None = None,
     **data: Any,
 ) -> Event:
-    return uow.events.add(
-        Event(
-            kind=kind,
-            actor=actor,
-            at=now,
-            clinic_id=clinic_id,
-            opening_id=opening_id,
-            entry_id=entry_id,
-            offer_id=offer_id,
-            appointment_id=appointment_id,
-            client_id=client_id,
-            data={key: _plain(value) for key, value in data.items()},
-        )
+    """An event not yet written (see core.lifecycle.Journal, which writes many at once)."""
+    return Event(
+        kind=kind,
+        actor=actor,
+        at=now,
+        clinic_id=clinic_id,
+        opening_id=opening_id,
+        entry_id=entry_id,
+        offer_id=offer_id,
+        appointment_id=appointment_id,
+        client_id=client_id,
+        data={key: _plain(value) for key, value in data.items()},
     )
 
 

@@ -29,6 +29,7 @@ from core.model import (
     AppointmentStatus,
     Client,
     Clinic,
+    EventKind,
     Message,
     MessageDirection,
     MessageStatus,
@@ -208,7 +209,7 @@ class _Talk:
             return self.say(booked, self.booking)
         return self.say(otherwise or self.templates.no_offer)
 
-    def tell_staff(self, kind: str, body: str, **data: Any) -> None:
+    def tell_staff(self, kind: EventKind, body: str, **data: Any) -> None:
         """An event the clinic's channel shows: the text, masked phone, and what it is about."""
         about = self.pending or self.booking
         record(
@@ -287,7 +288,7 @@ def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
             wrong_number(uow=uow, client=client, text=body, now=now, policy=policy, actor="patient")
         return talk.say(templates.wrong_number)
     if client is None:
-        talk.tell_staff("SmsNotUnderstood", body)
+        talk.tell_staff(EventKind.SMS_NOT_UNDERSTOOD, body)
         return talk.say(templates.unknown_number)
     if outcome is Intent.LEAVE_WAITLIST:
         left = leave_waitlist(
@@ -297,9 +298,9 @@ def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
     if outcome is Intent.ALREADY_BOOKED:
         return talk.about_offer(booked=templates.already_booked)
     if outcome is Intent.UNKNOWN:
-        talk.tell_staff("SmsNotUnderstood", body, read_as=str(intent))
+        talk.tell_staff(EventKind.SMS_NOT_UNDERSTOOD, body, read_as=str(intent))
     elif client.sms_opt_out:
-        talk.tell_staff("SmsForStaff", body, reason=str(outcome))
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason=str(outcome))
     if client.sms_opt_out:
         return talk.say(templates.still_opted_out)  # nothing else can be texted to them
     if outcome is Intent.UNKNOWN:
@@ -311,10 +312,10 @@ def _act(talk: _Talk, intent: Intent, outcome: Intent, body: str) -> str | None:
             pending=templates.unknown_offer, booked=templates.unknown_booked, otherwise=otherwise
         )
     if outcome is Intent.OFFER_QUESTION:
-        talk.tell_staff("SmsForStaff", body, reason="question")
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason="question")
         return talk.about_offer(pending=templates.offer_details)
     if outcome is Intent.CONDITIONAL:
-        talk.tell_staff("SmsForStaff", body, reason="conditional")
+        talk.tell_staff(EventKind.SMS_FOR_STAFF, body, reason="conditional")
         return talk.about_offer(pending=templates.conditional)
     return _answer_offer(talk, outcome)
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from core.audit import record
 from core.errors import InvalidInput, NotFound
+from core.model import EventKind
 from core.ports import UnitOfWork
 from core.webhooks import (
     DELIVERY_LEASE,
@@ -60,7 +61,7 @@ def add_endpoint(
     uow.webhooks.add_endpoint(endpoint)
     record(
         uow,
-        "WebhookEndpointAdded",
+        EventKind.WEBHOOK_ENDPOINT_ADDED,
         actor=actor,
         now=now,
         clinic_id=clinic_id,
@@ -96,7 +97,7 @@ def update_endpoint(
     uow.webhooks.save_endpoint(endpoint)
     record(
         uow,
-        "WebhookEndpointUpdated",
+        EventKind.WEBHOOK_ENDPOINT_UPDATED,
         actor=actor,
         now=now,
         clinic_id=endpoint.clinic_id,
@@ -138,7 +139,7 @@ def settle(*, uow: UnitOfWork, delivery: Delivery, attempt: Attempt, now: dateti
         endpoint.disabled_at = now
         record(
             uow,
-            "WebhookEndpointDisabled",
+            EventKind.WEBHOOK_ENDPOINT_DISABLED,
             actor="webhooks",
             now=now,
             clinic_id=endpoint.clinic_id,
@@ -164,7 +165,7 @@ def redeliver(*, uow: UnitOfWork, delivery_id: int, actor: str, now: datetime) -
     again = uow.webhooks.add_delivery_again(delivery, now)
     record(
         uow,
-        "WebhookRedelivered",
+        EventKind.WEBHOOK_REDELIVERED,
         actor=actor,
         now=now,
         endpoint_id=delivery.endpoint_id,

@@ -15,6 +15,7 @@ from core.model import (
     AppointmentType,
     Client,
     Clinic,
+    EventKind,
     Provider,
     Service,
     WeeklyHours,
@@ -75,7 +76,7 @@ def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime, acto
     if not name.strip():
         raise InvalidInput("A clinic needs a name.", field="name")
     clinic = uow.clinics.add(Clinic(name=name.strip(), timezone=check_timezone(timezone)))
-    record(uow, "ClinicAdded", actor=actor, now=now, clinic_id=clinic.id)
+    record(uow, EventKind.CLINIC_ADDED, actor=actor, now=now, clinic_id=clinic.id)
     return clinic
 
 
@@ -116,7 +117,7 @@ def add_client(
             created_at=now,
         )
     )
-    record(uow, "ClientAdded", actor=actor, now=now, client_id=client.id)
+    record(uow, EventKind.CLIENT_ADDED, actor=actor, now=now, client_id=client.id)
     return client
 
 
@@ -129,7 +130,7 @@ def add_provider(
     if not name.strip():
         raise InvalidInput("A provider needs a name.", field="name")
     provider = uow.providers.add(Provider(clinic_id=clinic_id, name=name.strip(), hours=hours))
-    record(uow, "ProviderAdded", actor=actor, now=now, clinic_id=clinic_id)
+    record(uow, EventKind.PROVIDER_ADDED, actor=actor, now=now, clinic_id=clinic_id)
     return provider
 
 
@@ -166,7 +167,7 @@ def add_service(
             appointment_type=kind,
         )
     )
-    record(uow, "ServiceAdded", actor=actor, now=now, clinic_id=clinic_id)
+    record(uow, EventKind.SERVICE_ADDED, actor=actor, now=now, clinic_id=clinic_id)
     return service
 
 
@@ -215,7 +216,7 @@ def book_appointment(
     )
     record(
         uow,
-        "AppointmentBooked",
+        EventKind.APPOINTMENT_BOOKED,
         actor=actor,
         now=now,
         clinic_id=service.clinic_id,

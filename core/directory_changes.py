@@ -10,7 +10,7 @@ from core import limits
 from core.audit import record
 from core.directory import check_timezone, normalize_phone, parse_hours
 from core.errors import Conflict, InvalidInput, NotFound
-from core.model import AppointmentType, Client, Provider, Service
+from core.model import AppointmentType, Client, EventKind, Provider, Service
 from core.ports import UnitOfWork
 
 
@@ -41,7 +41,14 @@ def update_client(
         values["timezone"] = check_timezone(values["timezone"])
     updated = replace(client, **values)
     uow.clients.save(updated)
-    record(uow, "ClientUpdated", actor=actor, now=now, client_id=client_id, fields=sorted(changes))
+    record(
+        uow,
+        EventKind.CLIENT_UPDATED,
+        actor=actor,
+        now=now,
+        client_id=client_id,
+        fields=sorted(changes),
+    )
     return updated
 
 
@@ -64,7 +71,7 @@ def update_provider(
     uow.providers.save(updated)
     record(
         uow,
-        "ProviderUpdated",
+        EventKind.PROVIDER_UPDATED,
         actor=actor,
         now=now,
         clinic_id=provider.clinic_id,
@@ -105,7 +112,7 @@ def update_service(
     uow.services.save(updated)
     record(
         uow,
-        "ServiceUpdated",
+        EventKind.SERVICE_UPDATED,
         actor=actor,
         now=now,
         clinic_id=service.clinic_id,

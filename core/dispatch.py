@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from core.audit import mask_phone, record
 from core.fill import fail_offer
-from core.model import Client, Message, MessageStatus, OfferStatus
+from core.model import Client, EventKind, Message, MessageStatus, OfferStatus
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, release
 from core.policy import Policy
 from core.ports import SendResult, SmsSender, UnitOfWork
@@ -194,7 +194,7 @@ def mark_client(uow: UnitOfWork, message: Message, code: str | None, now: dateti
     uow.clients.save(client)
     record(
         uow,
-        "ClientUnreachable",
+        EventKind.CLIENT_UNREACHABLE,
         actor="sms",
         now=now,
         client_id=client.id,

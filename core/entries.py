@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 from core import limits
 from core.audit import record
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from core.fill import advance_fill, close_offer
+from core.fill import advance_locked
+from core.lifecycle import Journal, close_offers, lock_opening
 from core.model import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
     AppointmentType,
     EntryStatus,
+    EventKind,
     OfferStatus,
     PaymentType,
     TimeSlot,
@@ -88,7 +90,7 @@ def add_to_waitlist(
     entry = uow.entries.add(entry)
     record(
         uow,
-        "EntryAdded",
+        EventKind.ENTRY_ADDED,
         actor=actor,
         now=now,
         clinic_id=clinic_id,
@@ -115,7 +117,7 @@ def update_waitlist_entry(
     changed = sorted(k for k in after if after[k] != before[k])
     record(
         uow,
-        "EntryUpdated",
+        EventKind.ENTRY_UPDATED,
         actor=actor,
         now=now,
         clinic_id=entry.clinic_id,
@@ -138,7 +140,14 @@ def remove_from_waitlist(
     """The client no longer wants a slot: the entry becomes cancelled (the reason, if any,
     is kept in the event)."""
     return _end(
-        uow, entry_id, EntryStatus.CANCELLED, "EntryRemoved", actor, now, policy, reason=reason
+        uow,
+        entry_id,
+        EntryStatus.CANCELLED,
+        EventKind.ENTRY_REMOVED,
+        actor,
+        now,
+        policy,
+        reason=reason,
     )
 
 
@@ -152,7 +161,7 @@ def expire_old_entries(
         raise InvalidInput(f"Days must be at most {limits.MAX_DAYS} (ten years).", field="days")
     ids = uow.entries.ids_to_expire(now=now, created_before=now - timedelta(days=days))
     for entry_id in ids:
-        _end(uow, entry_id, EntryStatus.EXPIRED, "EntryExpired", actor, now, policy)
+        _end(uow, entry_id, EntryStatus.EXPIRED, EventKind.ENTRY_EXPIRED, actor, now, policy)
     return {"expired": len(ids)}
 
 
@@ -345,7 +354,7 @@ def _end(
     uow: UnitOfWork,
     entry_id: int,
     status: EntryStatus,
-    kind: str,
+    kind: EventKind,
     actor: str,
     now: datetime,
     policy: Policy,
@@ -356,15 +365,16 @@ def _end(
         raise IllegalTransition(f"{entry.ref} is already {entry.status}.")
     pending = uow.offers.pending_for_client(entry.client_id)
     opening = None
+    journal = Journal()
     if pending is not None and pending.entry_id == entry_id:
-        opening = uow.openings.get(pending.opening_id, for_update=True)  # lock order: opening
+        opening = lock_opening(uow, pending.opening_id)
         clinic = uow.clinics.get(entry.clinic_id)
-        offer = uow.offers.get(pending.id or 0)
-        assert clinic is not None and offer is not None
-        if offer.status is OfferStatus.PENDING:
-            close_offer(
-                uow, offer, OfferStatus.WITHDRAWN, now=now, actor=actor, clinic=clinic, notify=False
-            )
+        assert clinic is not None
+        close_offers(
+            uow, journal, opening, clinic, OfferStatus.WITHDRAWN, now=now, actor=actor,
+            offer_ids=[pending.id or 0], notify=False,
+        )  # fmt: skip
+        journal.write(uow)
     entry = get_waitlist_entry(uow=uow, entry_id=entry_id, for_update=True)
     if entry.status in FINAL_STATUSES:
         raise IllegalTransition(f"{entry.ref} is already {entry.status}.")
@@ -383,7 +393,7 @@ def _end(
         **_reason(reason),
     )
     if opening is not None:
-        advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
+        advance_locked(uow, journal, opening, now=now, policy=policy, actor="engine")
     return entry
 
 

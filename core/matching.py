@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.model import TIME_SLOT_HOURS, Appointment, Provider, TimeSlot, WaitlistEntry
@@ -102,6 +104,126 @@ def day_spec(
     )
 
 
+class Test(StrEnum):
+    """How an entry's preference is compared with a slot (entry value first)."""
+
+    EQUALS = "equals"  # entry value == slot value
+    AT_MOST = "at_most"  # entry value <= slot value
+    AT_LEAST = "at_least"  # entry value >= slot value
+    AFTER = "after"  # entry value > slot value
+    HAS_BIT = "has_bit"  # the entry's bit mask has bit number <slot value>
+    COVERS = "covers"  # the entry's bit mask has every bit of the slot's
+    INCLUDES = "includes"  # the slot value is one of the entry's values
+
+
+MASK_TESTS = frozenset({Test.HAS_BIT, Test.COVERS})
+
+
+@dataclass(frozen=True)
+class FitRule:
+    """One preference of an entry, as data: the entry's `term` (see ENTRY_TERMS; storage keeps
+    a column of that name) passes `test` against the slot's `slot_term` (a SlotSpec field, or
+    "now"). A slot whose value is None is not concerned (e.g. a whole day has no start
+    minute), and an entry that leaves the term unset (None, no values, an empty mask) fits
+    unless the rule is `required`. `fails` says why a slot does not fit, in words."""
+
+    term: str
+    test: Test
+    slot_term: str
+    fails: Callable[[WaitlistEntry], str]
+    required: bool = False
+
+
+# What fits (SPEC §2), in the order mismatches are reported. storage compiles these to SQL.
+FIT_RULES: tuple[FitRule, ...] = (
+    FitRule("clinic_id", Test.EQUALS, "clinic_id", lambda e: "another clinic", required=True),
+    FitRule("expires_at", Test.AFTER, "now", lambda e: "entry has expired"),
+    FitRule("service_id", Test.EQUALS, "service_id", lambda e: "wants another service"),
+    FitRule("provider_ids", Test.INCLUDES, "provider_id", lambda e: "wants another provider"),
+    FitRule(
+        "preferred_date_start",
+        Test.AT_MOST,
+        "local_date",
+        lambda e: f"not before {e.preferred_date_start:%b %d}",
+    ),
+    FitRule(
+        "preferred_date_end",
+        Test.AT_LEAST,
+        "local_date",
+        lambda e: f"not after {e.preferred_date_end:%b %d}",
+    ),
+    FitRule("days_mask", Test.HAS_BIT, "weekday", lambda e: "not on that day of the week"),
+    FitRule(
+        "time_start_min",
+        Test.AT_MOST,
+        "start_minute",
+        lambda e: f"not before {clock(e.preferred_time_start or time())}",
+    ),
+    FitRule(
+        "time_end_min",
+        Test.AT_LEAST,
+        "end_minute",
+        lambda e: f"must end by {clock(e.preferred_time_end or time())}",
+    ),
+    FitRule(
+        "time_slots_mask",
+        Test.COVERS,
+        "buckets",
+        lambda e: f"wants {'/'.join(s.value.lower() for s in e.preferred_time_slots)} only",
+    ),
+)
+
+
+def _minutes_or_none(moment: time | None) -> int | None:
+    return None if moment is None else minutes_of(moment)
+
+
+# The terms the rules compare, from an entry's preferences. Storage keeps each in a column of
+# the same name (provider_ids in a table of their own), filled from these functions.
+ENTRY_TERMS: dict[str, Callable[[WaitlistEntry], Any]] = {
+    "clinic_id": lambda e: e.clinic_id,
+    "expires_at": lambda e: e.expires_at,
+    "service_id": lambda e: e.service_id,
+    "provider_ids": lambda e: e.provider_ids,
+    "preferred_date_start": lambda e: e.preferred_date_start,
+    "preferred_date_end": lambda e: e.preferred_date_end,
+    "days_mask": lambda e: days_mask(e.preferred_days),
+    "time_start_min": lambda e: _minutes_or_none(e.preferred_time_start),
+    "time_end_min": lambda e: _minutes_or_none(e.preferred_time_end),
+    "time_slots_mask": lambda e: buckets_mask(e.preferred_time_slots),
+}
+
+
+def slot_value(rule: FitRule, slot: SlotSpec, now: datetime) -> Any:
+    """What the rule compares the entry with, for this slot; None if the slot is not
+    concerned."""
+    return now if rule.slot_term == "now" else getattr(slot, rule.slot_term)
+
+
+def is_unset(rule: FitRule, value: Any) -> bool:
+    """Whether the entry leaves the rule's term open (it then fits unless required)."""
+    if rule.test in MASK_TESTS:
+        return bool(value == 0)
+    return value is None or value == ()
+
+
+def passes(test: Test, have: Any, want: Any) -> bool:
+    """`test` on an entry's value `have` and a slot's value `want`, both set."""
+    if test is Test.EQUALS:
+        return bool(have == want)
+    if test is Test.AT_MOST:
+        return bool(have <= want)
+    if test is Test.AT_LEAST:
+        return bool(have >= want)
+    if test is Test.AFTER:
+        return bool(have > want)
+    if test is Test.HAS_BIT:
+        return bool(have & (1 << want))
+    if test is Test.COVERS:
+        return bool(have & want == want)
+    return bool(want in have)  # Test.INCLUDES
+
+
 def entry_fits(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> bool:
     """True if the slot meets every preference of the entry. Status is not checked here."""
     return mismatch(entry, slot, now) is None
@@ -109,35 +231,15 @@ def entry_fits(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> bool:
 
 def mismatch(entry: WaitlistEntry, slot: SlotSpec, now: datetime) -> str | None:
     """The first preference the slot fails, in words; None if it fits."""
-    if entry.clinic_id != slot.clinic_id:
-        return "another clinic"
-    if entry.expires_at is not None and entry.expires_at <= now:
-        return "entry has expired"
-    if slot.service_id is not None and entry.service_id not in (None, slot.service_id):
-        return "wants another service"
-    if (
-        slot.provider_id is not None
-        and entry.provider_ids
-        and (slot.provider_id not in entry.provider_ids)
-    ):
-        return "wants another provider"
-    if entry.preferred_date_start and slot.local_date < entry.preferred_date_start:
-        return f"not before {entry.preferred_date_start:%b %d}"
-    if entry.preferred_date_end and slot.local_date > entry.preferred_date_end:
-        return f"not after {entry.preferred_date_end:%b %d}"
-    if entry.preferred_days and slot.weekday not in entry.preferred_days:
-        return "not on that day of the week"
-    if slot.start_minute is None or slot.end_minute is None:
-        return None
-    if entry.preferred_time_start and slot.start_minute < minutes_of(entry.preferred_time_start):
-        return f"not before {clock(entry.preferred_time_start)}"
-    if entry.preferred_time_end and slot.end_minute > minutes_of(entry.preferred_time_end):
-        return f"must end by {clock(entry.preferred_time_end)}"
-    if entry.preferred_time_slots:
-        wanted = buckets_mask(entry.preferred_time_slots)
-        if wanted & slot.buckets != slot.buckets:
-            names = "/".join(s.value.lower() for s in entry.preferred_time_slots)
-            return f"wants {names} only"
+    for rule in FIT_RULES:
+        want = slot_value(rule, slot, now)
+        if want is None:
+            continue
+        have = ENTRY_TERMS[rule.term](entry)
+        if not rule.required and is_unset(rule, have):
+            continue
+        if not passes(rule.test, have, want):
+            return rule.fails(entry)
     return None
 
 

@@ -31,6 +31,11 @@ _ENTRY_MOVES: dict[EntryStatus, frozenset[EntryStatus]] = {
 }
 
 
+def can_move(current: EntryStatus, status: EntryStatus) -> bool:
+    """Whether the entry status machine allows `current` -> `status`."""
+    return status in _ENTRY_MOVES.get(current, frozenset())
+
+
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
@@ -61,6 +66,53 @@ class OfferStatus(StrEnum):
     LAPSED = "lapsed"
     WITHDRAWN = "withdrawn"
     FAILED = "failed"
+
+
+class EventKind(StrEnum):
+    """What an Event records. The Slack notifier reads the same names."""
+
+    CLINIC_ADDED = "ClinicAdded"
+    CLIENT_ADDED = "ClientAdded"
+    CLIENT_UPDATED = "ClientUpdated"
+    CLIENT_UNREACHABLE = "ClientUnreachable"
+    CLIENT_OPTED_OUT = "ClientOptedOut"
+    CLIENT_OPTED_IN = "ClientOptedIn"
+    PROVIDER_ADDED = "ProviderAdded"
+    PROVIDER_UPDATED = "ProviderUpdated"
+    SERVICE_ADDED = "ServiceAdded"
+    SERVICE_UPDATED = "ServiceUpdated"
+    CLIENT_ARCHIVED = "ClientArchived"
+    CLIENT_ERASED = "ClientErased"
+    PROVIDER_ARCHIVED = "ProviderArchived"
+    SERVICE_ARCHIVED = "ServiceArchived"
+    WEBHOOK_ENDPOINT_ADDED = "WebhookEndpointAdded"
+    WEBHOOK_ENDPOINT_UPDATED = "WebhookEndpointUpdated"
+    WEBHOOK_ENDPOINT_DISABLED = "WebhookEndpointDisabled"
+    WEBHOOK_REDELIVERED = "WebhookRedelivered"
+    APPOINTMENT_BOOKED = "AppointmentBooked"
+    APPOINTMENT_CANCELLED = "AppointmentCancelled"
+    ENTRY_ADDED = "EntryAdded"
+    ENTRY_UPDATED = "EntryUpdated"
+    ENTRY_REMOVED = "EntryRemoved"
+    ENTRY_EXPIRED = "EntryExpired"
+    OPENING_CREATED = "OpeningCreated"
+    OPENING_FILLED = "OpeningFilled"
+    OPENING_EXPIRED = "OpeningExpired"
+    OFFER_SENT = "OfferSent"
+    OFFER_ACCEPTED = "OfferAccepted"
+    OFFER_DECLINED = "OfferDeclined"
+    OFFER_LAPSED = "OfferLapsed"
+    OFFER_WITHDRAWN = "OfferWithdrawn"
+    OFFER_FAILED = "OfferFailed"
+    OFFER_DEFERRED = "OfferDeferred"
+    CANDIDATE_SKIPPED = "CandidateSkipped"
+    NO_CANDIDATES = "NoCandidates"
+    SMS_NOT_UNDERSTOOD = "SmsNotUnderstood"
+    SMS_FOR_STAFF = "SmsForStaff"
+    WRONG_NUMBER = "WrongNumber"
+    CLIENT_LEFT_WAITLIST = "ClientLeftWaitlist"
+    MESSAGE_RECOVERED = "MessageRecovered"
+    JOB_RAN = "JobRan"
 
 
 class MessageDirection(StrEnum):
@@ -215,8 +267,7 @@ class WaitlistEntry:
 
     def move_to(self, status: EntryStatus) -> None:
         """Change status, refusing any move the status machine does not allow."""
-        allowed = _ENTRY_MOVES.get(self.status, frozenset())
-        if status not in allowed:
+        if not can_move(self.status, status):
             if self.status in FINAL_STATUSES:
                 raise IllegalTransition(
                     f"{self.ref} is already {self.status}; it cannot become {status}."
@@ -297,7 +348,7 @@ class Message:
 class Event:
     """Append-only audit record of one state change."""
 
-    kind: str  # past tense: EntryAdded, OfferSent, OfferAccepted, OpeningFilled…
+    kind: EventKind
     actor: str
     at: datetime
     clinic_id: int | None = None
@@ -308,3 +359,6 @@ class Event:
     client_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.kind = EventKind(self.kind)  # as stored, a kind is its name

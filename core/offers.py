@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.audit import record
 from core.dispatch import cap_reached
 from core.errors import (
     Conflict,
@@ -15,7 +14,8 @@ from core.errors import (
     OfferExpired,
     SlotTaken,
 )
-from core.fill import FillStep, advance_fill, close_offer, send_offer
+from core.fill import FillStep, advance_locked
+from core.lifecycle import Journal, book, close_offers, lock_opening, offer_entries
 from core.model import (
     FINAL_STATUSES,
     Appointment,
@@ -27,10 +27,9 @@ from core.model import (
     OpeningStatus,
     WaitlistEntry,
 )
-from core.outbox import queue_sms
 from core.policy import Policy
 from core.ports import UnitOfWork
-from core.texts import DEFAULT_TEMPLATES, local_when, render
+from core.texts import local_when
 
 
 @dataclass
@@ -81,9 +80,7 @@ def offer_opening(
     Staff may pick anyone waiting (preferences are theirs to judge), but the client must be
     textable, within the contact caps, and it must not be quiet hours for them.
     """
-    opening = uow.openings.get(opening_id, for_update=True)  # lock order: opening first
-    if opening is None:
-        raise NotFound(f"Opening O-{opening_id} does not exist.")
+    opening = lock_opening(uow, opening_id)  # lock order: opening first
     if opening.status is not OpeningStatus.OPEN:
         raise Conflict(f"{opening.ref} is {opening.status}; it cannot be offered.")
     if now >= opening.cutoff_at:
@@ -115,17 +112,14 @@ def offer_opening(
             f"{client.first_name} has had {limit} offer{'s' if limit != 1 else ''} "
             f"{'today' if cap == 'day' else 'this week'} already, the most the contact caps allow."
         )
-    offer = uow.offers.add(
-        Offer(
-            opening_id=opening.id or 0,
-            entry_id=entry.id or 0,
-            client_id=client.id or 0,
-            expires_at=min(now + policy.hold, opening.cutoff_at),
-            created_at=now,
-        )
+    journal = Journal()
+    made = offer_entries(
+        uow, journal, opening, clinic, [(entry, client)], now=now, policy=policy, actor=actor
     )
-    send_offer(uow, offer, opening, clinic, client, entry, now=now, actor=actor)
-    return offer
+    if not made:
+        raise Conflict(f"{client.first_name} already holds another pending offer.")
+    journal.write(uow)
+    return made[0]
 
 
 def accept_offer(
@@ -133,73 +127,17 @@ def accept_offer(
 ) -> Booking:
     """Book the entry into the slot of its pending offer. The first acceptance wins; later
     ones get SlotTaken and change nothing."""
-    entry, offer, opening = _pending(uow, entry_id, now)
+    entry, offer, opening, _ = _pending(uow, entry_id, now)
     if offer.expires_at <= now:
         raise OfferExpired(f"The offer to {entry.ref} expired at {offer.expires_at:%H:%M} UTC.")
     client = uow.clients.get(entry.client_id)
     clinic = uow.clinics.get(opening.clinic_id)
     assert client is not None and clinic is not None
-    appointment = uow.appointments.add(
-        Appointment(
-            clinic_id=opening.clinic_id,
-            client_id=entry.client_id,
-            service_id=opening.service_id,
-            provider_id=opening.provider_id,
-            scheduled_at=opening.starts_at,
-            duration_minutes=opening.duration_minutes,
-            created_at=now,
-        )
+    journal = Journal()
+    appointment, withdrawn = book(
+        uow, journal, opening, clinic, offer, entry, client, now=now, actor=actor
     )
-    offer.status = OfferStatus.ACCEPTED
-    offer.responded_at = now
-    uow.offers.save(offer)
-    entry.move_to(EntryStatus.BOOKED)
-    entry.booked_appointment_id = appointment.id
-    entry.booked_at = now
-    entry.updated_at = now
-    entry.updated_by = actor
-    uow.entries.save(entry)
-    opening.status = OpeningStatus.FILLED
-    opening.filled_at = opening.closed_at = now
-    opening.booked_appointment_id = appointment.id
-    opening.filled_entry_id = entry.id
-    uow.openings.save(opening)
-    ids = dict(clinic_id=clinic.id, opening_id=opening.id, entry_id=entry.id)
-    record(
-        uow, "OfferAccepted", actor=actor, now=now, offer_id=offer.id, client_id=client.id, **ids
-    )
-    record(
-        uow,
-        "OpeningFilled",
-        actor=actor,
-        now=now,
-        appointment_id=appointment.id,
-        client_id=client.id,
-        seconds_to_fill=int((now - (opening.created_at or now)).total_seconds()),
-        **ids,
-    )
-    withdrawn = [
-        o
-        for o in uow.offers.for_opening(opening.id or 0)
-        if o.status is OfferStatus.PENDING and o.id != offer.id
-    ]
-    for other in withdrawn:
-        close_offer(uow, other, OfferStatus.WITHDRAWN, now=now, actor="engine", clinic=clinic)
-    body = render(
-        DEFAULT_TEMPLATES.booked,
-        clinic=clinic.name,
-        first=client.first_name,
-        when=local_when(opening.starts_at, client.timezone or clinic.timezone),
-    )
-    queue_sms(
-        uow,
-        client=client,
-        clinic_id=clinic.id,
-        kind="booked",
-        body=body,
-        now=now,
-        offer_id=offer.id,
-    )
+    journal.write(uow)
     return Booking(appointment, entry, opening, withdrawn)
 
 
@@ -207,28 +145,39 @@ def decline_offer(
     *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
 ) -> FillStep:
     """The client passes: the entry goes back to waiting and the fill moves on."""
-    entry, offer, opening = _pending(uow, entry_id, now)
+    entry, offer, opening, offers = _pending(uow, entry_id, now)
     clinic = uow.clinics.get(opening.clinic_id)
-    assert clinic is not None
-    close_offer(uow, offer, OfferStatus.DECLINED, now=now, actor=actor, clinic=clinic)
-    return advance_fill(uow=uow, opening_id=opening.id or 0, now=now, policy=policy)
+    client = uow.clients.get(entry.client_id)
+    assert clinic is not None and client is not None
+    journal = Journal()
+    close_offers(
+        uow, journal, opening, clinic, OfferStatus.DECLINED, now=now, actor=actor,
+        offer_ids=[offer.id or 0], known=[client],
+    )  # fmt: skip
+    pending = [o for o in offers if o.id != offer.id]
+    return advance_locked(
+        uow, journal, opening, now=now, policy=policy, actor="engine", clinic=clinic,
+        pending=pending,
+    )  # fmt: skip
 
 
-def _pending(uow: UnitOfWork, entry_id: int, now: datetime) -> tuple[WaitlistEntry, Offer, Opening]:
+def _pending(
+    uow: UnitOfWork, entry_id: int, now: datetime
+) -> tuple[WaitlistEntry, Offer, Opening, list[Offer]]:
     """The entry's pending offer and its opening, locked in the order every writer uses:
-    opening first, then offer and entry read fresh under that lock."""
-    entry = _entry(uow, entry_id)
-    latest = uow.offers.latest_for_entry(entry_id)
-    if latest is None:
+    opening first, then the opening's offers and the entry read fresh under that lock.
+    Also returns the opening's offers as they are now."""
+    opening = uow.openings.lock_for_entry(entry_id)
+    if opening is None:
+        entry = _entry(uow, entry_id)
         if entry.status in FINAL_STATUSES:
             raise IllegalTransition(f"{entry.ref} is {entry.status}; it has no offer to answer.")
         raise NoPendingOffer(f"{entry.ref} has no pending offer.")
-    opening = uow.openings.get(latest.opening_id, for_update=True)
-    offer = uow.offers.get(latest.id or 0)
+    offers = uow.offers.for_opening(opening.id or 0)
+    offer = next(o for o in offers if o.entry_id == entry_id)  # one per entry and opening
     entry = _entry(uow, entry_id, for_update=True)
-    assert opening is not None and offer is not None
     if offer.status is OfferStatus.PENDING and opening.status is OpeningStatus.OPEN:
-        return entry, offer, opening
+        return entry, offer, opening, offers
     if opening.status is OpeningStatus.FILLED and opening.filled_entry_id != entry.id:
         raise SlotTaken(f"Sorry, the slot offered to {entry.ref} was just taken.")
     if offer.status is OfferStatus.ACCEPTED:

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.errors import Conflict, InvalidInput
+from core.lifecycle import ensure_free
 from core.matching import slot_spec, weekday_of
 from core.model import Provider
 from core.policy import Policy
@@ -38,10 +39,7 @@ def check_opening(
             field="starts_at",
         )
     _within_hours(provider, starts_at, ends_at, timezone)
-    assert provider.id is not None
-    clash = uow.appointments.booked_between([provider.id], starts_at, ends_at)
-    if clash:
-        raise Conflict(f"{provider.name} already has {clash[0].ref} booked at that time.")
+    ensure_free(uow, provider, starts_at, ends_at)
     for opening in uow.openings.still_open(now):
         if (
             opening.provider_id == provider.id

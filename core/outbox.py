@@ -15,6 +15,7 @@ from core.audit import mask_phone, record
 from core.lease import Finding, Lease, Recovery, Verdict, recover_claims
 from core.model import (
     Client,
+    EventKind,
     Message,
     MessageDirection,
     MessageStatus,
@@ -26,7 +27,7 @@ from core.ports import SmsSender, UnitOfWork
 OPTED_OUT_CODES = frozenset({"21610"})
 BAD_NUMBER_CODES = frozenset({"21211", "21614", "21612", "21408", "30005", "30006"})
 # The Event recorded when a lost claim is settled by `recover_sends`.
-MESSAGE_RECOVERED = "MessageRecovered"
+MESSAGE_RECOVERED = EventKind.MESSAGE_RECOVERED
 
 _FORWARD = (
     MessageStatus.QUEUED,
@@ -57,21 +58,35 @@ def queue_sms(
 ) -> Message | None:
     """Write an outbound message to the outbox. Nothing is queued for a client who cannot
     be texted."""
+    message = outbound_sms(
+        client=client, clinic_id=clinic_id, kind=kind, body=body, now=now, offer_id=offer_id
+    )
+    return None if message is None else uow.messages.add(message)
+
+
+def outbound_sms(
+    *,
+    client: Client,
+    clinic_id: int | None,
+    kind: str,
+    body: str,
+    now: datetime,
+    offer_id: int | None = None,
+) -> Message | None:
+    """A text for the outbox, not yet written; None for a client who cannot be texted."""
     if not client.reachable:
         return None
-    return uow.messages.add(
-        Message(
-            direction=MessageDirection.OUTBOUND,
-            phone=client.phone,
-            body=body,
-            status=MessageStatus.QUEUED,
-            kind=kind,
-            client_id=client.id,
-            clinic_id=clinic_id,
-            offer_id=offer_id,
-            created_at=now,
-            updated_at=now,
-        )
+    return Message(
+        direction=MessageDirection.OUTBOUND,
+        phone=client.phone,
+        body=body,
+        status=MessageStatus.QUEUED,
+        kind=kind,
+        client_id=client.id,
+        clinic_id=clinic_id,
+        offer_id=offer_id,
+        created_at=now,
+        updated_at=now,
     )
 
 

@@ -16,6 +16,7 @@ from core.fill import end_offer
 from core.model import (
     ACTIVE_STATUSES,
     Client,
+    EventKind,
     MessageStatus,
     OfferStatus,
     WaitlistEntry,
@@ -41,7 +42,7 @@ def opt_out(
         uow.clients.save(client)
         record(
             uow,
-            "ClientOptedOut",
+            EventKind.CLIENT_OPTED_OUT,
             actor=actor,
             now=now,
             client_id=client.id,
@@ -61,7 +62,7 @@ def opt_in(*, uow: UnitOfWork, client: Client, text: str, now: datetime, actor: 
     uow.clients.save(client)
     record(
         uow,
-        "ClientOptedIn",
+        EventKind.CLIENT_OPTED_IN,
         actor=actor,
         now=now,
         client_id=client.id,
@@ -83,7 +84,7 @@ def leave_waitlist(
     ]
     record(
         uow,
-        "ClientLeftWaitlist",
+        EventKind.CLIENT_LEFT_WAITLIST,
         actor=actor,
         now=now,
         client_id=client.id,
@@ -106,7 +107,7 @@ def wrong_number(
         uow.clients.save(client)
     record(
         uow,
-        "WrongNumber",
+        EventKind.WRONG_NUMBER,
         actor=actor,
         now=now,
         client_id=client.id,

@@ -23,6 +23,7 @@ from core.model import (
     Message,
     MessageStatus,
     Offer,
+    OfferStatus,
     Opening,
     Provider,
     Service,
@@ -187,6 +188,21 @@ class EntryRepository(Protocol):
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None: ...
     def save(self, entry: WaitlistEntry) -> None: ...
 
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+    ) -> list[int]:
+        """In one statement: the entries of `entry_ids` whose status is still `current` get
+        `status`, the field values in `changes`, updated_at `now` and updated_by `actor`.
+        Returns the ids that moved (locked for the rest of the transaction)."""
+        ...
+
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         """Waiting entries that fit the slot, best first, at most `limit`.
 
@@ -239,7 +255,15 @@ class OpeningRepository(Protocol):
     def add(self, opening: Opening) -> Opening: ...
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None: ...
     def get_by_origin(self, appointment_id: int) -> Opening | None: ...
-    def save(self, opening: Opening) -> None: ...
+    def save(self, opening: Opening) -> None:
+        """Store what changed in an opening's state (its status and outcome)."""
+        ...
+
+    def lock_for_entry(self, entry_id: int) -> Opening | None:
+        """The opening of the entry's latest offer, locked as `get(..., for_update=True)`
+        does; None if the entry was never offered anything."""
+        ...
+
     def open_ids(self) -> list[int]: ...
 
     def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
@@ -253,8 +277,36 @@ class OpeningRepository(Protocol):
 
 class OfferRepository(Protocol):
     def add(self, offer: Offer) -> Offer: ...
-    def get(self, offer_id: int) -> Offer | None: ...
+    def get(self, offer_id: int) -> Offer | None:
+        """Read afresh from the database, not from what this transaction saw before."""
+        ...
+
     def save(self, offer: Offer) -> None: ...
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:
+        """Add offers in one statement, leaving out any that would give a client a second
+        pending offer or an entry a second offer for the same opening. Returns those added."""
+        ...
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        """In one statement: pending offers of the opening (only those of `offer_ids` if
+        given; only those expiring at or before `due_by` if given) get `status` and
+        responded_at `now`. Returns them as they are now."""
+        ...
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        """The opening is booked, in one statement: its pending offer `accepted_id` becomes
+        accepted and every other pending one withdrawn (responded_at `now`). Returns them."""
+        ...
+
     def for_opening(self, opening_id: int) -> list[Offer]: ...
     def pending_for_client(self, client_id: int) -> Offer | None: ...
     def latest_for_entry(self, entry_id: int) -> Offer | None: ...
@@ -268,6 +320,10 @@ class OfferRepository(Protocol):
 
 class MessageRepository(Protocol):
     def add(self, message: Message) -> Message: ...
+    def add_many(self, messages: Sequence[Message]) -> None:
+        """Add messages in one statement (their ids are set)."""
+        ...
+
     def get(self, message_id: int) -> Message | None: ...
     def save(self, message: Message) -> None: ...
     def queued(self, limit: int = 100) -> list[Message]: ...
@@ -349,6 +405,10 @@ class WebhookRepository(Protocol):
 
 class EventRepository(Protocol):
     def add(self, event: Event) -> Event: ...
+    def add_many(self, events: Sequence[Event]) -> None:
+        """Append events in one statement, in order (their ids are set)."""
+        ...
+
     def list(
         self, *, opening_id: int | None = None, entry_id: int | None = None, limit: int = 200
     ) -> list[Event]: ...

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.audit import record
-from core.errors import Conflict, InvalidInput, NotFound
-from core.model import Offer, Opening
+from core.errors import InvalidInput, NotFound
+from core.lifecycle import Journal, ensure_free, open_slot
+from core.model import Offer
 from core.offers import offer_opening
 from core.policy import Policy
 from core.ports import UnitOfWork
@@ -36,33 +36,22 @@ def offer_slot(
     if starts_at <= now:
         raise InvalidInput("That slot has already started.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    clash = uow.appointments.booked_between([provider_id], starts_at, ends_at)
-    if clash:
-        raise Conflict(f"{provider.name} already has {clash[0].ref} booked at that time.")
-    opening = uow.openings.add(
-        Opening(
-            clinic_id=entry.clinic_id,
-            provider_id=provider_id,
-            service_id=service.id or 0,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            cutoff_at=starts_at - policy.cutoff,
-            created_by=actor,
-            created_at=now,
-        )
-    )
-    record(
+    ensure_free(uow, provider, starts_at, ends_at)
+    journal = Journal()
+    opening = open_slot(
         uow,
-        "OpeningCreated",
+        journal,
+        clinic_id=entry.clinic_id,
+        provider_id=provider_id,
+        service_id=service.id or 0,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        policy=policy,
         actor=actor,
         now=now,
-        clinic_id=opening.clinic_id,
-        opening_id=opening.id,
-        starts_at=opening.starts_at,
-        provider_id=provider_id,
-        service_id=opening.service_id,
         for_entry=entry_id,
     )
+    journal.write(uow)  # the opening's event first, then the offer's
     return offer_opening(
         uow=uow, entry_id=entry_id, opening_id=opening.id or 0, actor=actor, now=now, policy=policy
     )

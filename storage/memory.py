@@ -37,7 +37,7 @@ from core.ports import (
     SendResult,
     SlotSpec,
 )
-from core.ranking import rank_key
+from core.ranking import choose_candidates
 
 
 class _Table:
@@ -59,6 +59,10 @@ class _Table:
     def save(self, obj: Any) -> None:
         assert obj.id in self.rows
         self.rows[obj.id] = copy.deepcopy(obj)
+
+    def add_many(self, objs: Sequence[Any]) -> None:
+        for obj in objs:
+            obj.id = self.add(obj).id
 
     def all(self) -> list[Any]:
         return [copy.deepcopy(r) for r in self.rows.values()]
@@ -162,6 +166,27 @@ class FakeEntries(_Table):
         super().__init__()
         self.uow = uow
 
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+    ) -> list[int]:
+        moved = []
+        for entry_id in entry_ids:
+            entry = self.rows.get(entry_id)
+            if entry is None or entry.status is not current:
+                continue
+            entry.status, entry.updated_at, entry.updated_by = status, now, actor
+            for name, value in changes.items():
+                setattr(entry, name, value)
+            moved.append(entry_id)
+        return moved
+
     def list(
         self,
         filters: EntryFilter,
@@ -214,28 +239,8 @@ class FakeEntries(_Table):
         return Page(rows[offset : offset + limit], len(rows))
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        offers = self.uow.offers.all()
-        found = []
-        for entry in self.all():
-            if entry.status is not EntryStatus.WAITING:
-                continue
-            if not entry_fits(entry, query.slot, query.now):
-                continue
-            mine = [o for o in offers if o.client_id == entry.client_id]
-            if any(o.status is OfferStatus.PENDING for o in mine):
-                continue
-            if any(
-                o.opening_id == query.exclude_opening_id and o.entry_id == entry.id for o in offers
-            ):
-                continue
-            week = sum(1 for o in mine if o.created_at >= query.week_since)
-            day = sum(1 for o in mine if o.created_at >= query.day_since)
-            if (query.cap_per_day and day >= query.cap_per_day) or (
-                query.cap_per_week and week >= query.cap_per_week
-            ):
-                continue
-            found.append(Candidate(entry, self.uow.clients.get(entry.client_id), week, day))
-        return sorted(found, key=rank_key)[: query.limit]
+        clients = {c.id: c for c in self.uow.clients.all()}
+        return choose_candidates(self.all(), clients, self.uow.offers.all(), query)
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         counts: dict[EntryStatus, int] = {}
@@ -262,6 +267,14 @@ class FakeEntries(_Table):
 
 
 class FakeOpenings(_Table):
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__()
+        self.uow = uow
+
+    def lock_for_entry(self, entry_id: int) -> Opening | None:
+        latest = self.uow.offers.latest_for_entry(entry_id)
+        return None if latest is None else self.get(latest.opening_id)
+
     def get_by_origin(self, appointment_id: int) -> Opening | None:
         return next((o for o in self.all() if o.origin_appointment_id == appointment_id), None)
 
@@ -300,6 +313,58 @@ class FakeOffers(_Table):
     def save(self, offer: Offer) -> None:
         self._check(offer)
         super().save(offer)
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:  # type: ignore[override]
+        added = []
+        for offer in offers:
+            clash = any(
+                o.opening_id == offer.opening_id and o.entry_id == offer.entry_id
+                for o in self.rows.values()
+            )
+            try:
+                if clash:
+                    raise Conflict("That entry already has an offer for this opening.")
+                offer.id = self.add(offer).id
+            except Conflict:
+                continue
+            added.append(offer)
+        return added
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        closed = []
+        for offer in self.rows.values():
+            if offer.opening_id != opening_id or offer.status is not OfferStatus.PENDING:
+                continue
+            if offer_ids is not None and offer.id not in offer_ids:
+                continue
+            if due_by is not None and offer.expires_at > due_by:
+                continue
+            offer.status, offer.responded_at = status, now
+            closed.append(copy.deepcopy(offer))
+        return closed
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        if any(
+            o.opening_id == opening_id and o.status is OfferStatus.ACCEPTED
+            for o in self.rows.values()
+        ):
+            raise Conflict("That opening already has an accepted offer.")
+        settled = []
+        for offer in self.rows.values():
+            if offer.opening_id == opening_id and offer.status is OfferStatus.PENDING:
+                accepted = offer.id == accepted_id
+                offer.status = OfferStatus.ACCEPTED if accepted else OfferStatus.WITHDRAWN
+                offer.responded_at = now
+                settled.append(copy.deepcopy(offer))
+        return settled
 
     def for_opening(self, opening_id: int) -> list[Offer]:
         return [o for o in self.all() if o.opening_id == opening_id]
@@ -469,7 +534,7 @@ class FakeUnitOfWork:
         self.services = FakeServices()
         self.appointments = FakeAppointments()
         self.entries = FakeEntries(self)
-        self.openings = FakeOpenings()
+        self.openings = FakeOpenings(self)
         self.offers = FakeOffers()
         self.messages = FakeMessages()
         self.events = FakeEvents()

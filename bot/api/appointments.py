@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
-from bot.api.context import MAX_ID, IdPath, PageQuery, StaffCaller, unit_of_work
+from bot.api.context import MAX_ID, IdPath, PageQuery, StaffCaller, in_transaction, unit_of_work
 from bot.api.errors import InvalidQuery, ok
 from bot.api.requests import DATE_PATTERN, parse_date
 from bot.api.schemas import (
@@ -20,8 +20,10 @@ from bot.api.schemas import (
     Opening,
     PageEnvelope,
 )
+from bot.runtime import Runtime
 from core import directory, fill
 from core.errors import NotFound
+from core.ports import UnitOfWork
 
 router = APIRouter(tags=["appointments and openings"])
 
@@ -37,7 +39,8 @@ def create_appointment(
 ) -> dict[str, Any]:
     if body.scheduled_at.tzinfo is None:
         raise InvalidQuery("scheduled_at", "scheduled_at needs a time zone offset.")
-    with unit_of_work(request) as (uow, runtime):
+
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         if body.scheduled_at <= runtime.clock():
             raise InvalidQuery("scheduled_at", "An appointment must be booked in the future.")
         appointment = directory.book_appointment(
@@ -50,8 +53,9 @@ def create_appointment(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.appointment_item(appointment))
+        return ok(mapping.appointment_item(appointment))
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -94,7 +98,7 @@ def list_appointments(
 def cancel_appointment(
     request: Request, caller: StaffCaller, appointment_id: IdPath, body: CancelBody | None = None
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         step = fill.handle_cancellation(
             uow=uow,
             appointment_id=appointment_id,
@@ -103,9 +107,10 @@ def cancel_appointment(
             policy=runtime.policy,
             reason=body.reason if body else None,
         )
-        uow.commit()
         opening = step.opening
         return ok(mapping.opening_item(opening, uow.offers.for_opening(opening.id or 0)))
+
+    return in_transaction(request, work)
 
 
 @router.get(

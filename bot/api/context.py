@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 
@@ -14,6 +14,9 @@ from bot.api.auth import Principal, Role, principal, require
 from bot.runtime import Runtime
 from core.limits import MAX_ID as MAX_ID  # the routes bound ids in queries with it
 from core.ports import UnitOfWork
+from storage.transaction import run_in_transaction
+
+T = TypeVar("T")
 
 
 def staff(caller: Annotated[Principal, Depends(principal)]) -> Principal:
@@ -69,8 +72,16 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
+def in_transaction(request: Request, work: Callable[[UnitOfWork, Runtime], T]) -> T:
+    """`work` in a transaction of its own, committed (and run again after a deadlock) by
+    storage.transaction.run_in_transaction."""
+    runtime = runtime_of(request)
+    return run_in_transaction(runtime.make_uow, lambda uow: work(uow, runtime))
+
+
 @contextmanager
 def unit_of_work(request: Request) -> Iterator[tuple[UnitOfWork, Runtime]]:
+    """A read-only unit of work: what it does is never committed."""
     runtime = runtime_of(request)
     with runtime.make_uow() as uow:
         yield uow, runtime

@@ -16,6 +16,7 @@ from bot.api.context import (
     PageQuery,
     Paging,
     StaffCaller,
+    in_transaction,
     unit_of_work,
 )
 from bot.api.errors import ok
@@ -32,8 +33,10 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
+from bot.runtime import Runtime
 from core import archive, directory, directory_changes
 from core.errors import NotFound
+from core.ports import UnitOfWork
 
 router = APIRouter(tags=["clients, providers and services"])
 ClinicQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
@@ -60,12 +63,13 @@ def list_clients(
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
 def create_client(request: Request, caller: StaffCaller, body: NewClient) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = directory.add_client(
             uow=uow, now=runtime.clock(), actor=caller.actor, **body.model_dump()
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -85,7 +89,7 @@ def get_client(request: Request, caller: Caller, client_id: IdPath) -> dict[str,
 def update_client(
     request: Request, caller: StaffCaller, client_id: IdPath, body: ClientChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = directory_changes.update_client(
             uow=uow,
             client_id=client_id,
@@ -93,8 +97,9 @@ def update_client(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.get("/providers", response_model=PageEnvelope[Provider], summary="List providers")
@@ -114,7 +119,7 @@ def list_providers(
     "/providers", status_code=201, response_model=Envelope[Provider], summary="Add a provider"
 )
 def create_provider(request: Request, caller: AdminCaller, body: NewProvider) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         provider = directory.add_provider(
             uow=uow,
             clinic_id=body.clinic_id,
@@ -123,8 +128,9 @@ def create_provider(request: Request, caller: AdminCaller, body: NewProvider) ->
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.provider_item(provider))
+        return ok(mapping.provider_item(provider))
+
+    return in_transaction(request, work)
 
 
 @router.get("/providers/{provider_id}", response_model=Envelope[Provider], summary="A provider")
@@ -142,7 +148,7 @@ def get_provider(request: Request, caller: StaffCaller, provider_id: IdPath) -> 
 def update_provider(
     request: Request, caller: AdminCaller, provider_id: IdPath, body: ProviderChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         provider = directory_changes.update_provider(
             uow=uow,
             provider_id=provider_id,
@@ -150,8 +156,9 @@ def update_provider(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.provider_item(provider))
+        return ok(mapping.provider_item(provider))
+
+    return in_transaction(request, work)
 
 
 @router.get("/services", response_model=PageEnvelope[Service], summary="List services")
@@ -171,12 +178,13 @@ def list_services(
     "/services", status_code=201, response_model=Envelope[Service], summary="Add a service"
 )
 def create_service(request: Request, caller: AdminCaller, body: NewService) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         service = directory.add_service(
             uow=uow, now=runtime.clock(), actor=caller.actor, **body.model_dump()
         )
-        uow.commit()
-    return ok(mapping.service_item(service))
+        return ok(mapping.service_item(service))
+
+    return in_transaction(request, work)
 
 
 @router.get("/services/{service_id}", response_model=Envelope[Service], summary="A service")
@@ -192,7 +200,7 @@ def get_service(request: Request, caller: Caller, service_id: IdPath) -> dict[st
 def update_service(
     request: Request, caller: AdminCaller, service_id: IdPath, body: ServiceChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         service = directory_changes.update_service(
             uow=uow,
             service_id=service_id,
@@ -200,8 +208,9 @@ def update_service(
             now=runtime.clock(),
             actor=caller.actor,
         )
-        uow.commit()
-    return ok(mapping.service_item(service))
+        return ok(mapping.service_item(service))
+
+    return in_transaction(request, work)
 
 
 def _page(paging: Paging, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,7 +232,7 @@ _ARCHIVE = (
     description=_ARCHIVE,
 )
 def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = archive.archive_client(
             uow=uow,
             client_id=client_id,
@@ -231,8 +240,9 @@ def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> 
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.post(
@@ -243,7 +253,7 @@ def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> 
     "and texts to or from them are blanked. An Event records who erased them.",
 )
 def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         client = archive.erase_client(
             uow=uow,
             client_id=client_id,
@@ -251,8 +261,9 @@ def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> di
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
-    return ok(mapping.client_item(client))
+        return ok(mapping.client_item(client))
+
+    return in_transaction(request, work)
 
 
 @router.delete(
@@ -262,7 +273,7 @@ def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> di
     description=_ARCHIVE.replace("its open waitlist requests", "requests that wanted only them"),
 )
 def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         provider = archive.archive_provider(
             uow=uow,
             provider_id=provider_id,
@@ -270,8 +281,9 @@ def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath)
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
-    return ok(mapping.provider_item(provider))
+        return ok(mapping.provider_item(provider))
+
+    return in_transaction(request, work)
 
 
 @router.delete(
@@ -281,7 +293,7 @@ def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath)
     description=_ARCHIVE,
 )
 def archive_service(request: Request, caller: AdminCaller, service_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         service = archive.archive_service(
             uow=uow,
             service_id=service_id,
@@ -289,5 +301,6 @@ def archive_service(request: Request, caller: AdminCaller, service_id: IdPath) -
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
-    return ok(mapping.service_item(service))
+        return ok(mapping.service_item(service))
+
+    return in_transaction(request, work)

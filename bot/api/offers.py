@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
 from bot.api.auth import Principal
-from bot.api.context import Caller, IdPath, StaffCaller, unit_of_work
+from bot.api.context import Caller, IdPath, StaffCaller, in_transaction, unit_of_work
 from bot.api.errors import ok
 from bot.api.requests import DATE_PATTERN, parse_date, request_items, visible_entry
 from bot.api.schemas import Decision, Envelope, OfferBody, OfferOut, SlotGroup
+from bot.runtime import Runtime
 from core import offers, slots
 from core.model import Offer
 from core.ports import UnitOfWork
@@ -57,7 +58,7 @@ def matching_slots(
 def offer(
     request: Request, caller: StaffCaller, request_id: IdPath, body: OfferBody
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         made = offers.offer_appointment(
             uow=uow,
             entry_id=request_id,
@@ -66,16 +67,17 @@ def offer(
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
-    return ok(
-        {
-            "invite_id": str(made.id),
-            "request_id": str(made.entry_id),
-            "waitlist_id": str(made.opening_id),
-            "status": made.status.value,
-            "expires_at": mapping.iso(made.expires_at),
-        }
-    )
+        return ok(
+            {
+                "invite_id": str(made.id),
+                "request_id": str(made.entry_id),
+                "waitlist_id": str(made.opening_id),
+                "status": made.status.value,
+                "expires_at": mapping.iso(made.expires_at),
+            }
+        )
+
+    return in_transaction(request, work)
 
 
 @router.post(
@@ -85,7 +87,7 @@ def offer(
     summary="Accept the request's pending offer: books the slot (the first acceptance wins)",
 )
 def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         visible_entry(uow, caller, request_id)
         booking = offers.accept_offer(
             uow=uow,
@@ -94,7 +96,6 @@ def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, An
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
         opening = booking.opening
         return ok(
             {
@@ -104,6 +105,8 @@ def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, An
             }
         )
 
+    return in_transaction(request, work)
+
 
 @router.post(
     "/waitlist-requests/{request_id}/decline",
@@ -112,7 +115,7 @@ def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, An
     summary="Decline the pending offer: the request waits again and the fill moves on",
 )
 def decline(request: Request, caller: Caller, request_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         visible_entry(uow, caller, request_id)
         step = offers.decline_offer(
             uow=uow,
@@ -121,7 +124,6 @@ def decline(request: Request, caller: Caller, request_id: IdPath) -> dict[str, A
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
         entry = visible_entry(uow, caller, request_id)
         opening = step.opening
         return ok(
@@ -130,6 +132,8 @@ def decline(request: Request, caller: Caller, request_id: IdPath) -> dict[str, A
                 "opening": mapping.opening_item(opening, _invites(uow, caller, opening.id)),
             }
         )
+
+    return in_transaction(request, work)
 
 
 def _invites(uow: UnitOfWork, caller: Principal, opening_id: int | None) -> list[Offer]:

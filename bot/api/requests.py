@@ -12,9 +12,10 @@ from fastapi import APIRouter, Query, Request
 
 from bot.api import mapping
 from bot.api.auth import Principal
-from bot.api.context import MAX_ID, Caller, IdPath, PageQuery, unit_of_work
+from bot.api.context import MAX_ID, Caller, IdPath, PageQuery, in_transaction, unit_of_work
 from bot.api.errors import InvalidQuery, ok
 from bot.api.schemas import Envelope, NewRequest, PageEnvelope, RequestChanges, WaitlistRequest
+from bot.runtime import Runtime
 from core import entries
 from core.availability import list_by_available_slots
 from core.errors import InvalidInput, NotFound
@@ -132,7 +133,8 @@ def create_request(request: Request, caller: Caller, body: NewRequest) -> dict[s
     patient_id = caller.patient_id if caller.is_patient else body.patient_id
     if patient_id is None:
         raise InvalidInput("Say which patient the request is for.", field="patient_id")
-    with unit_of_work(request) as (uow, runtime):
+
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         entry = entries.add_to_waitlist(
             uow=uow,
             client_id=patient_id,
@@ -141,8 +143,9 @@ def create_request(request: Request, caller: Caller, body: NewRequest) -> dict[s
             now=runtime.clock(),
             **mapping.engine_changes(fields),
         )
-        uow.commit()
         return ok(request_items(uow, [entry], include=True)[0])
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -166,7 +169,7 @@ def get_request(request: Request, caller: Caller, request_id: IdPath) -> dict[st
 def update_request(
     request: Request, caller: Caller, request_id: IdPath, body: RequestChanges
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         visible_entry(uow, caller, request_id)
         entry = entries.update_waitlist_entry(
             uow=uow,
@@ -175,8 +178,9 @@ def update_request(
             actor=caller.actor,
             now=runtime.clock(),
         )
-        uow.commit()
         return ok(request_items(uow, [entry], include=True)[0])
+
+    return in_transaction(request, work)
 
 
 @router.delete(
@@ -186,7 +190,7 @@ def update_request(
     summary="Cancel a request (it stays, as CANCELLED)",
 )
 def cancel_request(request: Request, caller: Caller, request_id: IdPath) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         visible_entry(uow, caller, request_id)
         entry = entries.remove_from_waitlist(
             uow=uow,
@@ -195,8 +199,9 @@ def cancel_request(request: Request, caller: Caller, request_id: IdPath) -> dict
             now=runtime.clock(),
             policy=runtime.policy,
         )
-        uow.commit()
         return ok(request_items(uow, [entry], include=True)[0])
+
+    return in_transaction(request, work)
 
 
 def visible_entry(uow: UnitOfWork, caller: Principal, entry_id: int) -> WaitlistEntry:

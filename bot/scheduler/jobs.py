@@ -20,6 +20,7 @@ from core.lease import Lease
 from core.outbox import recover_sends
 from core.reports import fold_entry_counts
 from storage.repositories.idempotency import purge_idempotency_keys
+from storage.transaction import run_in_transaction
 
 Summary = dict[str, Any]
 
@@ -42,15 +43,16 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
 
 def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
     """Expire entries past their expires_at or older than WAITLIST_MAX_WAIT_DAYS."""
-    with runtime.make_uow() as uow:
-        result = expire_old_entries(
+    result = run_in_transaction(
+        runtime.make_uow,
+        lambda uow: expire_old_entries(
             uow=uow,
             days=runtime.settings.max_wait_days,
             now=now,
             policy=runtime.policy,
             actor="scheduler",
-        )
-        uow.commit()
+        ),
+    )
     return result
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from core.adaptive import LEAD_BUCKETS, lead_bucket
-from core.model import Event
+from core.model import Event, EventKind
 
 _ENDS = {
     "OfferAccepted": "yes",
@@ -48,9 +48,9 @@ def estimate(events: Iterable[Event]) -> dict[str, Any]:
     offers: dict[int, _Offer] = {}
     opt_outs = 0
     for event in ordered:
-        if event.kind == "OpeningCreated" and event.opening_id is not None:
+        if event.kind == EventKind.OPENING_CREATED and event.opening_id is not None:
             starts[event.opening_id] = datetime.fromisoformat(str(event.data["starts_at"]))
-        elif event.kind == "OfferSent" and event.offer_id is not None:
+        elif event.kind == EventKind.OFFER_SENT and event.offer_id is not None:
             start = starts.get(event.opening_id or 0)
             if start is not None:
                 bucket = LEAD_BUCKETS[lead_bucket(start - event.at)]
@@ -58,7 +58,7 @@ def estimate(events: Iterable[Event]) -> dict[str, Any]:
         elif event.kind in _ENDS and event.offer_id in offers:
             offer = offers[event.offer_id]
             offer.outcome, offer.answered_at = _ENDS[event.kind], event.at
-        elif event.kind == "ClientOptedOut":
+        elif event.kind == EventKind.CLIENT_OPTED_OUT:
             opt_outs += 1
     ended = [o for o in offers.values() if o.outcome is not None]
     if not ended:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import blocks
-from core.model import Event
+from core.model import Event, EventKind
 from core.ports import UnitOfWork
 from storage.repositories.slack_threads import SlackThreads
 from storage.uow import uow_factory
@@ -29,33 +29,33 @@ log = logging.getLogger("waitlist.slack")
 
 THREAD_KINDS = frozenset(
     {
-        "OpeningCreated",
-        "OfferSent",
-        "OfferDeclined",
-        "OfferLapsed",
-        "OfferFailed",
-        "OfferWithdrawn",
-        "OfferDeferred",
-        "CandidateSkipped",
-        "NoCandidates",
-        "OfferAccepted",
-        "OpeningFilled",
-        "OpeningExpired",
+        EventKind.OPENING_CREATED,
+        EventKind.OFFER_SENT,
+        EventKind.OFFER_DECLINED,
+        EventKind.OFFER_LAPSED,
+        EventKind.OFFER_FAILED,
+        EventKind.OFFER_WITHDRAWN,
+        EventKind.OFFER_DEFERRED,
+        EventKind.CANDIDATE_SKIPPED,
+        EventKind.NO_CANDIDATES,
+        EventKind.OFFER_ACCEPTED,
+        EventKind.OPENING_FILLED,
+        EventKind.OPENING_EXPIRED,
     }
 )
 # What patients said that staff should read or know (see core.conversation, core.patients).
 CHANNEL_KINDS = frozenset(
     {
-        "SmsNotUnderstood",
-        "SmsForStaff",
-        "ClientOptedOut",
-        "ClientLeftWaitlist",
-        "WrongNumber",
-        "ClientUnreachable",
+        EventKind.SMS_NOT_UNDERSTOOD,
+        EventKind.SMS_FOR_STAFF,
+        EventKind.CLIENT_OPTED_OUT,
+        EventKind.CLIENT_LEFT_WAITLIST,
+        EventKind.WRONG_NUMBER,
+        EventKind.CLIENT_UNREACHABLE,
     }
 )
 # What the system itself must tell staff (see core.deliveries).
-SYSTEM_KINDS = frozenset({"WebhookEndpointDisabled"})
+SYSTEM_KINDS = frozenset({EventKind.WEBHOOK_ENDPOINT_DISABLED})
 
 
 class SlackNotifier:
@@ -104,7 +104,7 @@ class SlackNotifier:
             self._queue.task_done()
 
     def deliver(self, event: Event) -> None:
-        if event.kind == "WebhookEndpointDisabled":
+        if event.kind == EventKind.WEBHOOK_ENDPOINT_DISABLED:
             self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
             return
         if event.kind in CHANNEL_KINDS:
@@ -113,11 +113,11 @@ class SlackNotifier:
         if event.opening_id is None:
             return
         channel, ts = self._thread(event.opening_id)
-        if event.kind == "OpeningCreated":
+        if event.kind == EventKind.OPENING_CREATED:
             return  # the parent message is the announcement
         line = self._line(event)
         self.client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
-        if event.kind in ("OpeningFilled", "OpeningExpired"):
+        if event.kind in (EventKind.OPENING_FILLED, EventKind.OPENING_EXPIRED):
             head = self._headline(event.opening_id)
             self.client.chat_update(
                 channel=channel, ts=ts, text=head, blocks=[blocks.section(head)]
@@ -167,28 +167,28 @@ class SlackNotifier:
     def _line(self, event: Event) -> str:
         who = self._who(event)
         data = event.data
-        if event.kind == "OfferSent":
+        if event.kind == EventKind.OFFER_SENT:
             until = _moment(data.get("expires_at"))
             hold = f", holds until {blocks.when(until, self.timezone)}" if until else ""
             return f"Offered to {who}{hold}."
-        if event.kind == "OfferDeferred":
+        if event.kind == EventKind.OFFER_DEFERRED:
             until = _moment(data.get("until"))
             later = f" (texts resume {blocks.when(until, self.timezone)})" if until else ""
             return f"{who} waits for quiet hours to end{later}."
-        if event.kind == "CandidateSkipped":
+        if event.kind == EventKind.CANDIDATE_SKIPPED:
             return f"Skipped {who}: {data.get('reason', 'cannot be texted')}."
-        if event.kind == "OpeningFilled":
+        if event.kind == EventKind.OPENING_FILLED:
             minutes = int(data.get("seconds_to_fill", 0)) // 60
             return f":white_check_mark: Booked {who} (filled in {minutes} min)."
-        if event.kind == "OpeningExpired":
+        if event.kind == EventKind.OPENING_EXPIRED:
             return ":hourglass: Expired unfilled: the cut-off was reached."
         return {
-            "OfferDeclined": f"{who} said no.",
-            "OfferLapsed": f"The offer to {who} lapsed with no answer.",
-            "OfferFailed": f"The text to {who} could not be delivered; moving on.",
-            "OfferWithdrawn": f"The offer to {who} was withdrawn.",
-            "NoCandidates": "No one else on the waitlist fits this slot right now.",
-            "OfferAccepted": f"{who} said YES.",
+            EventKind.OFFER_DECLINED: f"{who} said no.",
+            EventKind.OFFER_LAPSED: f"The offer to {who} lapsed with no answer.",
+            EventKind.OFFER_FAILED: f"The text to {who} could not be delivered; moving on.",
+            EventKind.OFFER_WITHDRAWN: f"The offer to {who} was withdrawn.",
+            EventKind.NO_CANDIDATES: "No one else on the waitlist fits this slot right now.",
+            EventKind.OFFER_ACCEPTED: f"{who} said YES.",
         }.get(event.kind, event.kind)
 
     def _from_patient(self, event: Event) -> str:
@@ -204,7 +204,7 @@ class SlackNotifier:
         words = f"“{data.get('text', '')}”"
         refs = ", ".join(data.get("entries") or [])
         kept = f" {refs} stay{'s' if ',' not in refs else ''} on the waitlist" if refs else ""
-        if event.kind == "SmsForStaff":
+        if event.kind == EventKind.SMS_FOR_STAFF:
             about = f" about opening O-{event.opening_id}" if event.opening_id else ""
             reason = {
                 "question": ":question: A question",
@@ -212,16 +212,16 @@ class SlackNotifier:
                 "no_after_booking": ":speech_balloon: A reply to a booking",
             }.get(str(data.get("reason")), ":speech_balloon: A text")
             return f"{reason} {who}{about}: {words}"
-        if event.kind == "ClientOptedOut":
+        if event.kind == EventKind.CLIENT_OPTED_OUT:
             tail = f";{kept} but cannot be texted" if kept else "."
             return f":no_bell: Opted out of texts {who}: {words}{tail}"
-        if event.kind == "WrongNumber":
+        if event.kind == EventKind.WRONG_NUMBER:
             tail = f";{kept} but cannot be texted until the number is fixed" if kept else "."
             return f":no_mobile_phones: Wrong number {who}: {words}. Phone marked invalid{tail}"
-        if event.kind == "ClientLeftWaitlist":
+        if event.kind == EventKind.CLIENT_LEFT_WAITLIST:
             gone = f" {refs} cancelled." if refs else " They had no active entry."
             return f":wave: Left the waitlist {who}: {words}.{gone}"
-        if event.kind == "ClientUnreachable":
+        if event.kind == EventKind.CLIENT_UNREACHABLE:
             return (
                 f":no_mobile_phones: Texts no longer reach the client {who} (carrier error "
                 f"{data.get('error_code', '?')}); their entries cannot be texted."

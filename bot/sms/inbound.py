@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
-
-from sqlalchemy.exc import DBAPIError
 
 from bot.runtime import Runtime
 from core.audit import mask_phone
@@ -14,9 +11,9 @@ from core.conversation import Reply, receive_sms, stored_reply
 from core.directory import normalize_phone
 from core.errors import DuplicateMessage, InvalidInput
 from core.keywords import Intent
+from storage.transaction import run_in_transaction
 
 log = logging.getLogger("waitlist.sms")
-_TRIES = 5  # a deadlock or serialization failure is retried; the work is all or nothing
 
 
 def handle_sms(runtime: Runtime, from_phone: str, body: str, message_sid: str | None = None) -> str:
@@ -31,28 +28,23 @@ def receive(runtime: Runtime, from_phone: str, body: str, message_sid: str | Non
         phone = normalize_phone(from_phone)
     except InvalidInput:
         phone = from_phone.strip()[:20]  # keep the text anyway, for staff to read
-    for attempt in range(_TRIES):
-        try:
-            with runtime.make_uow() as uow:
-                reply = receive_sms(
-                    uow=uow,
-                    sid=sid,
-                    phone=phone,
-                    body=body,
-                    now=runtime.clock(),
-                    policy=runtime.policy,
-                    contact=_contact(runtime),
-                )
-                uow.commit()
-            log.info("SMS from %s: %s", mask_phone(phone), reply.intent)
-            return reply
-        except DuplicateMessage:
-            return _replay(runtime, sid)
-        except DBAPIError as exc:
-            if not _worth_retrying(exc) or attempt == _TRIES - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+    try:
+        reply = run_in_transaction(
+            runtime.make_uow,
+            lambda uow: receive_sms(
+                uow=uow,
+                sid=sid,
+                phone=phone,
+                body=body,
+                now=runtime.clock(),
+                policy=runtime.policy,
+                contact=_contact(runtime),
+            ),
+        )
+    except DuplicateMessage:
+        return _replay(runtime, sid)
+    log.info("SMS from %s: %s", mask_phone(phone), reply.intent)
+    return reply
 
 
 def _contact(runtime: Runtime) -> str:
@@ -64,9 +56,3 @@ def _replay(runtime: Runtime, sid: str) -> Reply:
     with runtime.make_uow() as uow:
         reply = stored_reply(uow=uow, sid=sid)
     return reply or Reply(Intent.UNKNOWN, None)
-
-
-def _worth_retrying(exc: DBAPIError) -> bool:
-    """PostgreSQL deadlock / serialization failure, or SQLite's busy database."""
-    code = getattr(exc.orig, "sqlstate", None)
-    return code in ("40001", "40P01") or "database is locked" in str(exc.orig)

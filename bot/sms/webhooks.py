@@ -15,6 +15,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.runtime import Runtime
 from bot.sms.inbound import handle_sms
 from core.delivery import known_status, record_delivery
+from storage.transaction import run_in_transaction
 
 log = logging.getLogger("waitlist.sms")
 TWIML = "application/xml"
@@ -80,8 +81,9 @@ def router(runtime: Runtime) -> APIRouter:
 def _delivery(
     runtime: Runtime, message_id: int | None, sid: str | None, state: str, code: str | None
 ) -> None:
-    with runtime.make_uow() as uow:
-        changed = record_delivery(
+    changed = run_in_transaction(
+        runtime.make_uow,
+        lambda uow: record_delivery(
             uow=uow,
             message_id=message_id,
             provider_sid=sid,
@@ -89,8 +91,8 @@ def _delivery(
             error_code=code,
             now=runtime.clock(),
             policy=runtime.policy,
-        )
-        uow.commit()
+        ),
+    )
     if not changed:
         log.info("delivery report %s for message %s changed nothing", state, message_id)
 

@@ -1,64 +1,80 @@
-"""The candidate search as one SQL query: `core.matching.entry_fits` plus the fairness rules.
+"""The candidate search in SQL: core's fit rules and rank order (compiled by
+`storage.repositories.rules`) plus the fairness rules of `core.ranking.choose_candidates`.
 
-Every preference is an integer column (bit masks for days and time-of-day buckets, minutes
-for the time window), so the whole fit is a WHERE clause both SQLite and PostgreSQL can run.
+Most clients had no offer this week, so the search is split in two, giving the same result as
+ranking everyone: "fresh" entries (their client had no offer since `week_since`, so their
+counts are 0), read in rank order and stopped at the limit; and "seen" entries, with their
+counts from the week's offers, also in rank order and stopped at the limit. Their merge, cut
+to the limit, is the answer.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, case, exists, func, literal, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from core.model import EntryStatus, OfferStatus
-from core.ports import CandidateQuery, SlotSpec
-from storage.tables import ClientRow, EntryProviderRow, EntryRow, OfferRow
+from core.ports import CandidateQuery
+from core.ranking import CAPS, COUNTS, RANK_ORDER
+from storage.repositories.rules import fit_conditions, rank_order
+from storage.tables import ClientRow, EntryRow, OfferRow
 
 # Built once: aliasing a mapped class is costly compared with running the query.
 _entry = aliased(EntryRow, name="entry")
 _recent = aliased(OfferRow, name="recent_offer")
 _pending = aliased(OfferRow, name="pending_offer")
 _offered = aliased(OfferRow, name="offer_of_opening")
+# The entry columns the rank order reads.
+_RANKED = [getattr(_entry, term) for term in RANK_ORDER if term not in COUNTS]
 
 
 def find_candidates(
     session: Session, query: CandidateQuery
 ) -> list[tuple[EntryRow, ClientRow, int, int]]:
-    """Rows of (entry, client, offers_this_week, offers_today), best first, at most `limit`.
-
-    Most clients had no offer this week, so the search is split in two, giving the same
-    result as ranking everyone: those clients, read in index order (priority, created_at) and
-    stopped at the limit; and the few clients offered something this week, counted. The two
-    lists are merged on the full ranking key.
-    """
-    fits = [*_fit_conditions(query.slot, query), *_fairness_conditions(query)]
-    # NOT EXISTS probes ix_offers_client_id_created_at per entry read; NOT IN would first
-    # collect every client offered something this week.
-    recently_offered = exists().where(
-        _recent.client_id == _entry.client_id, _recent.created_at >= query.week_since
+    """Rows of (entry, client, offers_this_week, offers_today), best first, at most `limit`."""
+    where = [
+        _entry.status == EntryStatus.WAITING.value,
+        *fit_conditions(_entry, query.slot, query.now),
+        *_fairness_conditions(query),
+    ]
+    recent = (
+        select(
+            _recent.client_id,
+            func.count().label("offers_this_week"),
+            func.sum(case((_recent.created_at >= query.day_since, 1), else_=0)).label(
+                "offers_today"
+            ),
+        )
+        .where(_recent.created_at >= query.week_since)
+        .group_by(_recent.client_id)
+        .subquery()
     )
-    narrow = select(_entry.id, _entry.client_id, _entry.priority, _entry.created_at)
+    zero = {term: literal(0) for term in COUNTS}
     fresh = session.execute(
-        narrow.where(*fits, ~recently_offered)
-        .order_by(_entry.priority, _entry.created_at, _entry.id)
+        select(_entry.id, *_RANKED, *(zero[t].label(t) for t in COUNTS))
+        .where(
+            *where,
+            ~exists().where(
+                _recent.client_id == _entry.client_id, _recent.created_at >= query.week_since
+            ),
+        )
+        .order_by(*rank_order(_entry, {}))
         .limit(query.limit)
     ).all()
-    seen_filter = [*fits, recently_offered]
+    counts = {term: recent.c[term] for term in COUNTS}
+    seen_where = [*where, *_within_caps(query, counts)]
     if len(fresh) == query.limit:
-        # A client offered something this week ranks after every fresh one of the same
-        # priority, so only a strictly better priority can displace the last fresh row.
-        seen_filter.append(_entry.priority < fresh[-1].priority)
-    seen = session.execute(narrow.where(*seen_filter)).all()
-    recent = _recent_counts(session, query, {row.client_id for row in seen})
-    ranked = []
-    for entry_id, client_id, priority, created_at in [*fresh, *seen]:
-        week, day = recent.get(client_id, (0, 0))
-        if query.cap_per_day and day >= query.cap_per_day:
-            continue
-        if query.cap_per_week and week >= query.cap_per_week:
-            continue
-        ranked.append(((priority, week, created_at, entry_id), week, day))
-    ranked.sort()
-    best = ranked[: query.limit]
+        seen_where.append(_can_beat(fresh[-1]))
+    seen = session.execute(
+        select(_entry.id, *_RANKED, *(counts[t] for t in COUNTS))
+        .join(recent, recent.c.client_id == _entry.client_id)
+        .where(*seen_where)
+        .order_by(*rank_order(_entry, counts))
+        .limit(query.limit)
+    ).all()
+    best = sorted([*fresh, *seen], key=_rank_key)[: query.limit]
     if not best:
         return []
     rows = {
@@ -66,55 +82,36 @@ def find_candidates(
         for entry, client in session.execute(
             select(EntryRow, ClientRow)
             .join(ClientRow, ClientRow.id == EntryRow.client_id)
-            .where(EntryRow.id.in_([key[3] for key, _, _ in best]))
+            .where(EntryRow.id.in_([row.id for row in best]))
         ).all()
     }
-    return [(*rows[key[3]], week, day) for key, week, day in best]
+    return [(*rows[row.id], int(row.offers_this_week), int(row.offers_today or 0)) for row in best]
 
 
-def _recent_counts(
-    session: Session, query: CandidateQuery, client_ids: set[int]
-) -> dict[int, tuple[int, int]]:
-    """client_id -> (offers since week_since, offers since day_since), for these clients."""
-    if not client_ids:
-        return {}
-    today = case((_recent.created_at >= query.day_since, 1), else_=0)
-    rows = session.execute(
-        select(_recent.client_id, func.count(), func.sum(today))
-        .where(_recent.created_at >= query.week_since, _recent.client_id.in_(client_ids))
-        .group_by(_recent.client_id)
-    ).all()
-    return {client_id: (int(week), int(day or 0)) for client_id, week, day in rows}
+def _rank_key(row: Row[Any]) -> tuple[Any, ...]:
+    return tuple(getattr(row, term) for term in RANK_ORDER)
 
 
-def _fit_conditions(slot: SlotSpec, query: CandidateQuery) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        _entry.status == EntryStatus.WAITING.value,
-        _entry.clinic_id == slot.clinic_id,
-        or_(_entry.expires_at.is_(None), _entry.expires_at > query.now),
-        or_(_entry.preferred_date_start.is_(None), _entry.preferred_date_start <= slot.local_date),
-        or_(_entry.preferred_date_end.is_(None), _entry.preferred_date_end >= slot.local_date),
-        or_(_entry.days_mask == 0, _entry.days_mask.op("&")(1 << slot.weekday) != 0),
+def _can_beat(last: Row[Any]) -> ColumnElement[bool]:
+    """Whether a seen entry can still rank before the last fresh one. A seen entry's offer
+    count is above a fresh one's (0), so on the terms up to the count it must be strictly
+    better; with no count in the rank order, the whole key must be."""
+    terms = list(RANK_ORDER)
+    prefix = terms[: terms.index("offers_this_week")] if "offers_this_week" in terms else terms
+    if not prefix:
+        return literal(False)
+    columns = [getattr(_entry, term) for term in prefix]
+    values = [
+        literal(getattr(last, term), column.type)
+        for term, column in zip(prefix, columns, strict=True)
     ]
-    if slot.service_id is not None:
-        conditions.append(or_(_entry.service_id.is_(None), _entry.service_id == slot.service_id))
-    if slot.provider_id is not None:
-        preferred = exists().where(
-            EntryProviderRow.entry_id == _entry.id,
-            EntryProviderRow.provider_id == slot.provider_id,
-        )
-        conditions.append(or_(_entry.any_provider.is_(True), preferred))
-    if slot.start_minute is not None and slot.end_minute is not None:
-        conditions += [
-            or_(_entry.time_start_min.is_(None), _entry.time_start_min <= slot.start_minute),
-            or_(_entry.time_end_min.is_(None), _entry.time_end_min >= slot.end_minute),
-            # An entry that names buckets must name every bucket the slot touches.
-            or_(
-                _entry.time_slots_mask == 0,
-                _entry.time_slots_mask.op("&")(slot.buckets) == slot.buckets,
-            ),
-        ]
-    return conditions
+    if len(columns) == 1:
+        return columns[0] < values[0]
+    return tuple_(*columns) < tuple_(*values)
+
+
+def _within_caps(query: CandidateQuery, counts: dict[str, Any]) -> list[ColumnElement[bool]]:
+    return [counts[count] < getattr(query, cap) for count, cap in CAPS if getattr(query, cap)]
 
 
 def _fairness_conditions(query: CandidateQuery) -> list[ColumnElement[bool]]:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, or_, select
+from sqlalchemy import ColumnElement, exists, extract, func, or_, select, update
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
-from storage.repositories.base import SqlRepository, existing
+from storage.repositories.base import SqlRepository, existing, plain
 from storage.repositories.candidates import find_candidates
 from storage.repositories.directory import to_client
 from storage.repositories.entry_mapping import (
     entry_row_values,
     load_provider_ids,
+    providers_of,
     store_provider_ids,
     to_entries,
     to_entry,
@@ -53,7 +54,7 @@ class SqlEntryRepository(SqlRepository):
         row = self.session.scalars(query).first()
         if row is None:
             return None
-        return to_entry(row, load_provider_ids(self.session, [row.id])[row.id])
+        return to_entry(row, providers_of(self.session, [row])[row.id])
 
     def save(self, entry: WaitlistEntry) -> None:
         row = existing(self.session.get(EntryRow, entry.id), f"Waitlist entry {entry.ref}")
@@ -65,9 +66,30 @@ class SqlEntryRepository(SqlRepository):
         if stored != wanted:
             store_provider_ids(self.session, row.id, wanted, replace=True)
 
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+    ) -> list[int]:
+        values = {name: plain(value) for name, value in changes.items()}
+        moved = set(
+            self.session.scalars(
+                update(EntryRow)
+                .where(EntryRow.id.in_(sorted(entry_ids)), EntryRow.status == current.value)
+                .values(status=status.value, updated_at=now, updated_by=actor, **values)
+                .returning(EntryRow.id)
+            )
+        )
+        return [entry_id for entry_id in entry_ids if entry_id in moved]
+
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         rows = find_candidates(self.session, query)
-        providers = load_provider_ids(self.session, (entry.id for entry, *_ in rows))
+        providers = providers_of(self.session, (entry for entry, *_ in rows))
         return [
             Candidate(
                 entry=to_entry(entry, providers[entry.id]),

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from core.matching import BUCKET_BITS, buckets_mask, days_mask, minutes_of
+from core.matching import BUCKET_BITS, ENTRY_TERMS
 from core.model import AppointmentType, EntryStatus, PaymentType, WaitlistEntry
 from storage.repositories.base import domain_values, row_values
 from storage.tables import EntryProviderRow, EntryRow
@@ -26,15 +26,14 @@ _DERIVED = (
 )
 
 
+# Columns that hold core's matching terms, as core.matching.ENTRY_TERMS derives them.
+_TERM_COLUMNS = ("days_mask", "time_start_min", "time_end_min", "time_slots_mask")
+
+
 def entry_row_values(entry: WaitlistEntry) -> dict[str, Any]:
     values = row_values(entry, skip=_DERIVED)
-    values.update(
-        any_provider=not entry.provider_ids,
-        time_start_min=_minutes(entry.preferred_time_start),
-        time_end_min=_minutes(entry.preferred_time_end),
-        time_slots_mask=buckets_mask(entry.preferred_time_slots),
-        days_mask=days_mask(entry.preferred_days),
-    )
+    values.update({column: ENTRY_TERMS[column](entry) for column in _TERM_COLUMNS})
+    values["any_provider"] = not entry.provider_ids
     return values
 
 
@@ -87,14 +86,17 @@ def store_provider_ids(
         )
 
 
+def providers_of(session: Session, rows: Iterable[EntryRow]) -> dict[int, tuple[int, ...]]:
+    """Preferred providers of these entries; only entries that name some are looked up."""
+    rows = list(rows)
+    found = load_provider_ids(session, (row.id for row in rows if not row.any_provider))
+    return {row.id: found.get(row.id, ()) for row in rows}
+
+
 def to_entries(session: Session, rows: Iterable[EntryRow]) -> list[WaitlistEntry]:
     rows = list(rows)
-    providers: Mapping[int, tuple[int, ...]] = load_provider_ids(session, (r.id for r in rows))
+    providers: Mapping[int, tuple[int, ...]] = providers_of(session, rows)
     return [to_entry(row, providers[row.id]) for row in rows]
-
-
-def _minutes(moment: time | None) -> int | None:
-    return None if moment is None else minutes_of(moment)
 
 
 def _clock(minutes: int | None) -> time | None:

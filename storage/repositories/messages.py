@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DuplicateMessage, WaitlistError
@@ -20,6 +21,21 @@ from storage.repositories.base import (
     update_row,
 )
 from storage.tables import EventRow, MessageRow
+
+
+def _insert_many(
+    session: Session, table: type[MessageRow | EventRow], items: Sequence[Any]
+) -> None:
+    """One INSERT for many rows; each item gets its id (ids are given in the order of the
+    rows, so the sorted ids follow the items). The statement is the same whatever the
+    number of rows, so it is compiled once (SQLAlchemy batches the rows into it)."""
+    if not items:
+        return
+    rows = [row_values(item, skip=("id",)) for item in items]
+    statement = insert(table.__table__).returning(table.__table__.c.id)
+    ids = sorted(session.scalars(statement, rows))
+    for item, item_id in zip(items, ids, strict=True):
+        item.id = item_id
 
 
 def _message(row: MessageRow) -> Message:
@@ -46,6 +62,9 @@ class SqlMessageRepository(SqlRepository):
         self.session.flush()
         message.id = row.id
         return message
+
+    def add_many(self, messages: Sequence[Message]) -> None:
+        _insert_many(self.session, MessageRow, messages)
 
     def add_inbound(self, message: Message) -> Message:
         row = MessageRow(**row_values(message, skip=("id",)))
@@ -180,6 +199,10 @@ class SqlEventRepository(SqlRepository):
         event.id = row.id
         self._recorded.append(event)
         return event
+
+    def add_many(self, events: Sequence[Event]) -> None:
+        _insert_many(self.session, EventRow, events)
+        self._recorded.extend(events)
 
     def take_recorded(self) -> list[Event]:
         """The events added since the last call (the unit of work publishes them)."""

@@ -3,10 +3,13 @@ and one pending offer per client, whatever the concurrency."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Update, case, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.errors import Conflict, SlotTaken, WaitlistError
 from core.model import Offer, OfferStatus, Opening, OpeningStatus
@@ -25,6 +28,9 @@ def _opening(row: OpeningRow) -> Opening:
     values = domain_values(row, Opening)
     values["status"] = OpeningStatus(row.status)
     return Opening(**values)
+
+
+_FIXED = ("id", "clinic_id", "origin_appointment_id", "created_by", "created_at")
 
 
 def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]:
@@ -62,9 +68,27 @@ class SqlOpeningRepository(SqlRepository):
         return _opening(row) if row else None
 
     def save(self, opening: Opening) -> None:
-        row = existing(self.session.get(OpeningRow, opening.id), f"Opening {opening.ref}")
-        with guarded(self.session, _opening_conflict(opening)):
-            update_row(row, opening)
+        # What an opening is for never changes after it is added, so no uniqueness rule can
+        # fail here: a plain UPDATE, no savepoint.
+        changed = self.session.execute(
+            update(OpeningRow)
+            .where(OpeningRow.id == opening.id)
+            .values(**row_values(opening, skip=_FIXED))
+            .execution_options(synchronize_session=False)
+        )
+        existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
+
+    def lock_for_entry(self, entry_id: int) -> Opening | None:
+        latest = (
+            select(OfferRow.opening_id)
+            .where(OfferRow.entry_id == entry_id)
+            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = select(OpeningRow).where(OpeningRow.id == latest).with_for_update()
+        row = self.session.scalars(query.execution_options(populate_existing=True)).first()
+        return _opening(row) if row else None
 
     def open_ids(self) -> list[int]:
         query = select(OpeningRow.id).where(OpeningRow.status == OpeningStatus.OPEN.value)
@@ -87,6 +111,17 @@ def _offer(row: OfferRow) -> Offer:
     values = domain_values(row, Offer)
     values["status"] = OfferStatus(row.status)
     return Offer(**values)
+
+
+_OFFER_COLUMNS = tuple(OfferRow.__table__.columns)
+
+
+def _offer_of(values: Mapping[str, Any]) -> Offer:
+    return Offer(**{**values, "status": OfferStatus(values["status"])})
+
+
+def _pending_of(opening_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (OfferRow.opening_id == opening_id, OfferRow.status == OfferStatus.PENDING.value)
 
 
 def _offer_conflict(offer: Offer) -> Callable[[str], WaitlistError | None]:
@@ -116,8 +151,57 @@ class SqlOfferRepository(SqlRepository):
         return offer
 
     def get(self, offer_id: int) -> Offer | None:
-        row = self.session.get(OfferRow, offer_id)
+        row = self.session.get(OfferRow, offer_id, populate_existing=True)
         return _offer(row) if row else None
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:
+        if not offers:
+            return []
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        table = OfferRow.__table__
+        # One statement for any number of rows (SQLAlchemy batches them), compiled once.
+        added = self.session.execute(
+            insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.entry_id),
+            [row_values(offer, skip=("id",)) for offer in offers],
+        ).all()
+        ids = {entry_id: offer_id for offer_id, entry_id in added}
+        kept = [offer for offer in offers if offer.entry_id in ids]
+        for offer in kept:
+            offer.id = ids[offer.entry_id]
+        return kept
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        if offer_ids is not None and not offer_ids:
+            return []
+        query = update(OfferRow).where(*_pending_of(opening_id))
+        if offer_ids is not None:
+            query = query.where(OfferRow.id.in_(list(offer_ids)))
+        if due_by is not None:
+            query = query.where(OfferRow.expires_at <= due_by)
+        return self._changed(query.values(status=status.value, responded_at=now))
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        outcome = case(
+            (OfferRow.id == accepted_id, OfferStatus.ACCEPTED.value),
+            else_=OfferStatus.WITHDRAWN.value,
+        )
+        query = update(OfferRow).where(*_pending_of(opening_id))
+        return self._changed(query.values(status=outcome, responded_at=now))
+
+    def _changed(self, query: Update) -> list[Offer]:
+        """Run an UPDATE of offers; the changed rows, by id."""
+        rows = self.session.execute(
+            query.returning(*_OFFER_COLUMNS).execution_options(synchronize_session="fetch")
+        ).all()
+        return sorted((_offer_of(row._mapping) for row in rows), key=lambda offer: offer.id or 0)
 
     def save(self, offer: Offer) -> None:
         row = existing(self.session.get(OfferRow, offer.id), f"Offer {offer.ref}")

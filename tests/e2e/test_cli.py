@@ -151,3 +151,10 @@ def test_a_bad_setting_stops_start_up_with_its_name(
     assert result.returncode == 2
     assert "Configuration error" in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    result = _run(tmp_path, "serve", "--workers", "2", "--no-scheduler")
+    assert result.returncode == 2
+    assert "--workers above 1 needs PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr

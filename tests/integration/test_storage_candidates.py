@@ -1,5 +1,6 @@
-"""`EntryRepository.candidates` (one SQL query) agrees with the pure reference:
-`core.matching.entry_fits` plus the pending-offer, already-offered, cap and ranking rules."""
+"""`EntryRepository.candidates` (SQL compiled from core's rules) gives core's own answer,
+`core.ranking.choose_candidates`: fit, the pending-offer, already-offered and cap rules, and
+the rank order."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.matching import day_spec, entry_fits, slot_spec
+from core.matching import day_spec, slot_spec
 from core.model import EntryStatus, Offer, OfferStatus, Opening, TimeSlot, WaitlistEntry
 from core.ports import CandidateQuery, SlotSpec
+from core.ranking import choose_candidates
 from tests.integration.builders import Practice, make_practice
 
 TZ = "America/New_York"
@@ -143,29 +145,11 @@ def build_world(uow_factory, seed: int) -> World:
     return World(home, away, openings, entries, offers)
 
 
-def reference(world: World, query: CandidateQuery) -> list[tuple[int, int, int]]:
-    """(entry id, offers this week, offers today), best first, computed in Python."""
-    pending = {o.client_id for o in world.offers if o.status is OfferStatus.PENDING}
-    offered = {o.entry_id for o in world.offers if o.opening_id == query.exclude_opening_id}
-    by_client: dict[int, list[Offer]] = {}
-    for offer in world.offers:
-        by_client.setdefault(offer.client_id, []).append(offer)
-    ranked = []
-    for entry in world.entries.values():
-        if entry.status is not EntryStatus.WAITING or not entry_fits(entry, query.slot, query.now):
-            continue
-        if entry.client_id in pending or entry.id in offered:
-            continue
-        mine = by_client.get(entry.client_id, [])
-        week = sum(o.created_at >= query.week_since for o in mine)
-        day = sum(o.created_at >= query.day_since for o in mine)
-        if query.cap_per_day and day >= query.cap_per_day:
-            continue
-        if query.cap_per_week and week >= query.cap_per_week:
-            continue
-        ranked.append(((entry.priority, week, entry.created_at, entry.id), (entry.id, week, day)))
-    ranked.sort()
-    return [row for _, row in ranked[: query.limit]]
+def reference(uow, world: World, query: CandidateQuery) -> list[tuple[int, int, int]]:
+    """(entry id, offers this week, offers today), best first: core's own answer."""
+    clients = uow.clients.get_many(world.home.client_ids)
+    chosen = choose_candidates(world.entries.values(), clients, world.offers, query)
+    return [(c.entry.id, c.offers_this_week, c.offers_today) for c in chosen]
 
 
 def slots(world: World, rng: random.Random) -> list[SlotSpec]:
@@ -208,7 +192,7 @@ def test_candidates_agree_with_the_python_reference(uow_factory, seed):
                     exclude_opening_id=rng.choice([None, *world.openings]),
                     limit=rng.choice([3, 1000]),
                 )
-                expected = reference(world, query)
+                expected = reference(uow, world, query)
                 got = uow.entries.candidates(query)
                 assert [(c.entry.id, c.offers_this_week, c.offers_today) for c in got] == (
                     expected

@@ -14,6 +14,7 @@ from bot.slack.errors import CommandError
 from bot.slack.lookup import directory
 from core.directory import add_client
 from core.entries import add_to_waitlist
+from core.ports import UnitOfWork
 
 NAME = "add"
 USAGE = 'add Jane Doe +1 555 123 4567 botox with Dr. Johnson weekdays 9am-2pm "note"'
@@ -34,7 +35,8 @@ def run(ctx: Context, args: str) -> Reply:
             modal=view,
         )
     now, timezone = ctx.now(), ctx.timezone
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         try:
             parsed = parser.parse_add(args, directory=directory(uow), now=now, timezone=timezone)
         except parser.ParseError as exc:
@@ -53,11 +55,12 @@ def run(ctx: Context, args: str) -> Reply:
             uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **parsed.preferences
         )
         view = entry_view(uow, entry)
-        uow.commit()
-    message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
-    understood = blocks.context("Understood: " + " · ".join(parsed.understood))
-    return Reply(
-        message,
-        blocks.confirmation(message, *blocks.entry_card(view), understood),
-        reading={"entry_id": entry.id},
-    )
+        message = f"Added {entry.ref} for {client.first_name} {client.last_name}."
+        understood = blocks.context("Understood: " + " · ".join(parsed.understood))
+        return Reply(
+            message,
+            blocks.confirmation(message, *blocks.entry_card(view), understood),
+            reading={"entry_id": entry.id},
+        )
+
+    return ctx.transact(work)

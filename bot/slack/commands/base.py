@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.runtime import Runtime
 from core.ports import UnitOfWork
+from storage.transaction import run_in_transaction
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,7 +43,12 @@ class Context:
         return self.runtime.clock()
 
     def uow(self) -> UnitOfWork:
+        """A unit of work for reading; changes go through `transact`."""
         return self.runtime.make_uow()
+
+    def transact(self, work: Callable[[UnitOfWork], T]) -> T:
+        """`work` in a transaction of its own, committed (and run again after a deadlock)."""
+        return run_in_transaction(self.runtime.make_uow, work)
 
     @cached_property
     def timezone(self) -> str:

@@ -24,7 +24,8 @@ def run(ctx: Context, args: str) -> Reply:
     reason = words[1].strip('"“” ') if len(words) > 1 else None
     limits.check_optional_text(reason, field="reason", limit=limits.REASON)
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         step = handle_cancellation(
             uow=uow,
             appointment_id=appointment_id,
@@ -34,8 +35,9 @@ def run(ctx: Context, args: str) -> Reply:
             reason=reason,
         )
         message = describe_step(uow, step, timezone)
-        uow.commit()
-    return Reply(message, blocks.confirmation(message))
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)
 
 
 def describe_step(uow: UnitOfWork, step: FillStep, timezone: str) -> str:

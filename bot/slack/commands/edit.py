@@ -10,6 +10,7 @@ from bot.slack.errors import CommandError
 from bot.slack.lookup import directory
 from bot.slack.refs import parse_ref
 from core.entries import update_waitlist_entry
+from core.ports import UnitOfWork
 
 NAME = "edit"
 USAGE = "edit W-12 afternoons priority 1"
@@ -25,7 +26,8 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError("Say the entry and what changes, e.g. `/waitlist edit W-12 mornings`.")
     entry_id = parse_ref(words[0], "W")
     now, timezone = ctx.now(), ctx.timezone
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         try:
             parsed = parser.parse_edit(
                 words[1], directory=directory(uow), now=now, timezone=timezone
@@ -36,10 +38,11 @@ def run(ctx: Context, args: str) -> Reply:
             uow=uow, entry_id=entry_id, changes=parsed.changes, actor=ctx.actor, now=now
         )
         view = entry_view(uow, entry)
-        uow.commit()
-    message = f"Updated {entry.ref}: {' · '.join(parsed.understood)}."
-    return Reply(
-        message,
-        blocks.confirmation(message, *blocks.entry_card(view)),
-        reading={"entry_id": entry_id, "changes": parsed.changes},
-    )
+        message = f"Updated {entry.ref}: {' · '.join(parsed.understood)}."
+        return Reply(
+            message,
+            blocks.confirmation(message, *blocks.entry_card(view)),
+            reading={"entry_id": entry_id, "changes": parsed.changes},
+        )
+
+    return ctx.transact(work)

@@ -7,6 +7,7 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from core.entries import expire_old_entries
 from core.limits import MAX_DAYS
+from core.ports import UnitOfWork
 
 NAME = "expire"
 USAGE = "expire [days]"
@@ -21,11 +22,15 @@ def run(ctx: Context, args: str) -> Reply:
     if len(text) > len(str(MAX_DAYS)):  # too big for the rule below, and for int() itself
         raise CommandError(f"Days must be at most {MAX_DAYS} (ten years).")
     days = int(text) if text else ctx.runtime.settings.max_wait_days
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         result = expire_old_entries(
             uow=uow, days=days, now=ctx.now(), policy=ctx.runtime.policy, actor=ctx.actor
         )
-        uow.commit()
-    n = result["expired"]
-    message = f"Expired {n} entr{'y' if n == 1 else 'ies'} older than {days} days or past expiry."
-    return Reply(message, blocks.confirmation(message))
+        n = result["expired"]
+        message = (
+            f"Expired {n} entr{'y' if n == 1 else 'ies'} older than {days} days or past expiry."
+        )
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)

@@ -38,7 +38,8 @@ def run(ctx: Context, args: str) -> Reply:
         return _typed_slot(ctx, entry_id, args.split(maxsplit=1)[1])
     target, now, policy = words[1], ctx.now(), ctx.runtime.policy
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         common = dict(uow=uow, entry_id=entry_id, actor=ctx.actor, now=now, policy=policy)
         kind = target[:1].upper()
         if kind == "P" and "@" in target:
@@ -49,8 +50,9 @@ def run(ctx: Context, args: str) -> Reply:
         else:
             offer = offer_appointment(appointment_id=parse_ref(target, "A"), **common)
         message = _sent(uow, offer, timezone)
-        uow.commit()
-    return Reply(message, blocks.confirmation(message))
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)
 
 
 def _typed_slot(ctx: Context, entry_id: int, text: str) -> Reply:

@@ -124,7 +124,8 @@ def checked(
 def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
     starts_at = datetime.strptime(start, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
     timezone = ctx.timezone
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         step = declare_opening(
             uow=uow,
             provider_id=int(provider_id),
@@ -135,5 +136,6 @@ def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
             policy=ctx.runtime.policy,
         )
         message = describe_step(uow, step, timezone)
-        uow.commit()
-    return Reply(message, blocks.confirmation(message))
+        return Reply(message, blocks.confirmation(message))
+
+    return ctx.transact(work)

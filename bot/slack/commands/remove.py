@@ -9,6 +9,7 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core.entries import remove_from_waitlist
+from core.ports import UnitOfWork
 
 NAME = "remove"
 USAGE = "remove W-12 [reason]"
@@ -30,7 +31,8 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError("Say which entry to remove, e.g. `/waitlist remove W-12`.")
     entry_id = parse_ref(words[0], "W")
     reason = reason_of(words[1]) if len(words) > 1 else None
-    with ctx.uow() as uow:
+
+    def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(
             uow=uow,
             entry_id=entry_id,
@@ -39,10 +41,13 @@ def run(ctx: Context, args: str) -> Reply:
             policy=ctx.runtime.policy,
             reason=reason,
         )
-        uow.commit()
-    message = f"{entry.ref} is off the waitlist (cancelled)" + (f": {reason}." if reason else ".")
-    return Reply(
-        message,
-        blocks.confirmation(message),
-        reading={"entry_id": entry_id, "reason": reason},
-    )
+        message = f"{entry.ref} is off the waitlist (cancelled)" + (
+            f": {reason}." if reason else "."
+        )
+        return Reply(
+            message,
+            blocks.confirmation(message),
+            reading={"entry_id": entry_id, "reason": reason},
+        )
+
+    return ctx.transact(work)

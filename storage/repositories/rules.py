@@ -1,0 +1,69 @@
+"""Core's fit rules and rank order, compiled to SQL: `core.matching.FIT_RULES` become WHERE
+conditions over the entry's columns (each term has a column of the same name; preferred
+providers are rows of entry_providers), `core.ranking.RANK_ORDER` becomes ORDER BY.
+
+Nothing here decides what fits or who ranks first; it only translates. A property test
+(tests/integration/test_storage_candidates.py) checks the SQL answer against core's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_
+
+from core.matching import FIT_RULES, MASK_TESTS, FitRule, Test, slot_value
+from core.ports import SlotSpec
+from core.ranking import COUNTS, RANK_ORDER
+from storage.tables import EntryProviderRow
+
+_COMPARE: dict[Test, Callable[[Any, Any], ColumnElement[bool]]] = {
+    Test.EQUALS: lambda column, want: column == want,
+    Test.AT_MOST: lambda column, want: column <= want,
+    Test.AT_LEAST: lambda column, want: column >= want,
+    Test.AFTER: lambda column, want: column > want,
+    Test.HAS_BIT: lambda column, want: column.op("&")(1 << want) != 0,
+    Test.COVERS: lambda column, want: column.op("&")(want) == want,
+}
+
+
+def fit_conditions(entry: Any, slot: SlotSpec, now: datetime) -> list[ColumnElement[bool]]:
+    """Conditions that hold for exactly the entries (rows of `entry`, an entry table or an
+    alias of it) that fit the slot: `core.matching.entry_fits` in SQL."""
+    conditions = []
+    for rule in FIT_RULES:
+        want = slot_value(rule, slot, now)
+        if want is None:
+            continue
+        test = _test(entry, rule, want)
+        conditions.append(test if rule.required else or_(_unset(entry, rule), test))
+    return conditions
+
+
+def rank_order(entry: Any, counts: Mapping[str, Any]) -> list[Any]:
+    """ORDER BY for `core.ranking.RANK_ORDER`: entry terms are the entry's columns, counts are
+    the expressions in `counts` (a term missing from it is constant there and left out)."""
+    order = []
+    for term in RANK_ORDER:
+        if term in counts:
+            order.append(counts[term])
+        elif term not in COUNTS:
+            order.append(getattr(entry, term))
+    return order
+
+
+def _test(entry: Any, rule: FitRule, want: Any) -> ColumnElement[bool]:
+    if rule.test is Test.INCLUDES:  # the only collection: preferred providers
+        return exists().where(
+            EntryProviderRow.entry_id == entry.id, EntryProviderRow.provider_id == want
+        )
+    return _COMPARE[rule.test](getattr(entry, rule.term), want)
+
+
+def _unset(entry: Any, rule: FitRule) -> ColumnElement[bool]:
+    if rule.test is Test.INCLUDES:
+        return entry.any_provider.is_(True)
+    column = getattr(entry, rule.term)
+    return column == 0 if rule.test in MASK_TESTS else column.is_(None)

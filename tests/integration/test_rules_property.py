@@ -1,0 +1,229 @@
+"""Property: on random entries, slots and offer histories, the SQL that storage compiles from
+core's rules gives core's own answers — the candidate search (`choose_candidates`: fit,
+fairness, caps, rank order) and the open-slot counts (`entry_fits`).
+
+Each example builds a clinic of its own in the same database, so examples never see each
+other's rows (every rule starts with the clinic)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.matching import day_spec, entry_fits, slot_spec
+from core.model import (
+    Client,
+    Clinic,
+    EntryStatus,
+    Offer,
+    OfferStatus,
+    Opening,
+    Provider,
+    Service,
+    TimeSlot,
+    WaitlistEntry,
+)
+from core.ports import CandidateQuery, EntryFilter
+from core.ranking import choose_candidates
+
+TZ = "America/New_York"
+NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
+_phones = itertools.count(5_550_000)
+
+clock = st.builds(time, st.integers(6, 21), st.sampled_from([0, 30]))
+entries = st.fixed_dictionaries(
+    {
+        "client": st.integers(0, 4),
+        "service": st.sampled_from([None, 0, 1]),
+        "providers": st.lists(st.integers(0, 1), max_size=2, unique=True),
+        "date_start": st.none() | st.dates(date(2026, 3, 3), date(2026, 3, 12)),
+        "date_end": st.none() | st.dates(date(2026, 3, 5), date(2026, 3, 16)),
+        "time_start": st.none() | clock,
+        "time_end": st.none() | clock,
+        "slots": st.lists(st.sampled_from(list(TimeSlot)), max_size=3, unique=True),
+        "days": st.lists(st.integers(0, 6), max_size=7, unique=True),
+        "status": st.sampled_from([EntryStatus.WAITING] * 4 + list(EntryStatus)),
+        "priority": st.integers(1, 5),
+        "expires": st.sampled_from([None, None, 0, 1, -86400, 9 * 86400]),
+        "age_hours": st.sampled_from([24, 30, 72, 72, 140]),  # repeats exercise the id tie-break
+    }
+)
+offers = st.fixed_dictionaries(
+    {
+        "opening": st.integers(0, 2),
+        "entry": st.integers(0, 11),
+        "status": st.sampled_from(list(OfferStatus)),
+        "age": st.sampled_from(
+            [0, 3600, 86400, 86401, 3 * 86400, 7 * 86400, 7 * 86400 + 1, 12 * 86400]
+        ),
+    }
+)
+slots = st.fixed_dictionaries(
+    {
+        "day": st.dates(date(2026, 3, 5), date(2026, 3, 14)),
+        "start": st.builds(time, st.integers(7, 20), st.sampled_from([0, 15, 30, 45])),
+        "minutes": st.sampled_from([30, 60, 90]),
+        "service": st.sampled_from([None, 0, 1]),
+        "provider": st.sampled_from([None, 0, 1]),
+        "whole_day": st.booleans(),
+    }
+)
+queries = st.fixed_dictionaries(
+    {
+        "cap_per_day": st.sampled_from([0, 1, 2]),
+        "cap_per_week": st.sampled_from([0, 2, 3]),
+        "exclude": st.sampled_from([None, 0, 1]),
+        "limit": st.sampled_from([1, 2, 3, 50]),
+    }
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    entry_specs=st.lists(entries, max_size=12),
+    offer_specs=st.lists(offers, max_size=10),
+    slot=slots,
+    query=queries,
+)
+def test_sql_answers_equal_core_answers(
+    uow_factory: Any,
+    entry_specs: list[dict[str, Any]],
+    offer_specs: list[dict[str, Any]],
+    slot: dict[str, Any],
+    query: dict[str, Any],
+) -> None:
+    with uow_factory() as uow:
+        clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
+        hours = {d: [(time(8), time(20))] for d in range(7)}
+        providers = [uow.providers.add(Provider(clinic.id, f"Dr {n}", hours)).id for n in (0, 1)]
+        services = [uow.services.add(Service(clinic.id, f"S{n}", 30)).id for n in (0, 1)]
+        clients = [
+            uow.clients.add(Client(f"P{n}", "X", f"+1617{next(_phones):07d}")) for n in range(5)
+        ]
+        openings = [
+            uow.openings.add(
+                Opening(
+                    clinic_id=clinic.id,
+                    provider_id=providers[0],
+                    service_id=services[0],
+                    starts_at=NOW + timedelta(days=1, hours=n),
+                    ends_at=NOW + timedelta(days=1, hours=n, minutes=30),
+                    cutoff_at=NOW + timedelta(hours=20 + n),
+                    created_at=NOW - timedelta(days=13),
+                )
+            ).id
+            for n in range(3)
+        ]
+        stored = [
+            uow.entries.add(_entry(spec, clinic.id, clients, services, providers))
+            for spec in entry_specs
+        ]
+        history = _offers(uow, offer_specs, stored, openings)
+        spec = _slot(slot, clinic.id, services, providers)
+        candidate_query = CandidateQuery(
+            slot=spec,
+            now=NOW,
+            week_since=NOW - timedelta(days=7),
+            day_since=NOW - timedelta(days=1),
+            cap_per_day=query["cap_per_day"],
+            cap_per_week=query["cap_per_week"],
+            exclude_opening_id=None if query["exclude"] is None else openings[query["exclude"]],
+            limit=query["limit"],
+        )
+        got = uow.entries.candidates(candidate_query)
+        expected = choose_candidates(stored, {c.id: c for c in clients}, history, candidate_query)
+        assert [(c.entry.id, c.offers_this_week, c.offers_today) for c in got] == [
+            (c.entry.id, c.offers_this_week, c.offers_today) for c in expected
+        ]
+
+        other = _slot({**slot, "whole_day": not slot["whole_day"]}, clinic.id, services, providers)
+        page = uow.entries.list_by_open_slots(
+            EntryFilter(clinic_id=clinic.id), [spec, other, spec], now=NOW, limit=100
+        )
+        counted = {entry.id: n for entry, n in page.items}
+        for entry in stored:
+            fits = sum(entry_fits(entry, s, NOW) for s in (spec, other, spec))
+            assert counted[entry.id] == (fits if entry.status is EntryStatus.WAITING else 0)
+        uow.commit()
+
+
+def _entry(
+    spec: dict[str, Any], clinic_id: int, clients: list[Client], services: list, providers: list
+) -> WaitlistEntry:
+    return WaitlistEntry(
+        clinic_id=clinic_id,
+        client_id=clients[spec["client"]].id or 0,
+        service_id=None if spec["service"] is None else services[spec["service"]],
+        provider_ids=tuple(providers[p] for p in spec["providers"]),
+        preferred_date_start=spec["date_start"],
+        preferred_date_end=spec["date_end"],
+        preferred_time_start=spec["time_start"],
+        preferred_time_end=spec["time_end"],
+        preferred_time_slots=tuple(spec["slots"]),
+        preferred_days=tuple(sorted(spec["days"])),
+        status=spec["status"],
+        priority=spec["priority"],
+        expires_at=None if spec["expires"] is None else NOW + timedelta(seconds=spec["expires"]),
+        created_at=NOW - timedelta(hours=spec["age_hours"]),
+    )
+
+
+def _offers(
+    uow: Any, specs: list[dict[str, Any]], entries: list[WaitlistEntry], openings: list[int]
+) -> list[Offer]:
+    """Offers as the database allows them: one per entry and opening, one pending per client,
+    none accepted (one booking per opening is not the point here)."""
+    made: list[Offer] = []
+    for spec in specs:
+        if not entries:
+            break
+        entry = entries[spec["entry"] % len(entries)]
+        opening = openings[spec["opening"]]
+        status = spec["status"]
+        if any(o.entry_id == entry.id and o.opening_id == opening for o in made):
+            continue
+        pending = any(
+            o.client_id == entry.client_id and o.status is OfferStatus.PENDING for o in made
+        )
+        if status is OfferStatus.ACCEPTED or (status is OfferStatus.PENDING and pending):
+            status = OfferStatus.DECLINED
+        made.append(
+            uow.offers.add(
+                Offer(
+                    opening_id=opening,
+                    entry_id=entry.id or 0,
+                    client_id=entry.client_id,
+                    expires_at=NOW,
+                    status=status,
+                    created_at=NOW - timedelta(seconds=spec["age"]),
+                )
+            )
+        )
+    return made
+
+
+def _slot(spec: dict[str, Any], clinic_id: int, services: list, providers: list) -> Any:
+    service = None if spec["service"] is None else services[spec["service"]]
+    provider = None if spec["provider"] is None else providers[spec["provider"]]
+    if spec["whole_day"]:
+        return day_spec(
+            clinic_id=clinic_id, day=spec["day"], service_id=service, provider_id=provider
+        )
+    starts_at = datetime.combine(spec["day"], spec["start"], ZoneInfo(TZ)).astimezone(UTC)
+    return slot_spec(
+        clinic_id=clinic_id,
+        timezone=TZ,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=spec["minutes"]),
+        service_id=service,
+        provider_id=provider,
+    )
