@@ -18,6 +18,7 @@ from typing import Any
 
 from core.audit import mask_phone, record
 from core.errors import (
+    Conflict,
     IllegalTransition,
     NoPendingOffer,
     NotFound,
@@ -342,7 +343,9 @@ def _answer_offer(talk: _Talk, intent: Intent) -> str | None:
         return talk.say(templates.taken)
     except OfferExpired:
         return talk.say(templates.expired)
-    except (NoPendingOffer, IllegalTransition, NotFound):
+    except (NoPendingOffer, IllegalTransition, NotFound, Conflict):
+        # Conflict: already booked into that slot, which has begun (a booking still ahead is
+        # answered before this with the booking itself).
         return talk.say(templates.no_offer)
     return None
 

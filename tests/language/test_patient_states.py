@@ -88,3 +88,24 @@ def test_the_reply_names_the_clinic_of_the_patients_entry(uow: FakeUnitOfWork) -
     _, text = _text(uow, "+16175550150", "who is this?")
 
     assert text.startswith("This is Harbor Physio:")
+
+
+def test_a_yes_after_the_booked_slot_began_gets_an_answer_not_an_error(
+    world: World, uow: FakeUnitOfWork
+) -> None:
+    maria = world.client("Maria", 1)
+    world.entry(maria)
+    soon = local(16, 13)  # three hours after NOW, so the second YES is still within the window
+    appointment = world.appointment(world.client("Holder", 2), soon)
+    with uow:
+        fill.handle_cancellation(
+            uow=uow, appointment_id=appointment.id or 0, actor="test", now=NOW, policy=POLICY
+        )
+        uow.commit()
+    assert _text(uow, maria.phone, "yes")[0] is Intent.YES
+    begun = int((soon - NOW).total_seconds() // 60) + 30  # half an hour into the slot
+
+    intent, text = _text(uow, maria.phone, "yes", minutes=begun)
+
+    assert intent is Intent.YES
+    assert "no open offer" in text, text
