@@ -8,7 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from bot.api.context import MAX_ID, AdminCaller, IdPath, PageQuery, unit_of_work
+from bot.api.context import (
+    MAX_ID,
+    AdminCaller,
+    IdPath,
+    PageQuery,
+    in_transaction,
+    runtime_of,
+    unit_of_work,
+)
 from bot.api.errors import ok
 from bot.api.mapping import iso
 from bot.api.schemas import (
@@ -19,8 +27,10 @@ from bot.api.schemas import (
     WebhookEndpoint,
     WebhookEndpointChanges,
 )
+from bot.runtime import Runtime
 from core import deliveries
 from core.errors import NotFound
+from core.ports import UnitOfWork
 from core.webhooks import Delivery
 from core.webhooks import WebhookEndpoint as Endpoint
 
@@ -37,7 +47,7 @@ router = APIRouter(tags=["webhooks"])
 def create_endpoint(
     request: Request, caller: AdminCaller, body: NewWebhookEndpoint
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         endpoint = deliveries.add_endpoint(
             uow=uow,
             clinic_id=body.clinic_id,
@@ -47,8 +57,9 @@ def create_endpoint(
             actor=caller.actor,
             now=runtime.clock(),
         )
-        uow.commit()
-    return ok({**endpoint_item(endpoint), "secret": endpoint.secret})
+        return ok({**endpoint_item(endpoint), "secret": endpoint.secret})
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -90,12 +101,14 @@ def update_endpoint(
     request: Request, caller: AdminCaller, endpoint_id: IdPath, body: WebhookEndpointChanges
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    with unit_of_work(request) as (uow, runtime):
+
+    def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
         endpoint = deliveries.update_endpoint(
             uow=uow, endpoint_id=endpoint_id, actor=caller.actor, now=runtime.clock(), **changes
         )
-        uow.commit()
-    return ok(endpoint_item(endpoint))
+        return ok(endpoint_item(endpoint))
+
+    return in_transaction(request, work)
 
 
 @router.get(
@@ -122,15 +135,16 @@ def list_deliveries(
 def redeliver(
     request: Request, caller: AdminCaller, endpoint_id: IdPath, delivery_id: IdPath
 ) -> dict[str, Any]:
-    with unit_of_work(request) as (uow, runtime):
+    def work(uow: UnitOfWork, runtime: Runtime) -> Delivery:
         found = uow.webhooks.get_delivery(delivery_id)
         if found is None or found.endpoint_id != endpoint_id:
             raise NotFound(f"Delivery {delivery_id} of endpoint {endpoint_id} does not exist.")
-        again = deliveries.redeliver(
+        return deliveries.redeliver(
             uow=uow, delivery_id=delivery_id, actor=caller.actor, now=runtime.clock()
         )
-        uow.commit()
-    runtime.webhooks_ready.set()
+
+    again = in_transaction(request, work)
+    runtime_of(request).webhooks_ready.set()
     return ok(delivery_item(again))
 
 
