@@ -396,8 +396,9 @@ class _Fits:
 
 
 class Openings(FakeOpenings, _Indexed):
-    def __init__(self, journal: Journal) -> None:
-        super().__init__(journal)
+    def __init__(self, uow: IndexedUnitOfWork, journal: Journal) -> None:
+        FakeOpenings.__init__(self, uow)
+        self.journal = journal
         self.open: set[int] = set()
         self.by_origin: dict[int, int] = {}
 
@@ -632,7 +633,7 @@ class IndexedUnitOfWork(FakeUnitOfWork):
         self.appointments = Appointments(self.journal)
         self.offers = Offers(self.journal)
         self.entries = Entries(self, self.journal)
-        self.openings = Openings(self.journal)
+        self.openings = Openings(self, self.journal)
         self.messages = Messages(self.journal)
         self.events = Events(self.journal)
         self._next_ids = self._ids()
