@@ -623,6 +623,7 @@ def parse_range(text: str, *, now: datetime, timezone: str) -> ParsedRange:
     line, _, _ = take_notes(text)
     directory = Directory((), ())
     ctx = _context(line, tokenize(line), [], directory, now, timezone)
+    ctx.typed = text  # refusals quote what was typed, notes included
     ctx.weekday_dates = True
     runs: list[list[int]] = []
     i = 0

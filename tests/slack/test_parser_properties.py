@@ -19,7 +19,7 @@ from bot.slack.parser import (
     parse_slot,
 )
 from core.entries import validate
-from core.model import Provider, Service, WaitlistEntry
+from core.model import Clinic, Provider, Service, WaitlistEntry
 from tests.unit.fakes import FakeUnitOfWork
 
 FRAGMENTS = [
@@ -50,6 +50,7 @@ lines = st.one_of(
 
 def _world() -> tuple[FakeUnitOfWork, Directory]:
     uow = FakeUnitOfWork()
+    uow.clinics.add(Clinic("Glow Clinic", ZONES[0]))
     names = ("Botox", "Lip Filler", "Cheek Filler", "Initial Assessment", "Follow-up Treatment")
     services = [uow.services.add(Service(1, n, 30)) for n in (*names, "Dry Needling")]
     weekdays = {d: [(time(9), time(17))] for d in range(1, 6)}
@@ -74,6 +75,17 @@ def names_the_line(exc: ParseError, line: str) -> bool:
 
 
 UOW, DIRECTORY = _world()
+
+
+def _in_zone(zone: str) -> FakeUnitOfWork:
+    """The world with its clinic in `zone`, the zone the line was read in."""
+    clinic = UOW.clinics.get(1)
+    assert clinic is not None
+    clinic.timezone = zone
+    UOW.clinics.save(clinic)
+    return UOW
+
+
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -91,7 +103,7 @@ def test_add_never_raises_anything_but_parse_error_and_results_are_valid(
         assert names_the_line(exc, f"Jane Doe 617-555-0101 {line}"), exc.problems
         return
     assert parsed.phone == "+16175550101"
-    validate(UOW, WaitlistEntry(clinic_id=1, client_id=1, **parsed.preferences), now)
+    validate(_in_zone(zone), WaitlistEntry(clinic_id=1, client_id=1, **parsed.preferences), now)
 
 
 @SETTINGS
@@ -104,7 +116,7 @@ def test_raw_text_as_an_add_line_never_raises_anything_but_parse_error(
     except ParseError:
         return
     assert parsed.first_name and parsed.phone.startswith("+")
-    validate(UOW, WaitlistEntry(clinic_id=1, client_id=1, **parsed.preferences), now)
+    validate(_in_zone(zone), WaitlistEntry(clinic_id=1, client_id=1, **parsed.preferences), now)
 
 
 @SETTINGS
@@ -118,7 +130,7 @@ def test_edit_never_raises_anything_but_parse_error_and_changes_are_valid(
         assert names_the_line(exc, line) or "Say what to change" in exc.message, exc.problems
         return
     assert parsed.changes
-    validate(UOW, WaitlistEntry(clinic_id=1, client_id=1, **parsed.changes), now)
+    validate(_in_zone(zone), WaitlistEntry(clinic_id=1, client_id=1, **parsed.changes), now)
 
 
 @SETTINGS
