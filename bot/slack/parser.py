@@ -493,7 +493,10 @@ def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, e
             f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
         )
     elif end and end < today and not any("has passed" in p for p in found.problems):
-        found.problems.append(f"The dates end in the past ({describe.day(end, today)}).")
+        phrase = found.date_end[1] if found.date_end else ""
+        found.problems.append(
+            f"'{phrase}' ends in the past ({describe.day(end, today)}); give dates from today on."
+        )
     if not given and "dates" not in found.cleared:
         return
     if "dates" in found.cleared:
