@@ -357,11 +357,7 @@ def _read(
         if used:
             i += used
             continue
-        if ctx.norm(i) not in terms.FILLER:
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        _note_unread(ctx, runs, i)
         i += 1
     for run in runs:
         if claim is None or not claim(ctx, run):
@@ -571,11 +567,7 @@ def parse_slot(
             clock = (value, ctx.span(i, used))
             i += used
             continue
-        if ctx.norm(i) not in terms.FILLER:
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        _note_unread(ctx, runs, i)
         i += 1
     for run in runs:
         explain(ctx, run, VOCABULARY)
@@ -634,11 +626,7 @@ def parse_range(text: str, *, now: datetime, timezone: str) -> ParsedRange:
         if used := dates.rule_dates(ctx, i):
             i += used
             continue
-        if ctx.norm(i) not in terms.FILLER:
-            if runs and runs[-1][-1] == i - 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        _note_unread(ctx, runs, i)
         i += 1
     for run in runs:
         typed = ctx.span(run[0], len(run))
@@ -719,3 +707,13 @@ def parse_filters(
         found.priority[0] if found.priority else None,
         page,
     )
+
+
+def _note_unread(ctx: Line, runs: list[list[int]], i: int) -> None:
+    """Group the words no rule read into runs of neighbours, explained together later."""
+    if ctx.norm(i) in terms.FILLER:
+        return
+    if runs and runs[-1][-1] == i - 1:
+        runs[-1].append(i)
+    else:
+        runs.append([i])
