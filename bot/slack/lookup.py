@@ -32,8 +32,11 @@ class ClientBook:
         return list(found.values())
 
 
-def directory(uow: UnitOfWork) -> Directory:
-    """Everything a line may name, for parsing inside this unit of work."""
+def directory(uow: UnitOfWork, clinic_id: int) -> Directory:
+    """Everything a line at this clinic may name, for parsing inside this unit of work
+    (clients are every clinic's: one person may wait at several)."""
     return Directory(
-        services=uow.services.list(), providers=uow.providers.list(), clients=ClientBook(uow)
+        services=uow.services.list(clinic_id),
+        providers=uow.providers.list(clinic_id),
+        clients=ClientBook(uow),
     )

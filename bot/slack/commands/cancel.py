@@ -7,6 +7,7 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
 from bot.slack.refs import parse_ref
 from core import limits
+from core.errors import NotFound
 from core.fill import FillStep, handle_cancellation
 from core.ports import UnitOfWork
 
@@ -23,7 +24,12 @@ def run(ctx: Context, args: str) -> Reply:
     appointment_id = parse_ref(words[0], "A")
     reason = words[1].strip('"“” ') if len(words) > 1 else None
     limits.check_optional_text(reason, field="reason", limit=limits.REASON)
-    timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    with ctx.uow() as uow:  # read before the transaction opens: one connection at a time
+        appointment = uow.appointments.get(appointment_id)
+    if appointment is None:
+        raise NotFound(f"Appointment A-{appointment_id} does not exist.")
+    clinic = ctx.adopt(appointment.clinic_id, appointment.ref)
+    timezone = clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         step = handle_cancellation(
@@ -31,7 +37,7 @@ def run(ctx: Context, args: str) -> Reply:
             appointment_id=appointment_id,
             actor=ctx.actor,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=clinic.policy,
             reason=reason,
         )
         message = describe_step(uow, step, timezone)

@@ -25,12 +25,13 @@ def run(ctx: Context, args: str) -> Reply:
     if len(words) < 2:
         raise CommandError("Say the entry and what changes, e.g. `/waitlist edit W-12 mornings`.")
     entry_id = parse_ref(words[0], "W")
-    now, timezone = ctx.now(), ctx.timezone
+    clinic = ctx.entry_clinic(entry_id)
+    now, timezone = ctx.now(), clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         try:
             parsed = parser.parse_edit(
-                words[1], directory=directory(uow), now=now, timezone=timezone
+                words[1], directory=directory(uow, clinic.clinic_id), now=now, timezone=timezone
             )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None

@@ -31,6 +31,7 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError("Say which entry to remove, e.g. `/waitlist remove W-12`.")
     entry_id = parse_ref(words[0], "W")
     reason = reason_of(words[1]) if len(words) > 1 else None
+    policy = ctx.entry_clinic(entry_id).policy
 
     def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(
@@ -38,7 +39,7 @@ def run(ctx: Context, args: str) -> Reply:
             entry_id=entry_id,
             actor=ctx.actor,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=policy,
             reason=reason,
         )
         message = f"{entry.ref} is off the waitlist (cancelled)" + (

@@ -19,8 +19,10 @@ def run(ctx: Context, args: str) -> Reply:
     words = args.split()
     if len(words) != 1:
         raise CommandError("Say which entry, e.g. `/waitlist show W-12`.")
+    entry_id = parse_ref(words[0], "W")
+    ctx.entry_clinic(entry_id)
     with ctx.uow() as uow:
-        entry = get_waitlist_entry(uow=uow, entry_id=parse_ref(words[0], "W"))
+        entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
         view = entry_view(uow, entry)
     return Reply(
         blocks.describe_entry(view),

@@ -10,9 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from bot.slack.grammar.names import ACCEPT, MARGIN, MIN_TYPO_LENGTH, similarity
-from core.model import Clinic
+
+
+class HasName(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+Clinic = TypeVar("Clinic", bound=HasName)
 
 # Words a clinic's name may carry or a line may add around it: "at the Downtown clinic".
 _GENERIC = {"the", "clinic", "location", "office", "site", "branch", "our"}
@@ -22,7 +30,7 @@ _QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?')
 
 
 @dataclass(frozen=True)
-class Named:
+class Named(Generic[Clinic]):
     clinic: Clinic | None
     rest: str  # the line without `at <clinic>`
     said: str = ""  # the words that named it, as typed
@@ -39,14 +47,14 @@ def _core(folded: str) -> str:
     return " ".join(w for w in folded.split() if w not in _GENERIC)
 
 
-def name_keys(clinic: Clinic) -> set[str]:
+def name_keys(clinic: HasName) -> set[str]:
     """The ways a clinic's whole name may be written, folded: `Glow Clinic` -> glow clinic,
     glow, glowclinic."""
     full = _fold(clinic.name)
     return {key for key in (full, _core(full), full.replace(" ", "")) if key}
 
 
-def name_parts(clinic: Clinic) -> set[str]:
+def name_parts(clinic: HasName) -> set[str]:
     """Single words of the name a line may use alone: `Downtown Physio` -> downtown, physio
     (a word fitting two clinics names neither)."""
     return {w for w in _core(_fold(clinic.name)).split() if len(w) >= MIN_TYPO_LENGTH}
@@ -82,7 +90,7 @@ def match_clinic(
     return [c for score, c in scored if score >= best - MARGIN]
 
 
-def named_clinic(line: str, clinics: Sequence[Clinic], reserved: Collection[str] = ()) -> Named:
+def named_clinic(line: str, clinics: Sequence[Clinic], reserved: Collection[str] = ()) -> Named[Clinic]:
     """The clinic `at <name>` names in the line, and the line without those words. With
     several `at`s, the first that names a clinic wins; words that fit two clinics name none
     but are kept in `near`, so the reply can ask which."""
