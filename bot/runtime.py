@@ -7,12 +7,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings, twilio_ready
-from core.model import Event, EventKind
+from core.clinics import ClinicConfig, ClinicSettings, clinic_config
+from core.model import Clinic, Event, EventKind
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
 from storage.db import make_engine
@@ -48,6 +50,27 @@ class Runtime:
     outbox_ready: threading.Event = field(default_factory=threading.Event)
     # The same for the webhook delivery worker.
     webhooks_ready: threading.Event = field(default_factory=threading.Event)
+
+    @cached_property
+    def clinic_defaults(self) -> ClinicSettings:
+        """The environment's settings: a clinic's for everything it does not set itself."""
+        return self.settings.clinic_defaults()
+
+    def clinic_config(self, clinic: Clinic) -> ClinicConfig:
+        """The clinic's effective zone, policy, sender, channel, staff and texts."""
+        return clinic_config(clinic, self.clinic_defaults, self.policy)
+
+    def clinic_for_number(self, uow: UnitOfWork, to: str | None) -> Clinic | None:
+        """The clinic an inbound text sent to `to` is for, or None for a number that is not
+        one of ours. A clinic without a number of its own answers on the deployment's number
+        (or on any, when the deployment has none configured, as a one-clinic setup may)."""
+        clinic = uow.clinics.by_sender(to or "")
+        if clinic is None or clinic.settings.twilio_from_number is not None:
+            return clinic
+        shared = self.settings.twilio_from_number
+        if to and shared and to != shared:
+            return None
+        return clinic
 
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.clinic_settings import ClinicSettings
 from core.errors import IllegalTransition
 
 
@@ -152,6 +153,7 @@ class Clinic:
     timezone: str
     id: int | None = None
     contact: str = ""
+    settings: ClinicSettings = field(default_factory=ClinicSettings)
 
 
 @dataclass
