@@ -18,9 +18,7 @@ from core.reachability import unreachable_words
 _SHOWN = 10
 
 
-def home_view(
-    uow: UnitOfWork, *, now: datetime, clinics: Sequence[ClinicConfig]
-) -> dict[str, Any]:
+def home_view(uow: UnitOfWork, *, now: datetime, clinics: Sequence[ClinicConfig]) -> dict[str, Any]:
     """One section per clinic, each in its own time zone; a clinic's name heads its section
     only when there are several."""
     body: list[dict[str, Any]] = [blocks.header("Waitlist")]

@@ -31,7 +31,10 @@ def run(ctx: Context, args: str) -> Reply:
         clinic_id = ctx.clinic.clinic_id
         with ctx.uow() as uow:
             view = add_view(
-                uow.services.list(clinic_id), uow.providers.list(clinic_id), ctx.channel_id, clinic_id
+                uow.services.list(clinic_id),
+                uow.providers.list(clinic_id),
+                ctx.channel_id,
+                clinic_id,
             )
         return Reply(
             "Opening the Add form. In text, try `/waitlist add Jane Doe +1 555 123 4567 botox`.",

@@ -45,7 +45,8 @@ class Context:
     channel_id: str = ""
     trusted: bool = False  # the local console: its operator is staff everywhere
     changes: bool = False  # the line changes something: only the clinic's staff may
-    named: Named[ClinicConfig] = field(default_factory=lambda: Named(None, ""))  # `at <clinic>` in the line
+    # `at <clinic>` read out of the line
+    named: Named[ClinicConfig] = field(default_factory=lambda: Named(None, ""))
     example: str = ""  # the line without `at <clinic>`, for the reply asking which clinic
     _acting: ClinicConfig | None = field(default=None, repr=False)
 
@@ -115,8 +116,10 @@ class Context:
         return self.adopt(entry.clinic_id, entry.ref)
 
     def _settle(self, found: ClinicConfig) -> None:
-        if self.changes and not self.trusted and not may_act(
-            found.slack_staff, self.user_id, self.channel_id
+        if (
+            self.changes
+            and not self.trusted
+            and not may_act(found.slack_staff, self.user_id, self.channel_id)
         ):
             raise refuse(found, self.group, self.user_id, self.example.partition(" ")[0])
         self._acting = found

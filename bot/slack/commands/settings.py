@@ -61,7 +61,7 @@ def _sender(clinic: ClinicConfig) -> str:
     if clinic.twilio_messaging_service_sid:
         return f"Messaging Service …{clinic.twilio_messaging_service_sid[-4:]}"
     if clinic.twilio_from_number:
-        return mask_phone(clinic.twilio_from_number)
+        return f"`{mask_phone(clinic.twilio_from_number)}`"  # code: its stars are not bold
     return "not set (texts stay in the outbox)"
 
 

@@ -90,7 +90,9 @@ def match_clinic(
     return [c for score, c in scored if score >= best - MARGIN]
 
 
-def named_clinic(line: str, clinics: Sequence[Clinic], reserved: Collection[str] = ()) -> Named[Clinic]:
+def named_clinic(
+    line: str, clinics: Sequence[Clinic], reserved: Collection[str] = ()
+) -> Named[Clinic]:
     """The clinic `at <name>` names in the line, and the line without those words. With
     several `at`s, the first that names a clinic wins; words that fit two clinics name none
     but are kept in `near`, so the reply can ask which."""
