@@ -21,7 +21,7 @@ from bot.slack.blocks import to_text
 from bot.slack.notifier import SlackNotifier
 from core import directory
 from core.clinics import ClinicSettings
-from core.model import Appointment, Clinic, Client, Provider, Service
+from core.model import Appointment, Client, Clinic, Provider, Service
 from core.ports import EntryFilter
 from tests.fakes.slack_api import FakeSlackApi
 from tests.scenario import NOW, WEEKDAY_HOURS, build_world
