@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from slack_sdk import WebClient
 
 from bot.app import create_app
 from bot.runtime import build_runtime
@@ -21,8 +22,11 @@ from bot.slack.blocks import to_text
 from bot.slack.notifier import SlackNotifier
 from core import directory
 from core.clinics import ClinicSettings
-from core.model import Appointment, Client, Clinic, Provider, Service
+from core.fill import handle_cancellation
+from core.model import Appointment, Client, Clinic, Event, EventKind, Provider, Service
 from core.ports import EntryFilter
+from storage.repositories.slack_threads import SlackThreads
+from storage.uow import uow_factory
 from tests.fakes.slack_api import FakeSlackApi
 from tests.scenario import NOW, WEEKDAY_HOURS, build_world
 from tests.slack.conftest import RecordingSender, SlackHttp
@@ -317,3 +321,61 @@ def test_app_home_has_a_section_for_each_clinic_the_user_may_act_on(group: Group
         BOTH: ["Waitlist", "Glow Clinic", "Summit Clinic"],
         GLOW_ONLY: ["Waitlist"],
     }
+
+
+def test_a_clinic_without_a_channel_of_its_own_is_told_in_the_deployments(group: Group) -> None:
+    runtime, api = group.slack.runtime, group.slack.api
+    _set(runtime.make_uow, group.glow.clinic, ClinicSettings(slack_staff=(BOTH,)))
+    notifier = SlackNotifier(
+        WebClient(token="xoxb-test", base_url=api.url),
+        "CDEFAULT",
+        runtime.make_uow,
+        SlackThreads(runtime.engine),
+        runtime.clinic_config,
+    )
+    ten_ny = datetime(2026, 2, 17, 10, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+    ten_denver = datetime(2026, 2, 17, 10, tzinfo=ZoneInfo(DENVER)).astimezone(UTC)
+    slots = [
+        group.appointment(group.glow, group.client("Ann", 3), ten_ny),
+        group.appointment(group.summit, group.client("Cy", 4), ten_denver),
+    ]
+    unpublished = uow_factory(runtime.engine)  # this test's notifier alone tells the openings
+    for slot in slots:
+        with unpublished() as uow:
+            step = handle_cancellation(
+                uow=uow, appointment_id=slot.id, actor="test", now=NOW, policy=runtime.policy
+            )
+            uow.commit()
+        notifier.deliver(
+            Event(kind=EventKind.OPENING_CREATED, actor="test", at=NOW, opening_id=step.opening.id)
+        )
+
+    parents = [(p["channel"], p["text"]) for p in api.calls_to("chat.postMessage")]
+    assert parents == [
+        (
+            "CDEFAULT",
+            ":calendar: *O-1* Tue Feb 17 10:00 AM · Botox with Dr. Johnson — filling from the "
+            "waitlist",
+        ),
+        (
+            SUMMIT,
+            ":calendar: *O-2* Tue Feb 17 10:00 AM · Botox with Dr. Ames — filling from the "
+            "waitlist",
+        ),
+    ]
+
+
+def test_the_console_names_its_clinic_with_at_in_a_group(group: Group) -> None:
+    from bot.slack.console import run_console
+
+    said: list[str] = []
+    run_console(
+        group.slack.runtime,
+        ["list", "add Jane Doe 617 555 0101 botox at summit"],
+        said.append,
+        echo=False,
+    )
+
+    assert said[0].startswith("! Which clinic: Glow Clinic or Summit Clinic?")
+    assert said[1].startswith("✓ Added W-1 for Jane Doe.")
+    assert group.entries(group.summit) == [f"Jane:{group.summit.botox.id}"]
