@@ -152,14 +152,23 @@ def remove_from_waitlist(
 
 
 def expire_old_entries(
-    *, uow: UnitOfWork, days: int, now: datetime, policy: Policy, actor: str = "scheduler"
+    *,
+    uow: UnitOfWork,
+    days: int,
+    now: datetime,
+    policy: Policy,
+    actor: str = "scheduler",
+    clinic_id: int | None = None,
 ) -> dict[str, int]:
-    """Expire active entries past their expires_at or added more than `days` days ago."""
+    """Expire active entries past their expires_at or added more than `days` days ago (of
+    one clinic when `clinic_id` is given: each clinic has its own max wait)."""
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InvalidInput("Days must be at least 1.", field="days")
     if days > limits.MAX_DAYS:  # before it reaches timedelta, which overflows
         raise InvalidInput(f"Days must be at most {limits.MAX_DAYS} (ten years).", field="days")
-    ids = uow.entries.ids_to_expire(now=now, created_before=now - timedelta(days=days))
+    ids = uow.entries.ids_to_expire(
+        now=now, created_before=now - timedelta(days=days), clinic_id=clinic_id
+    )
     for entry_id in ids:
         _end(uow, entry_id, EntryStatus.EXPIRED, EventKind.ENTRY_EXPIRED, actor, now, policy)
     return {"expired": len(ids)}
