@@ -77,6 +77,7 @@ class Candidate:
 @dataclass(frozen=True)
 class EntryFilter:
     clinic_id: int | None = None
+    clinic_ids: tuple[int, ...] = ()  # entries of any of these clinics (a STAFF token's)
     statuses: tuple[EntryStatus, ...] = ()
     service_id: int | None = None
     provider_ids: tuple[int, ...] = ()  # entries preferring any of them

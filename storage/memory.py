@@ -229,6 +229,7 @@ class FakeEntries(_Table):
             f = filters
             return (
                 f.clinic_id in (None, e.clinic_id)
+                and (not f.clinic_ids or e.clinic_id in f.clinic_ids)
                 and (not f.statuses or e.status in f.statuses)
                 and f.service_id in (None, e.service_id)
                 and f.client_id in (None, e.client_id)

@@ -196,6 +196,8 @@ def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.clinic_id is not None:
         conditions.append(EntryRow.clinic_id == filters.clinic_id)
+    if filters.clinic_ids:
+        conditions.append(EntryRow.clinic_id.in_(filters.clinic_ids))
     if filters.statuses:
         conditions.append(EntryRow.status.in_([str(s) for s in filters.statuses]))
     if filters.service_id is not None:
