@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings, twilio_ready
 from core.clinics import ClinicConfig, ClinicSettings, clinic_config
-from core.model import Clinic, Event, EventKind
+from core.model import Clinic, Event, EventKind, Message
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
 from storage.db import make_engine
@@ -65,12 +65,24 @@ class Runtime:
         one of ours. A clinic without a number of its own answers on the deployment's number
         (or on any, when the deployment has none configured, as a one-clinic setup may)."""
         clinic = uow.clinics.by_sender(to or "")
+        if clinic is None and not to:  # the console or the CLI, with one clinic
+            clinics = uow.clinics.list()
+            return clinics[0] if len(clinics) == 1 else None
         if clinic is None or clinic.settings.twilio_from_number is not None:
             return clinic
         shared = self.settings.twilio_from_number
         if to and shared and to != shared:
             return None
         return clinic
+
+    def sender_of(self, message: Message) -> str | None:
+        """The number or Messaging Service a text goes out from: its clinic's (read when it
+        is sent, so a changed number takes effect at once)."""
+        if message.clinic_id is None:
+            return None
+        with self.make_uow() as uow:
+            clinic = uow.clinics.get(message.clinic_id)
+        return self.clinic_config(clinic).sender if clinic else None
 
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the
@@ -109,22 +121,28 @@ def build_runtime(
         webhooks_ready.set()
         notifier.published(events)
 
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         make_uow=uow_factory(engine, published),
-        sender=sender or sms_sender(settings),
+        sender=sender or ConsoleSender(),
         policy=settings.policy(),
         notifier=notifier,
         outbox_ready=outbox_ready,
         webhooks_ready=webhooks_ready,
     )
+    if sender is None:
+        runtime.sender = sms_sender(settings, sender_of=runtime.sender_of)
+    return runtime
 
 
-def sms_sender(settings: Settings) -> SmsSender:
-    """Twilio when it is configured; otherwise texts are printed and kept in the outbox."""
+def sms_sender(
+    settings: Settings, sender_of: Callable[[Message], str | None] | None = None
+) -> SmsSender:
+    """Twilio when it is configured; otherwise texts are printed and kept in the outbox.
+    `sender_of` gives a text's clinic's own number or Messaging Service."""
     if not twilio_ready(settings):
-        return ConsoleSender()
+        return ConsoleSender(sender_of=sender_of)
     from bot.sms.twilio_sender import TwilioSender
 
     token = settings.twilio_auth_token
@@ -136,6 +154,7 @@ def sms_sender(settings: Settings) -> SmsSender:
         status_callback=settings.public_url.rstrip("/") + "/sms/status",
         base_url=settings.twilio_api_base_url,
         within=settings.sms_lease_seconds,
+        sender_of=sender_of,
     )
 
 

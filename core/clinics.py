@@ -76,6 +76,9 @@ def clinic_config(
     from `defaults` (or given by a test); the clinic's knobs go over it either way."""
     merged = clinic.settings.over(defaults)
     base = policy if policy is not None else settings_policy(defaults, Policy())
+    own = clinic.settings
+    # The sender is one choice: a clinic that sets a number or a service uses its own pair.
+    sends = own if own.twilio_from_number or own.twilio_messaging_service_sid else defaults
     return ClinicConfig(
         clinic_id=clinic.id or 0,
         name=clinic.name,
@@ -83,8 +86,8 @@ def clinic_config(
         zone=ZoneInfo(clinic.timezone),
         slack_channel=merged.slack_channel,
         slack_staff=frozenset(merged.slack_staff or ()),
-        twilio_from_number=merged.twilio_from_number,
-        twilio_messaging_service_sid=merged.twilio_messaging_service_sid,
+        twilio_from_number=sends.twilio_from_number,
+        twilio_messaging_service_sid=sends.twilio_messaging_service_sid,
         clinic_phone=clinic.settings.clinic_phone or clinic.contact or defaults.clinic_phone,
         policy=clinic_policy(clinic, base),
         stats_time=parse_clock(merged.stats_time or "08:00"),

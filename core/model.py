@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     """What an Event records. The Slack notifier reads the same names."""
 
     CLINIC_ADDED = "ClinicAdded"
+    CLINIC_UPDATED = "ClinicUpdated"
     CLIENT_ADDED = "ClientAdded"
     CLIENT_UPDATED = "ClientUpdated"
     CLIENT_UNREACHABLE = "ClientUnreachable"

@@ -77,6 +77,7 @@ class Candidate:
 @dataclass(frozen=True)
 class EntryFilter:
     clinic_id: int | None = None
+    clinic_ids: tuple[int, ...] = ()  # entries of any of these clinics (a STAFF token's)
     statuses: tuple[EntryStatus, ...] = ()
     service_id: int | None = None
     provider_ids: tuple[int, ...] = ()  # entries preferring any of them
@@ -231,8 +232,11 @@ class EntryRepository(Protocol):
         """Mean of (booked_at - created_at) in days over booked entries; None if none."""
         ...
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
-        """Active entries whose expires_at <= now or created_at < created_before."""
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
+        """Active entries (of the clinic, if given) whose expires_at <= now or created_at <
+        created_before."""
         ...
 
     def list_by_open_slots(

@@ -229,6 +229,7 @@ class FakeEntries(_Table):
             f = filters
             return (
                 f.clinic_id in (None, e.clinic_id)
+                and (not f.clinic_ids or e.clinic_id in f.clinic_ids)
                 and (not f.statuses or e.status in f.statuses)
                 and f.service_id in (None, e.service_id)
                 and f.client_id in (None, e.client_id)
@@ -286,11 +287,14 @@ class FakeEntries(_Table):
         ]
         return sum(waits) / len(waits) if waits else None
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
         return [
             e.id
             for e in self.all()
             if e.is_active
+            and clinic_id in (None, e.clinic_id)
             and ((e.expires_at and e.expires_at <= now) or e.created_at < created_before)
         ]
 

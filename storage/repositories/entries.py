@@ -122,7 +122,9 @@ class SqlEntryRepository(SqlRepository):
         average = self.session.scalar(query)
         return None if average is None else float(average)
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
         query = (
             select(EntryRow.id)
             .where(
@@ -131,6 +133,8 @@ class SqlEntryRepository(SqlRepository):
             )
             .order_by(EntryRow.id)
         )
+        if clinic_id is not None:
+            query = query.where(EntryRow.clinic_id == clinic_id)
         return list(self.session.scalars(query))
 
     def list_by_open_slots(
@@ -192,6 +196,8 @@ def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.clinic_id is not None:
         conditions.append(EntryRow.clinic_id == filters.clinic_id)
+    if filters.clinic_ids:
+        conditions.append(EntryRow.clinic_id.in_(filters.clinic_ids))
     if filters.statuses:
         conditions.append(EntryRow.status.in_([str(s) for s in filters.statuses]))
     if filters.service_id is not None:
