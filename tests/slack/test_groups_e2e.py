@@ -379,3 +379,36 @@ def test_the_console_names_its_clinic_with_at_in_a_group(group: Group) -> None:
     assert said[0].startswith("! Which clinic: Glow Clinic or Summit Clinic?")
     assert said[1].startswith("✓ Added W-1 for Jane Doe.")
     assert group.entries(group.summit) == [f"Jane:{group.summit.botox.id}"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "list " + "at " * 1300,
+        "list at \u202eglow",
+        "add at summit at glow",
+        "stats at " + "x" * 3900,
+        'add Jane Doe 617 555 0101 botox "see you at summit"',
+    ],
+)
+def test_hostile_at_lines_get_a_clear_answer(group: Group, text: str) -> None:
+    from bot.slack.app import SORRY
+
+    reply = group.line(text)
+
+    assert SORRY not in reply
+    assert reply.startswith(("! ", "Opening the Add form"))
+    assert group.entries(group.glow) == group.entries(group.summit) == []
+
+
+def test_a_confirm_button_opens_the_slot_at_its_providers_clinic(group: Group) -> None:
+    preview = group.line("opening dr ames botox tue 2pm", channel=SUMMIT)
+    line = preview.split("[Confirm: ")[1].split("]")[0]
+
+    group.slack.click(line, user=BOTH)  # from a channel of no clinic
+    done = group.slack.api.wait_for("response_url", 2)[-1]
+
+    assert done["text"].startswith("O-1 opened for Tue Feb 17 2:00 PM.")
+    with group.slack.runtime.make_uow() as uow:
+        opening = uow.openings.get(1)
+    assert opening is not None and opening.clinic_id == group.summit.clinic.id

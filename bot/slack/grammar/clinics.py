@@ -8,7 +8,7 @@ or a clear typo of either, as provider names are matched): `at 3pm`, `at noon` a
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -26,6 +26,7 @@ Clinic = TypeVar("Clinic", bound=HasName)
 _GENERIC = {"the", "clinic", "location", "office", "site", "branch", "our"}
 _AT = re.compile(r"(?<![\w'’])at\s+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:[-'’.&][^\W_]+)*[.’']?s?")
+_MOST_ATS = 8  # a real line has one or two; a hostile one thousands, each read costly
 _QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?')
 
 
@@ -99,30 +100,35 @@ def named_clinic(
     quoted = [m.span() for m in _QUOTED.finditer(line)]
     longest = max((len(_fold(c.name).split()) for c in clinics), default=0) + 2
     near: tuple[Clinic, ...] = ()
-    for at in _AT.finditer(line):
+    for n_at, at in enumerate(_AT.finditer(line)):
+        if n_at == _MOST_ATS:
+            break
         if any(start <= at.start() < end for start, end in quoted):
             continue
-        words = list(_WORD.finditer(line, at.end()))
-        words = _contiguous(line, at.end(), words)[:longest]
+        words = _contiguous(line, at.end(), _WORD.finditer(line, at.end()), longest)
         for n in range(len(words), 0, -1):
             said = line[words[0].start() : words[n - 1].end()]
             if not _core(_fold(said)):
                 continue
             found = match_clinic(said, clinics, reserved)
             if len(found) == 1:
-                rest = f"{line[: at.start()]} {line[words[n - 1].end() :]}"
-                return Named(found[0], " ".join(rest.split()), said.rstrip(".,"))
+                before, after = line[: at.start()].rstrip(), line[words[n - 1].end() :].lstrip()
+                rest = f"{before} {after}".strip()  # the rest as typed: notes keep their lines
+                return Named(found[0], rest, said.rstrip(".,"))
             if len(found) > 1 and not near:
                 near = tuple(found)
     return Named(None, line, near=near)
 
 
-def _contiguous(line: str, start: int, words: list[re.Match[str]]) -> list[re.Match[str]]:
-    """The words right after `at`, up to the first punctuation or quote between two."""
+def _contiguous(
+    line: str, start: int, words: Iterator[re.Match[str]], most: int
+) -> list[re.Match[str]]:
+    """Up to `most` words right after `at`, up to the first punctuation or quote between two
+    (read lazily: a long line is never scanned to its end for each `at`)."""
     kept: list[re.Match[str]] = []
     at = start
     for word in words:
-        if line[at : word.start()].strip():
+        if len(kept) == most or line[at : word.start()].strip():
             break
         kept.append(word)
         at = word.end()
