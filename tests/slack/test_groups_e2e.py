@@ -85,7 +85,7 @@ class Group:
         return appointment
 
     def entries(self, site: Site) -> list[str]:
-        """The active entries of a clinic, as `first name: service id`."""
+        """The entries of a clinic, any status, as `first name:service id`."""
         with self.slack.runtime.make_uow() as uow:
             found = uow.entries.list(EntryFilter(clinic_id=site.clinic.id), limit=50).items
             return [f"{uow.clients.get(e.client_id).first_name}:{e.service_id}" for e in found]  # type: ignore[union-attr]
@@ -412,3 +412,14 @@ def test_a_confirm_button_opens_the_slot_at_its_providers_clinic(group: Group) -
     with group.slack.runtime.make_uow() as uow:
         opening = uow.openings.get(1)
     assert opening is not None and opening.clinic_id == group.summit.clinic.id
+
+
+def test_a_line_about_one_entry_needs_no_clinic_in_a_dm(group: Group) -> None:
+    group.line("add Bob Roe 617 555 0102 botox", channel=SUMMIT)
+
+    shown = group.line("show W-1")
+    removed = group.line("remove W-1 moved away")
+
+    assert shown.startswith("W-1 Bob Roe · Botox · waiting")
+    assert removed == "✓ W-1 is off the waitlist (cancelled): moved away."
+    assert group.entries(group.summit) == [f"Bob:{group.summit.botox.id}"]  # kept, cancelled
