@@ -93,9 +93,9 @@ def test_staff_of_one_clinic_probing_500_ids_of_another_gets_only_404(api: Api) 
     east_ids = {api.group.east.provider.id, api.group.east.clinic.id}
     answers = []
     for method, path, body in probes:
-        if path.startswith(("/apis/v1/providers/", "/apis/v1/clinics/")):
-            if int(path.rsplit("/", 1)[1]) in east_ids:
-                continue  # Downtown's own
+        own = path.startswith(("/apis/v1/providers/", "/apis/v1/clinics/"))
+        if own and int(path.rsplit("/", 1)[1]) in east_ids:
+            continue  # Downtown's own
         answers.append(api.client.request(method, path, headers=headers, json=body))
     assert len(answers) >= 490
     assert {a.status_code for a in answers} == {404}, [
