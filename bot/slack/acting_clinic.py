@@ -58,13 +58,13 @@ def choose(group: Group, asked: Asked) -> ClinicConfig | None:
     over the channel it was typed in."""
     if asked.named.clinic is not None:
         return asked.named.clinic
+    if asked.named.near:  # the line names a clinic, unclearly: ask, whatever the channel
+        return None
     channel = group.of_channel(asked.channel_id)
     if channel is not None:
         return channel
     if len(group.clinics) == 1:
         return group.clinics[0]
-    if asked.named.near:
-        return None
     mine = list(group.clinics) if asked.trusted else group.of_user(asked.user_id)
     return mine[0] if len(mine) == 1 else None
 

@@ -54,7 +54,7 @@ def test_times_providers_notes_and_unknown_names_stay_in_the_line(line: str) -> 
 
 
 def test_a_word_of_two_clinics_names_neither_but_is_kept_to_ask_which() -> None:
-    named = named_clinic("list at physio", GROUP, RESERVED)
+    named = named_clinic("list at physio waiting", GROUP, RESERVED)
 
-    assert named.clinic is None
+    assert (named.clinic, named.rest, named.said) == (None, "list waiting", "physio")
     assert named.near == (DOWNTOWN, UPTOWN)

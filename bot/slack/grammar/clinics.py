@@ -95,11 +95,11 @@ def named_clinic(
     line: str, clinics: Sequence[Clinic], reserved: Collection[str] = ()
 ) -> Named[Clinic]:
     """The clinic `at <name>` names in the line, and the line without those words. With
-    several `at`s, the first that names a clinic wins; words that fit two clinics name none
-    but are kept in `near`, so the reply can ask which."""
+    several `at`s, the first that names a clinic wins; words that fit several clinics name
+    none: they are kept in `near` (and out of `rest`), so the reply can ask which."""
     quoted = [m.span() for m in _QUOTED.finditer(line)]
     longest = max((len(_fold(c.name).split()) for c in clinics), default=0) + 2
-    near: tuple[Clinic, ...] = ()
+    unclear: Named[Clinic] | None = None
     for n_at, at in enumerate(_AT.finditer(line)):
         if n_at == _MOST_ATS:
             break
@@ -111,13 +111,13 @@ def named_clinic(
             if not _core(_fold(said)):
                 continue
             found = match_clinic(said, clinics, reserved)
-            if len(found) == 1:
+            if len(found) == 1 or (len(found) > 1 and unclear is None):
                 before, after = line[: at.start()].rstrip(), line[words[n - 1].end() :].lstrip()
                 rest = f"{before} {after}".strip()  # the rest as typed: notes keep their lines
-                return Named(found[0], rest, said.rstrip(".,"))
-            if len(found) > 1 and not near:
-                near = tuple(found)
-    return Named(None, line, near=near)
+                if len(found) == 1:
+                    return Named(found[0], rest, said.rstrip(".,"))
+                unclear = Named(None, rest, said.rstrip(".,"), tuple(found))
+    return unclear or Named(None, line)
 
 
 def _contiguous(
