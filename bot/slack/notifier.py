@@ -25,8 +25,8 @@ from sqlalchemy import Engine
 from bot.settings import Settings
 from bot.slack import blocks
 from core.clinics import ClinicConfig, clinic_config
-from core.model import Clinic, Event, EventKind
-from core.ports import UnitOfWork
+from core.model import ACTIVE_STATUSES, Clinic, Event, EventKind
+from core.ports import EntryFilter, UnitOfWork
 from storage.repositories.slack_threads import SlackThreads
 from storage.uow import uow_factory
 
@@ -123,11 +123,12 @@ class SlackNotifier:
             if self.channel:
                 self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
             return
-        where = self._where(event)
         if event.kind in CHANNEL_KINDS:
-            if where.channel:
-                self.client.chat_postMessage(channel=where.channel, text=self._from_patient(event))
+            text = self._from_patient(event)
+            for channel in self._patient_channels(event):
+                self.client.chat_postMessage(channel=channel, text=text)
             return
+        where = self._where(event)
         if event.opening_id is None:
             return
         thread = self._thread(event.opening_id, where)
@@ -155,6 +156,22 @@ class SlackNotifier:
             return Where(self.channel, "UTC")
         config = self.configure(clinic)
         return Where(config.slack_channel or self.channel, config.timezone)
+
+    def _patient_channels(self, event: Event) -> list[str]:
+        """Where a patient's news goes: their clinic's channel when the event names it (or
+        its opening does); else (an opt-out, a wrong number: news about the person) the
+        channel of each clinic they wait at; else the deployment's."""
+        if event.clinic_id is not None or event.opening_id is not None or event.client_id is None:
+            channel = self._where(event).channel
+            return [channel] if channel else []
+        with self.make_uow() as uow:
+            waiting = uow.entries.list(
+                EntryFilter(client_id=event.client_id, statuses=tuple(ACTIVE_STATUSES)), limit=50
+            ).items
+            clinics = [uow.clinics.get(i) for i in sorted({e.clinic_id for e in waiting})]
+        channels = [self.configure(c).slack_channel or self.channel for c in clinics if c]
+        found = list(dict.fromkeys(c for c in channels if c))
+        return found or ([self.channel] if self.channel else [])
 
     def _thread(self, opening_id: int, where: Where) -> tuple[str, str] | None:
         found = self.threads.get(opening_id)

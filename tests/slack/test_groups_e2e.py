@@ -152,6 +152,8 @@ def group(database_url: str) -> Iterator[Group]:
         with TestClient(create_app(runtime=runtime)) as http:
             slack = SlackHttp(http, api, secret, runtime, world)
             yield Group(slack, Site(glow, world.botox, world.johnson), summit)
+            if isinstance(runtime.notifier, SlackNotifier):
+                runtime.notifier.flush()  # before the fake Slack stops
         runtime.close()
 
 
@@ -423,3 +425,26 @@ def test_a_line_about_one_entry_needs_no_clinic_in_a_dm(group: Group) -> None:
     assert shown.startswith("W-1 Bob Roe · Botox · waiting")
     assert removed == "✓ W-1 is off the waitlist (cancelled): moved away."
     assert group.entries(group.summit) == [f"Bob:{group.summit.botox.id}"]  # kept, cancelled
+
+
+def test_news_about_a_patient_goes_to_each_clinic_they_wait_at(group: Group) -> None:
+    group.line("add Jane Doe 617 555 0101 botox", channel=GLOW)
+    group.line("add Jane Doe botox", channel=SUMMIT)
+    notifier = group.slack.runtime.notifier
+    assert isinstance(notifier, SlackNotifier)
+    notifier.flush()
+    group.slack.api.clear()
+
+    notifier.deliver(
+        Event(
+            kind=EventKind.CLIENT_OPTED_OUT,
+            actor="patient",
+            at=NOW,
+            client_id=1,
+            data={"phone": "**********01", "text": "STOP", "entries": ["W-1", "W-2"]},
+        )
+    )
+
+    posts = group.slack.api.calls_to("chat.postMessage")
+    assert [p["channel"] for p in posts] == [GLOW, SUMMIT]
+    assert all(p["text"].startswith(":no_bell: Opted out of texts") for p in posts)
