@@ -208,7 +208,7 @@ def _stats(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         with runtime.make_uow() as uow:
-            stats = get_waitlist_stats(uow=uow, now=runtime.clock(), timezone=settings.timezone)
+            stats = get_waitlist_stats(uow=uow, now=runtime.clock())
     finally:
         runtime.close()
     if args.json:
@@ -231,22 +231,29 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _expire(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
+    from bot.scheduler.jobs import run_expire_entries
     from core.entries import expire_old_entries
     from storage.transaction import run_in_transaction
 
     settings = _settings()
     runtime = build_runtime(settings)
-    days = args.days if args.days is not None else settings.max_wait_days
+    days = args.days
     try:
-        result = run_in_transaction(
-            runtime.make_uow,
-            lambda uow: expire_old_entries(
-                uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
-            ),
-        )
+        if days is None:  # each clinic by its own max wait
+            result = run_expire_entries(runtime, runtime.clock())
+            expired = result.get("expired")
+            if expired is None:
+                expired = sum(c["expired"] for c in result["clinics"].values())
+        else:
+            expired = run_in_transaction(
+                runtime.make_uow,
+                lambda uow: expire_old_entries(
+                    uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
+                ),
+            )["expired"]
     finally:
         runtime.close()
-    print(f"Expired {result['expired']} entries.")
+    print(f"Expired {expired} entries.")
     return 0
 
 
@@ -338,7 +345,6 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _jobs_run(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
-    from bot.scheduler.jobs import clinic_timezone
     from bot.scheduler.service import run_job
 
     runtime = build_runtime(_settings())
@@ -347,7 +353,7 @@ def _jobs_run(args: argparse.Namespace) -> int:
         summary = run_job(
             runtime,
             args.name,
-            timezone=clinic_timezone(runtime),
+            timezone="UTC",  # a manual run has a tick of its own; every clinic's runs
             tick=f"manual {now.isoformat()}",
             actor="cli",
         )
