@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("waitlist-demo.db"),
         help="SQLite file to (re)create (default: waitlist-demo.db)",
     )
+    demo.add_argument(
+        "--group",
+        action="store_true",
+        help="two clinics in two time zones, each with its own number (bot/sample_group.yml)",
+    )
     demo.set_defaults(run=_demo)
 
     simulate_command(commands)
@@ -194,6 +199,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.group:
+        from bot.demo_group import run_group_demo
+
+        run_group_demo(args.db)
+        return 0
     from bot.demo import run_demo
 
     run_demo(args.db)
