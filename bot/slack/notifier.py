@@ -146,8 +146,7 @@ class SlackNotifier:
             filled = uow.entries.get(opening.filled_entry_id) if opening.filled_entry_id else None
             client = uow.clients.get(filled.client_id) if filled else None
         what = f"{service.name if service else 'a slot'} with {provider.name if provider else '?'}"
-        zone = self.zone(opening.clinic_id)
-        head = f"*{opening.ref}* {blocks.when(opening.starts_at, zone)} · {what}"
+        head = f"*{opening.ref}* {blocks.when(opening.starts_at, self.timezone)} · {what}"
         if as_opened:
             return f":calendar: {head} — filling from the waitlist"
         if opening.status == "filled" and client is not None and filled is not None:
@@ -156,15 +155,6 @@ class SlackNotifier:
         if opening.status == "expired":
             return f":hourglass: {head} — expired unfilled"
         return f":calendar: {head} — filling from the waitlist"
-
-    def zone(self, clinic_id: int | None) -> str:
-        """The clinic's own time zone: staff read thread times as their clinic lives them
-        (`timezone` only for what belongs to no clinic)."""
-        if clinic_id is None:
-            return self.timezone
-        with self.make_uow() as uow:
-            clinic = uow.clinics.get(clinic_id)
-        return clinic.timezone if clinic is not None else self.timezone
 
     def _who(self, event: Event) -> str:
         if event.entry_id is None:
@@ -179,14 +169,11 @@ class SlackNotifier:
         data = event.data
         if event.kind == EventKind.OFFER_SENT:
             until = _moment(data.get("expires_at"))
-            hold = (
-                f", holds until {blocks.when(until, self.zone(event.clinic_id))}" if until else ""
-            )
+            hold = f", holds until {blocks.when(until, self.timezone)}" if until else ""
             return f"Offered to {who}{hold}."
         if event.kind == EventKind.OFFER_DEFERRED:
             until = _moment(data.get("until"))
-            resume = blocks.when(until, self.zone(event.clinic_id)) if until else ""
-            later = f" (texts resume {resume})" if until else ""
+            later = f" (texts resume {blocks.when(until, self.timezone)})" if until else ""
             return f"{who} waits for quiet hours to end{later}."
         if event.kind == EventKind.CANDIDATE_SKIPPED:
             return f"Skipped {who}: {data.get('reason', 'cannot be texted')}."
@@ -259,7 +246,7 @@ def slack_notifier(settings: Settings, engine: Engine) -> SlackNotifier | None:
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
     return SlackNotifier(
-        client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), "UTC"
+        client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), settings.timezone
     )
 
 
