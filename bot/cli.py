@@ -126,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="who the token is for")
     token.add_argument("--patient-id", type=int, default=None, help="required for USER")
     token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
+    token.add_argument(
+        "--clinic-ids", default=None, help="STAFF: the only clinics it sees, e.g. 1,3"
+    )
     token.set_defaults(run=_token)
 
     worker = commands.add_parser("worker", help="run the scheduled jobs alone, until stopped")
@@ -380,6 +383,12 @@ def _token(args: argparse.Namespace) -> int:
         raise _Failed("a USER token needs --patient-id")
     if not 1 <= args.minutes <= 7 * 24 * 60:
         raise _Failed("--minutes must be 1 to 10080")
+    clinic_ids = None
+    if args.clinic_ids is not None:
+        parts = [p.strip() for p in args.clinic_ids.split(",") if p.strip()]
+        if args.role != "STAFF" or not parts or not all(p.isdigit() for p in parts):
+            raise _Failed("--clinic-ids takes clinic ids like 1,3, for a STAFF token")
+        clinic_ids = [int(p) for p in parts]
     try:
         print(
             mint_token(
@@ -388,6 +397,7 @@ def _token(args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 patient_id=args.patient_id,
                 minutes=args.minutes,
+                clinic_ids=clinic_ids,
             )
         )
     except Unauthorized as exc:
