@@ -165,6 +165,11 @@ def banner(settings: Settings) -> list[str]:
         lines.append("SMS: no Twilio credentials; texts go to the console and the outbox only.")
     else:
         lines.append(f"SMS: Twilio; webhooks at {settings.public_url.rstrip('/')}/sms/inbound.")
+        if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+            lines.append(
+                "SMS: no TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID; every clinic "
+                "must set its own number."
+            )
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         lines.append("Slack: no credentials; the Slack bot is off.")
     elif not settings.staff_ids:

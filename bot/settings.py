@@ -118,9 +118,6 @@ class Settings(BaseSettings):
 
 
 def twilio_ready(settings: Settings) -> bool:
-    """Credentials and a sender: enough to text through Twilio."""
-    return bool(
-        settings.twilio_account_sid
-        and settings.twilio_auth_token
-        and (settings.twilio_from_number or settings.twilio_messaging_service_sid)
-    )
+    """Credentials: enough to text through Twilio. The sender is each clinic's own number or
+    Messaging Service, else TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID."""
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token)

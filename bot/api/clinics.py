@@ -6,9 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from bot.api.context import AdminCaller, IdPath, StaffCaller, in_transaction, unit_of_work
+from bot.api.context import (
+    AdminCaller,
+    IdPath,
+    PageQuery,
+    StaffCaller,
+    in_transaction,
+    unit_of_work,
+)
 from bot.api.errors import ok
-from bot.api.schemas import Clinic, ClinicChanges, Envelope
+from bot.api.schemas import Clinic, ClinicChanges, Envelope, PageEnvelope
 from bot.api.scope import seen
 from bot.runtime import Runtime
 from core import directory_changes
@@ -22,13 +29,14 @@ router = APIRouter(tags=["clinics"])
 
 @router.get(
     "/clinics",
-    response_model=Envelope[list[Clinic]],
+    response_model=PageEnvelope[Clinic],
     summary="The clinics the caller sees, by id",
 )
-def list_clinics(request: Request, caller: StaffCaller) -> dict[str, Any]:
+def list_clinics(request: Request, caller: StaffCaller, paging: PageQuery) -> dict[str, Any]:
     with unit_of_work(request) as (uow, runtime):
         found = [c for c in uow.clinics.list() if caller.sees(c.id)]
-    return ok([clinic_item(runtime, c) for c in found])
+    shown = found[paging.offset : paging.offset + paging.page_size]  # a group: a few dozen
+    return ok([clinic_item(runtime, c) for c in shown], pagination=paging.pagination(len(found)))
 
 
 @router.get(

@@ -183,3 +183,11 @@ def test_two_clinics_cannot_share_a_number(api: Api) -> None:
         json={"settings": {"twilio_from_number": "+14155550100"}},
     )
     assert answer.status_code == 409
+
+
+def test_the_clinic_list_shows_a_staff_token_only_its_clinics(api: Api) -> None:
+    mine = api.client.get("/apis/v1/clinics", headers=api.east_staff()).json()
+    every = api.client.get("/apis/v1/clinics", headers=api.headers(Role.ADMIN)).json()
+    assert [c["name"] for c in mine["data"]] == ["Downtown"]
+    assert mine["pagination"]["total"] == 1
+    assert [c["name"] for c in every["data"]] == ["Downtown", "Bayside"]
