@@ -477,6 +477,11 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
         said.append(describe.times(start, end))
 
 
+def _contradiction(found: Findings) -> str:
+    phrases = [p[1] for p in (found.date_start, found.date_end) if p]
+    return f"The dates contradict each other: {servable.quoted(phrases)} leaves no day."
+
+
 def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, edit: bool) -> None:
     start = found.date_start[0] if found.date_start else None
     end = found.date_end[0] if found.date_end else None
@@ -484,10 +489,7 @@ def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, e
     if given and "dates" in found.cleared:
         found.problems.append(_both(found, "dates", "dates"))
     if start and end and end < start:
-        phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
-        found.problems.append(
-            f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
-        )
+        found.problems.append(_contradiction(found))
     elif end and end < today and not any("has passed" in p for p in found.problems):
         phrase = found.date_end[1] if found.date_end else ""
         found.problems.append(
@@ -637,10 +639,7 @@ def parse_range(text: str, *, now: datetime, timezone: str) -> ParsedRange:
     start = found.date_start[0] if found.date_start else None
     end = found.date_end[0] if found.date_end else None
     if start and end and end < start:
-        phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
-        found.problems.append(
-            f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
-        )
+        found.problems.append(_contradiction(found))
     if found.problems:
         raise ParseError(found.problems)
     return ParsedRange(start, end, describe.dates(start, end, ctx.today))

@@ -321,7 +321,7 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "25:00-26:00", ["'25:00-26:00' is not a time window."]),
     (
         P + "after Mar 1 before Feb 20",
-        ["The dates contradict each other: 'after Mar 1 and before Feb 20' leaves no day."],
+        ["The dates contradict each other: 'after Mar 1' and 'before Feb 20' leaves no day."],
     ),
     (P + "until 1/5/2026", ["'1/5/2026' has passed."]),
     (P + "2/30", ["'2/30' is not a date."]),
