@@ -13,8 +13,6 @@ from functools import cached_property, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from bot.slack.grammar import dates, days, describe, servable, terms, times
 from bot.slack.grammar.findings import Findings, Line
 from bot.slack.grammar.leftovers import explain
@@ -22,7 +20,7 @@ from bot.slack.grammar.names import TITLES, NameIndex
 from bot.slack.grammar.tokens import Token, take_notes, tokenize
 from bot.slack.grammar.weekdays import weekday_of
 from core.audit import mask_phone
-from core.directory import normalize_phone
+from core.directory import normalize_phone, phone_assigned
 from core.errors import InvalidInput
 from core.model import Client, Provider, Service
 
@@ -178,6 +176,8 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
         return ParsedAdd(
             known.first_name, known.last_name, known.phone, preferences, understood, known.id
         )
+    if not phone_assigned(phone):
+        understood.append(f"⚠ {typed_phone} is not an assigned number: texts to it will not arrive")
     return ParsedAdd(words[0], " ".join(words[1:]), phone, preferences, understood)
 
 
@@ -302,9 +302,10 @@ def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str)
 @lru_cache(maxsize=4096)
 def _valid_phone(text: str) -> bool:
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, "US"))
-    except phonenumbers.NumberParseException:
+        normalize_phone(text)
+    except InvalidInput:
         return False
+    return True
 
 
 def _find_phone(line: str) -> tuple[int, int] | None:

@@ -282,6 +282,20 @@ def test_name_and_phone_in_any_common_format(start: str, person: tuple[str, str,
     assert parsed.preferences == {"service_id": 1, **times(time(9), time(11))}
 
 
+@pytest.mark.parametrize("typed", ["555-123-4567", "+1 555 123 4567", "(555) 867-5309"])
+def test_a_made_up_555_number_is_kept_and_said_back_as_unassigned(typed: str) -> None:
+    parsed = parse_add(f"Jane Doe {typed} botox", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert parsed.phone.startswith("+1555")
+    assert parsed.understood[-1] == (
+        f"⚠ {typed} is not an assigned number: texts to it will not arrive"
+    )
+
+
+def test_an_assigned_number_gets_no_warning() -> None:
+    parsed = parse_add("Jane Doe 617-555-0101 botox", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert not any("assigned" in line for line in parsed.understood)
+
+
 EXAMPLE = "write the name, then the phone, e.g. 'Jane Doe 617-555-0101 botox weekdays'."
 REFUSED: list[tuple[str, list[str]]] = [
     (P + "bx", ["I didn't understand 'bx'."]),
@@ -357,7 +371,7 @@ REFUSED: list[tuple[str, list[str]]] = [
         ],
     ),
     ("617-555-0101 botox", [f"I couldn't find the client's name; {EXAMPLE}"]),
-    ("Jane Doe +1 555 123 4567 botox", ["'+1 555 123 4567' is not a valid phone number."]),
+    ("Jane Doe 617-555-010 botox", ["'617-555-010' is not a valid phone number."]),
     (
         "Jane Feb 15 617-555-0101 botox",
         ["I read 'Jane Feb 15' as the client's name; write the name, then the phone."],
