@@ -3,11 +3,17 @@ clients, read from the database for one command."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from bot.slack.errors import CommandError
 from bot.slack.parser import Directory, fold
-from core.model import Client
-from core.ports import UnitOfWork
+from bot.slack.refs import parse_ref
+from core.model import Client, EntryStatus, WaitlistEntry
+from core.ports import EntryFilter, UnitOfWork
+
+_ENTRY_REF = re.compile(r"(?:W-?)?\d+", re.IGNORECASE)
+_LONGEST_NAME = 4  # words
 
 
 class ClientBook:
@@ -36,4 +42,44 @@ def directory(uow: UnitOfWork) -> Directory:
     """Everything a line may name, for parsing inside this unit of work."""
     return Directory(
         services=uow.services.list(), providers=uow.providers.list(), clients=ClientBook(uow)
+    )
+
+
+def entry_and_rest(uow: UnitOfWork, args: str, example: str) -> tuple[int, str]:
+    """The entry a line starts with — `W-12`, or the name of a client with one active entry
+    (`Jane Doe`, `maria`) — and the words after it. `example` shows the command with a ref."""
+    words = args.split()
+    if not words:
+        raise CommandError(f"Say which entry, e.g. `{example}`.")
+    if _ENTRY_REF.fullmatch(words[0]):
+        return parse_ref(words[0], "W"), args.split(maxsplit=1)[1] if len(words) > 1 else ""
+    book = ClientBook(uow)
+    for n in range(min(_LONGEST_NAME, len(words)), 0, -1):
+        clients = book.by_name(words[:n])
+        if clients:
+            typed = " ".join(words[:n])
+            return _only_active(uow, clients, typed, example), " ".join(words[n:])
+    typed = " ".join(words[:2]) if all(w.isalpha() for w in words[:2]) else words[0]
+    raise CommandError(
+        f"I couldn't find an entry or a client called '{typed}'; say the entry, "
+        f"e.g. `{example}`, or the client's name."
+    )
+
+
+def _only_active(uow: UnitOfWork, clients: list[Client], typed: str, example: str) -> int:
+    active: list[WaitlistEntry] = []
+    for client in clients:
+        found = uow.entries.list(
+            EntryFilter(client_id=client.id, statuses=(EntryStatus.WAITING, EntryStatus.OFFERED)),
+            limit=10,
+        )
+        active += found.items
+    if len(active) == 1 and active[0].id is not None:
+        return active[0].id
+    if not active:
+        raise CommandError(f"'{typed}' has no active waitlist entry.")
+    active.sort(key=lambda e: e.id or 0)
+    refs = ", ".join(e.ref for e in active)
+    raise CommandError(
+        f"'{typed}' could mean {refs}; say which, e.g. `{example.replace('W-12', active[0].ref)}`."
     )

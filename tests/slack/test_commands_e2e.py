@@ -115,7 +115,38 @@ def test_remove_twice_says_it_is_already_cancelled(slack: SlackHttp) -> None:
 def test_remove_with_a_bad_reference(slack: SlackHttp) -> None:
     slack.command("remove Jane")
 
-    assert slack.reply_text() == "! 'Jane' is not a waitlist entry reference (like W-1042)."
+    assert slack.reply_text() == (
+        "! I couldn't find an entry or a client called 'Jane'; say the entry, "
+        "e.g. `/waitlist remove W-12`, or the client's name."
+    )
+
+
+def test_remove_by_the_clients_name_when_they_have_one_active_entry(slack: SlackHttp) -> None:
+    slack.world.entry(slack.world.client("Jane", 1))
+
+    slack.command("remove jane tester moved away")
+
+    assert slack.reply_text() == "✓ W-1 is off the waitlist (cancelled): moved away."
+
+
+def test_a_name_with_two_active_entries_asks_which(slack: SlackHttp) -> None:
+    jane = slack.world.client("Jane", 1)
+    slack.world.entry(jane)
+    slack.world.entry(jane, service_id=slack.world.filler.id)
+
+    slack.command("show Jane Tester")
+
+    assert slack.reply_text() == (
+        "! 'Jane Tester' could mean W-1, W-2; say which, e.g. `/waitlist show W-1`."
+    )
+
+
+def test_a_name_with_no_active_entry_says_so(slack: SlackHttp) -> None:
+    slack.world.client("Jane", 1)
+
+    slack.command("edit Jane afternoons")
+
+    assert slack.reply_text() == "! 'Jane' has no active waitlist entry."
 
 
 def test_match_lists_free_slots_with_offer_buttons(slack: SlackHttp) -> None:
