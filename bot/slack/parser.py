@@ -460,9 +460,9 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
     if given and "times" in found.cleared:
         found.problems.append(_both(found, "times", "times"))
     if start and end and end <= start and not found.two_windows:
-        phrases = dict.fromkeys(p[1] for p in (found.time_start, found.time_end) if p)
+        phrases = [p[1] for p in (found.time_start, found.time_end) if p]
         found.problems.append(
-            f"The times contradict each other: '{' and '.join(phrases)}' leaves no time."
+            f"The times contradict each other: {servable.quoted(phrases)} leaves no time."
         )
     if not given and "times" not in found.cleared:
         return

@@ -217,6 +217,45 @@ def test_cancel_opens_the_slot_and_texts_candidates(slack: SlackHttp) -> None:
     )
 
 
+def test_cancel_by_the_clients_name_or_by_provider_and_time(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1))
+    world.appointment(world.client("Bob", 2), local(18, 10))
+    world.appointment(world.client("Amy", 3), local(19, 11))
+
+    slack.command("cancel bob tester sick")
+    assert slack.reply_text() == (
+        "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Jane (W-1)."
+    )
+    slack.command("cancel dr johnson thu feb 19 11am")
+    assert slack.replies(2)[-1]["text"].startswith("O-2 opened for Thu Feb 19 11:00 AM.")
+    with slack.runtime.make_uow() as uow:
+        assert uow.appointments.get(1).cancel_reason == "sick"
+
+
+def test_cancel_of_a_slot_with_no_booking_points_to_opening(slack: SlackHttp) -> None:
+    slack.command("cancel dr johnson wed feb 18 3pm")
+
+    assert slack.reply_text() == (
+        "! Dr. Johnson has no appointment booked at Wed Feb 18 3:00 PM. A free slot with no "
+        "booking is filled with `/waitlist opening` (e.g. `/waitlist opening dr johnson wed "
+        "feb 18 3pm <service>`)."
+    )
+
+
+def test_cancel_by_name_with_two_appointments_lists_them(slack: SlackHttp) -> None:
+    bob = slack.world.client("Bob", 2)
+    slack.world.appointment(bob, local(18, 10))
+    slack.world.appointment(bob, local(19, 10))
+
+    slack.command("cancel Bob")
+
+    assert slack.reply_text() == (
+        "! 'Bob' has A-1 (Wed Feb 18 10:00 AM), A-2 (Thu Feb 19 10:00 AM); say which, "
+        "e.g. `/waitlist cancel A-1`."
+    )
+
+
 def test_cancel_of_a_missing_appointment(slack: SlackHttp) -> None:
     slack.command("cancel A-404")
 

@@ -325,7 +325,7 @@ REFUSED: list[tuple[str, list[str]]] = [
     ),
     (
         P + "after 5pm before 9am",
-        ["The times contradict each other: 'after 5pm and before 9am' leaves no time."],
+        ["The times contradict each other: 'after 5pm' and 'before 9am' leaves no time."],
     ),
     (P + "9pm-2am", ["The times contradict each other: '9pm-2am' leaves no time."]),
     (
