@@ -42,7 +42,8 @@ def run_console(
         if echo:  # a transcript shows what was typed
             write(f"{PROMPT}{line}")
         text, confirm = _answer(ctx, runtime, line)
-        write(text)
+        if text:
+            write(text)
         if confirm is not None:  # nothing is sent before the operator says yes
             if not echo:
                 write(CONFIRM.strip())
@@ -68,7 +69,8 @@ def _answer(ctx: Context, runtime: Runtime, line: str) -> tuple[str, str | None]
 
         phone, text = split
         reply = handle_sms(runtime, phone, text)
-        return (f"  reply to {phone}: {reply}" if reply else "  (no reply)"), None
+        # No reply of its own: the answer (a booking's confirmation) goes out as a text.
+        return (f"  reply to {phone}: {reply}" if reply else ""), None
     try:
         done = run_line(ctx, line, trusted=True)
         return render(done), done.confirm
@@ -82,7 +84,10 @@ def _answer(ctx: Context, runtime: Runtime, line: str) -> tuple[str, str | None]
 def _phone_and_text(words: list[str]) -> tuple[str, str] | None:
     """`617 555 0101 yes please` -> the phone as typed and the text: the most leading words
     that make a phone number (a phone may be written with spaces)."""
+    digits = [not any(c.isalpha() for c in word) for word in words]
     for n in range(min(len(words) - 1, 5), 0, -1):
+        if not all(digits[:n]):
+            continue
         try:
             normalize_phone(" ".join(words[:n]))
         except InvalidInput:
