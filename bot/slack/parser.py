@@ -427,8 +427,8 @@ def _assemble(
         said.append(
             f"expires {describe.day(found.expires[0], today)}" if found.expires else "no expiry"
         )
-    if "" in found.notes:  # `""` empties the note
-        found.cleared.add("notes")
+    if found.notes and not any(found.notes):  # `""` alone empties the note
+        found.clear("notes", '""')
     if group("notes", any(found.notes), "note"):
         note = "; ".join(n for n in found.notes if n)
         out["notes"] = note or None

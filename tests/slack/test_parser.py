@@ -262,6 +262,42 @@ def test_add_line_is_understood_exactly(
     assert parsed.understood == understood
 
 
+SPOKEN: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("botox next monday or tuesday", dates(d(2, 16), d(2, 17)), ["Feb 16 - Feb 17"]),
+    ("botox tomorrow or the day after", dates(d(2, 12), d(2, 13)), ["Feb 12 - Feb 13"]),
+    (
+        "botox feb 17 or feb 20",  # only those two days: their weekdays, between them
+        {"preferred_days": (2, 5), **dates(d(2, 17), d(2, 20))},
+        ["Tue, Fri", "Feb 17 - Feb 20"],
+    ),
+    ("botox in 2 weeks", dates(d(2, 25), None), ["from Feb 25"]),
+    ("botox 3 days from now", dates(d(2, 14), None), ["from Feb 14"]),
+    ("botox first week of march", dates(d(3, 1), d(3, 7)), ["Mar 1 - Mar 7"]),
+    ("botox last week of feb", dates(d(2, 22), d(2, 28)), ["Feb 22 - Feb 28"]),
+    ("botox anytime after 11:30am", times(time(11, 30), None), ["after 11:30 AM"]),
+    ("botox lunch break", times(time(12), time(13)), ["12:00 PM-1:00 PM"]),
+    ("botox flexible", {}, ["any time"]),
+]
+
+
+@pytest.mark.parametrize(("line", "preferences", "understood"), SPOKEN, ids=[s[0] for s in SPOKEN])
+def test_spoken_dates_and_times_are_understood(
+    line: str, preferences: dict[str, Any], understood: list[str]
+) -> None:
+    parsed = parse_add(P + line, directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert parsed.preferences == {"service_id": 1, **preferences}
+    assert parsed.understood == ["Botox", *understood]
+
+
+def test_two_days_far_apart_are_refused_naming_them() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_add(P + "botox feb 13 or feb 27", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert caught.value.problems == [
+        "'feb 13 or feb 27' names two days more than a week apart; an entry holds one stretch "
+        "of dates, so add an entry for each day."
+    ]
+
+
 PEOPLE = [
     ("Jane Doe 617-555-0101", ("Jane", "Doe", "+16175550101")),
     ("Jane Doe (617) 555-0101", ("Jane", "Doe", "+16175550101")),
