@@ -82,6 +82,17 @@ class Context:
         return self._acting
 
     @property
+    def known_clinic_id(self) -> int | None:
+        """The line's clinic when the channel, `at` or the user's staff lists tell it (no
+        asking, no staff check): to look a client's entry up there first."""
+        known = self._acting or choose(self.group, self._asked())
+        return known.clinic_id if known is not None else None
+
+    def zone_of(self, clinic_id: int) -> str:
+        found = self.group.get(clinic_id)
+        return found.timezone if found is not None else self.timezone
+
+    @property
     def timezone(self) -> str:
         return self.clinic.timezone
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
-from bot.slack.lookup import directory
+from bot.slack.lookup import directory, entry_and_rest
 from bot.slack.refs import parse_ref
 from core.entries import get_waitlist_entry
 from core.model import Offer
@@ -28,16 +28,16 @@ CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if not words:
-        raise CommandError("Say the entry and the slot, e.g. `/waitlist offer W-12 A-7`.")
-    entry_id = parse_ref(words[0], "W")
+    with ctx.uow() as uow:
+        entry_id, slot = entry_and_rest(
+            uow, args, "/waitlist offer W-12 A-7", clinic_id=ctx.known_clinic_id
+        )
     ctx.entry_clinic(entry_id)  # the entry's clinic is the one the offer is made at
-    if len(words) == 1:
+    if not slot:
         return _open_openings(ctx, entry_id)
-    if len(words) > 2 or not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", words[1]):
-        return _typed_slot(ctx, entry_id, args.split(maxsplit=1)[1])
-    target, now, policy, timezone = words[1], ctx.now(), ctx.policy, ctx.timezone
+    if not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", slot):
+        return _typed_slot(ctx, entry_id, slot)
+    target, now, policy, timezone = slot, ctx.now(), ctx.policy, ctx.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         common = dict(uow=uow, entry_id=entry_id, actor=ctx.actor, now=now, policy=policy)
