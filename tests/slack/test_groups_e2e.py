@@ -448,3 +448,25 @@ def test_news_about_a_patient_goes_to_each_clinic_they_wait_at(group: Group) -> 
     posts = group.slack.api.calls_to("chat.postMessage")
     assert [p["channel"] for p in posts] == [GLOW, SUMMIT]
     assert all(p["text"].startswith(":no_bell: Opted out of texts") for p in posts)
+
+
+def test_a_clients_name_finds_their_entry_at_the_channels_clinic(group: Group) -> None:
+    group.line("add Jane Doe 617 555 0101 botox", channel=GLOW)
+    group.line("add Jane Doe botox", channel=SUMMIT)
+
+    at_summit = group.line("show jane doe", channel=SUMMIT)
+    in_a_dm = group.line("show jane doe")
+
+    assert at_summit.startswith("W-2 Jane Doe · Botox · waiting")
+    assert in_a_dm == "! 'jane doe' could mean W-1, W-2; say which, e.g. `/waitlist show W-1`."
+
+
+def test_cancel_by_provider_and_time_reads_the_slot_at_the_channels_clinic(group: Group) -> None:
+    ten_denver = datetime(2026, 2, 17, 10, tzinfo=ZoneInfo(DENVER)).astimezone(UTC)
+    group.appointment(group.summit, group.client("Cy", 4), ten_denver)
+
+    reply = group.line("cancel dr ames tue 10am", channel=SUMMIT)
+    asked = group.line("cancel dr ames tue 10am")
+
+    assert reply.startswith("✓ O-1 opened for Tue Feb 17 10:00 AM.")
+    assert asked.startswith("! Which clinic: Glow Clinic or Summit Clinic?")
