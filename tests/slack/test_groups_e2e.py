@@ -470,3 +470,16 @@ def test_cancel_by_provider_and_time_reads_the_slot_at_the_channels_clinic(group
 
     assert reply.startswith("✓ O-1 opened for Tue Feb 17 10:00 AM.")
     assert asked.startswith("! Which clinic: Glow Clinic or Summit Clinic?")
+
+
+def test_the_list_pager_keeps_the_clinic_named_in_a_dm(group: Group) -> None:
+    for n in range(11):
+        group.line(f"add P{n} Tester 617 555 {n + 1:04d} botox at summit")
+
+    first = group.line("list at summit")
+    pager = first.split("[Next ›: ")[1].split("]")[0]
+    group.slack.click(pager, user=BOTH)
+    second = group.slack.api.wait_for("response_url", 13)[-1]
+
+    assert pager == "list active at Summit Clinic page 2"
+    assert "Page 2 of 2" in to_text(second["blocks"])

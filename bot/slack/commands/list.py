@@ -66,6 +66,8 @@ def run(ctx: Context, args: str) -> Reply:
     words = args.split()
     base = " ".join(words[:-2] if len(words) >= 2 and words[-2].lower() == "page" else words)
     line = f"list {base or 'active'}"
+    if len(ctx.group.clinics) > 1:  # the pager's buttons work from App Home and DMs too
+        line += f" at {clinic.name}"
     return Reply(
         f"{title}: {found.total}",
         blocks.entry_list(
