@@ -120,10 +120,10 @@ class Context:
         self._settle(found)
         return found
 
-    def entry_clinic(self, entry_id: int) -> ClinicConfig:
-        """Entry W-n's clinic becomes the line's (see `adopt`)."""
-        with self.uow() as uow:
-            entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
+    def entry_clinic(self, entry_id: int, uow: UnitOfWork) -> ClinicConfig:
+        """Entry W-n's clinic becomes the line's (see `adopt`); read in the caller's unit
+        of work, after `group` was read (one connection at a time)."""
+        entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
         return self.adopt(entry.clinic_id, entry.ref)
 
     def _settle(self, found: ClinicConfig) -> None:

@@ -22,11 +22,10 @@ LIMIT = 10
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, dates = entry_and_rest(
-            uow, args, "/waitlist match W-12", clinic_id=ctx.known_clinic_id
-        )
-    timezone = ctx.entry_clinic(entry_id).timezone
+        entry_id, dates = entry_and_rest(uow, args, "/waitlist match W-12", clinic_id=known)
+        timezone = ctx.entry_clinic(entry_id, uow).timezone
     start = end = None
     said = ""
     if dates:

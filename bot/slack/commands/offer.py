@@ -28,11 +28,10 @@ CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, slot = entry_and_rest(
-            uow, args, "/waitlist offer W-12 A-7", clinic_id=ctx.known_clinic_id
-        )
-    ctx.entry_clinic(entry_id)  # the entry's clinic is the one the offer is made at
+        entry_id, slot = entry_and_rest(uow, args, "/waitlist offer W-12 A-7", clinic_id=known)
+        ctx.entry_clinic(entry_id, uow)  # the entry's clinic is the one the offer is made at
     if not slot:
         return _open_openings(ctx, entry_id)
     if not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", slot):

@@ -25,12 +25,11 @@ def reason_of(text: str) -> str | None:
 
 
 def run(ctx: Context, args: str) -> Reply:
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, rest = entry_and_rest(
-            uow, args, "/waitlist remove W-12", clinic_id=ctx.known_clinic_id
-        )
+        entry_id, rest = entry_and_rest(uow, args, "/waitlist remove W-12", clinic_id=known)
+        policy = ctx.entry_clinic(entry_id, uow).policy
     reason = reason_of(rest)
-    policy = ctx.entry_clinic(entry_id).policy
 
     def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(
