@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import yaml
 
 from core import directory
 from core.clinics import ClinicSettings
-from core.errors import WaitlistError
+from core.errors import InvalidInput, WaitlistError
 from core.model import Provider, Service
 from core.ports import UnitOfWork
 from storage.transaction import run_in_transaction
@@ -115,7 +115,7 @@ def _import_clinic(
     timezone = _field(clinic_data, "timezone", str, where)
     actor = "import"
     with _located(where, clinic_data, f" (clinic {name})"):
-        settings = ClinicSettings.from_dict(_plain(clinic_data.get("settings")))
+        settings = _settings_of(clinic_data)
         clinic = uow.clinics.get_by_name(name)
         if clinic is None:
             clinic = directory.add_clinic(
@@ -302,6 +302,26 @@ class _located:
             if line is not None:
                 where = re.sub(r" line \d+,", f" line {line},", where, count=1)
             raise ImportFailed(f"{where}{suffix}: {exc.message}{self.after}") from exc
+
+
+def _settings_of(clinic_data: dict[str, Any]) -> ClinicSettings:
+    """The clinic's settings: under `settings:`, or written straight under `clinic:`."""
+    nested = _plain(clinic_data.get("settings"))
+    flat = {k: _plain(v) for k, v in clinic_data.items() if k in _SETTING_NAMES}
+    if not flat:
+        return ClinicSettings.from_dict(nested)
+    if nested is not None and not isinstance(nested, dict):
+        raise InvalidInput("Settings must be an object of name: value.", field="settings")
+    try:
+        return ClinicSettings.from_dict({**flat, **(nested or {})})
+    except InvalidInput as exc:
+        written = (exc.field or "").removeprefix("settings.")
+        if written.split(".")[0] in flat and written.split(".")[0] not in (nested or {}):
+            raise InvalidInput(exc.message, field=written) from exc  # where it was written
+        raise
+
+
+_SETTING_NAMES = frozenset(f.name for f in fields(ClinicSettings))
 
 
 def _line_of(item: dict[str, Any] | None, dotted: str) -> int | None:

@@ -95,6 +95,15 @@ def clinic_config(
     )
 
 
+_POLICY_KNOBS = {
+    "offer_hold_minutes": "hold_minutes",
+    "offer_cutoff_minutes": "cutoff_minutes",
+    "cap_per_day": "cap_per_day",
+    "cap_per_week": "cap_per_week",
+    "max_wait_days": "max_wait_days",
+}
+
+
 def clinic_policy(clinic: Clinic | None, base: Policy) -> Policy:
     """`base` (the deployment's policy) with the clinic's own knobs over it. Applying it to
     a policy it already gave changes nothing, so services may call it freely."""
@@ -119,21 +128,11 @@ def settings_policy(settings: ClinicSettings, base: Policy) -> Policy:
     return replace(base, **changes) if changes else base
 
 
-_POLICY_KNOBS = {
-    "offer_hold_minutes": "hold_minutes",
-    "offer_cutoff_minutes": "cutoff_minutes",
-    "cap_per_day": "cap_per_day",
-    "cap_per_week": "cap_per_week",
-    "max_wait_days": "max_wait_days",
-}
-
-
 def clinic_templates(settings: ClinicSettings) -> Templates:
-    return (
-        replace(DEFAULT_TEMPLATES, **settings.templates)
-        if settings.templates
-        else (DEFAULT_TEMPLATES)
-    )
+    """The built-in texts, with the ones the clinic rewrote."""
+    if not settings.templates:
+        return DEFAULT_TEMPLATES
+    return replace(DEFAULT_TEMPLATES, **settings.templates)
 
 
 def parse_quiet_hours(value: str) -> QuietHours | None:

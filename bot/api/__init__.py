@@ -59,23 +59,13 @@ _IDEMPOTENCY_KEY: dict[str, Any] = {
 }
 
 
-TOKENS = (
-    "\n\nTokens carry `sub`, `exp` and `role`: USER (with `patient_id`: only their own "
-    "requests), STAFF or ADMIN. A STAFF token may carry `clinic_ids` (a list of clinic ids): "
-    "it then sees only those clinics, and every object of another clinic answers 404 as an "
-    "id that does not exist. Lists of one clinic's objects need `clinic_id` when the token "
-    "covers several clinics. ADMIN tokens, and STAFF tokens without `clinic_ids`, see every "
-    "clinic. A clinic's settings are read and changed at `/apis/v1/clinics/{id}`."
-)
-
-
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """FastAPI's schema, without the 422 it documents by default: the API answers 400."""
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title,
             version=app.version,
-            description=_GUIDE + TOKENS,
+            description=_GUIDE,
             routes=app.routes,
         )
         schema.setdefault("components", {})["securitySchemes"] = {

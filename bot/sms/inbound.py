@@ -6,6 +6,7 @@ gets a polite answer and changes nothing."""
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from bot.runtime import Runtime
@@ -18,6 +19,7 @@ from core.ports import UnitOfWork
 from storage.transaction import run_in_transaction
 
 log = logging.getLogger("waitlist.sms")
+E164 = re.compile(r"\+[1-9]\d{7,14}")
 NOT_OURS = "Sorry, this number doesn't take waitlist replies. Please contact your clinic directly."
 
 
@@ -78,6 +80,8 @@ def receive(
 
 
 def _phone(text: str) -> str | None:
+    if E164.fullmatch(text):  # as Twilio sends numbers: no parsing needed
+        return text
     try:
         return normalize_phone(text) if text.strip() else None
     except InvalidInput:

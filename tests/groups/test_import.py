@@ -122,3 +122,21 @@ def test_two_clinics_claiming_one_number_is_refused(
         import_file(path, make_uow=uow_factory, now=NOW)
     with uow_factory() as uow:
         assert uow.clinics.list() == []
+
+
+def test_settings_may_be_written_straight_under_clinic(
+    tmp_path: Path, uow_factory: Callable[[], SqlUnitOfWork]
+) -> None:
+    flat = GROUP.replace("      settings:\n        twilio_from_number: \"+1 617 555 0100\"\n"
+                         "        offer_batch_size: 1\n",
+                         "      twilio_from_number: \"+1 617 555 0100\"\n"
+                         "      offer_batch_size: 1\n")  # fmt: skip
+    assert flat != GROUP
+    import_file(_write(tmp_path, flat), make_uow=uow_factory, now=NOW)
+    with uow_factory() as uow:
+        down = uow.clinics.get_by_name("Downtown")
+    assert down is not None and down.settings.offer_batch_size == 1
+    assert down.settings.twilio_from_number == "+16175550100"
+    bad = flat.replace("offer_batch_size: 1", "offer_batch_size: 0").replace("Downtown", "Uptown")
+    with pytest.raises(ImportFailed, match=re.escape("clinics[0].clinic.offer_batch_size: ")):
+        import_file(_write(tmp_path, bad), make_uow=uow_factory, now=NOW)
