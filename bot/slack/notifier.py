@@ -122,18 +122,26 @@ class SlackNotifier:
         if event.kind == EventKind.WEBHOOK_ENDPOINT_DISABLED:
             if self.channel:
                 self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
+            else:
+                _unposted(event)
             return
         if event.kind in CHANNEL_KINDS:
             text = self._from_patient(event)
-            for channel in self._patient_channels(event):
+            channels = self._patient_channels(event)
+            for channel in channels:
                 self.client.chat_postMessage(channel=channel, text=text)
+            if not channels:
+                _unposted(event)
             return
-        where = self._where(event)
         if event.opening_id is None:
             return
+        where = self._where(event)
         thread = self._thread(event.opening_id, where)
-        if thread is None or event.kind == EventKind.OPENING_CREATED:
-            return  # no channel to tell; or the parent message is the announcement
+        if thread is None:
+            _unposted(event)
+            return
+        if event.kind == EventKind.OPENING_CREATED:
+            return  # the parent message is the announcement
         channel, ts = thread
         line = self._line(event, where.timezone)
         self.client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
@@ -279,6 +287,11 @@ class SlackNotifier:
                 f"{data.get('error_code', '?')}); their entries cannot be texted."
             )
         return f":speech_balloon: A text {who} was not understood: {words}"
+
+
+def _unposted(event: Event) -> None:
+    """No channel for it (its clinic sets none, nor does the deployment): the log tells it."""
+    log.info("event %s opening=%s entry=%s", event.kind, event.opening_id, event.entry_id)
 
 
 def _moment(value: object) -> datetime | None:
