@@ -228,6 +228,11 @@ class EntryRepository(Protocol):
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]: ...
 
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The clinics each client has a waitlist entry or an appointment at, in one query;
+        clients with neither are left out."""
+        ...
+
     def average_wait_days(self, clinic_id: int | None = None) -> float | None:
         """Mean of (booked_at - created_at) in days over booked entries; None if none."""
         ...

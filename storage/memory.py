@@ -195,6 +195,13 @@ class FakeEntries(_Table):
         super().__init__()
         self.uow = uow
 
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {}
+        for row in [*self.all(), *self.uow.appointments.all()]:
+            if row.client_id in client_ids:
+                found.setdefault(row.client_id, set()).add(row.clinic_id)
+        return found
+
     def move(
         self,
         entry_ids: Sequence[int],

@@ -33,7 +33,7 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
-from bot.api.scope import client_seen, one_clinic, seen
+from bot.api.scope import client_seen, clients_seen, one_clinic, seen
 from bot.runtime import Runtime
 from core import archive, directory, directory_changes
 from core.errors import NotFound
@@ -57,7 +57,8 @@ def list_clients(
         found = uow.clients.list(
             offset=paging.offset, limit=paging.page_size, archived=include_archived == "true"
         )
-        shown = [c for c in found.items if client_seen(uow, caller, c.id or 0)]
+        seen_ids = clients_seen(uow, caller, [c.id or 0 for c in found.items])
+        shown = [c for c in found.items if c.id in seen_ids]
     return ok([mapping.client_item(c) for c in shown], pagination=paging.pagination(found.total))
 
 

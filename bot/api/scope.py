@@ -4,10 +4,12 @@ probing ids reveals nothing (as for patients, SPEC §7)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.api.auth import Principal
 from bot.api.errors import InvalidQuery
 from core.errors import NotFound
-from core.ports import EntryFilter, UnitOfWork
+from core.ports import UnitOfWork
 
 
 def seen(caller: Principal, clinic_id: int | None, missing: str) -> None:
@@ -30,12 +32,12 @@ def one_clinic(caller: Principal, clinic_id: int | None) -> int | None:
 def client_seen(uow: UnitOfWork, caller: Principal, client_id: int) -> bool:
     """Clients are shared by a group's clinics. A clinic's staff see a client who is on its
     waitlist or has booked with it, or who is on no clinic's list yet (just added)."""
+    return client_id in clients_seen(uow, caller, [client_id])
+
+
+def clients_seen(uow: UnitOfWork, caller: Principal, client_ids: Sequence[int]) -> set[int]:
+    """Which of these clients the caller sees (see `client_seen`), in one query."""
     if caller.clinic_ids is None:
-        return True
-    mine = tuple(sorted(caller.clinic_ids))
-    if uow.entries.list(EntryFilter(client_id=client_id, clinic_ids=mine), limit=1).total:
-        return True
-    booked = uow.appointments.list(client_id=client_id, limit=100).items
-    if any(a.clinic_id in caller.clinic_ids for a in booked):
-        return True
-    return not booked and not uow.entries.list(EntryFilter(client_id=client_id), limit=1).total
+        return set(client_ids)
+    known = uow.entries.clinics_of_clients(client_ids)
+    return {c for c in client_ids if c not in known or known[c] & caller.clinic_ids}

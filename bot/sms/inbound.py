@@ -16,6 +16,7 @@ from core.directory import normalize_phone
 from core.errors import DuplicateMessage, InvalidInput
 from core.keywords import Intent
 from core.ports import UnitOfWork
+from core.texts import DEFAULT_TEMPLATES
 from storage.transaction import run_in_transaction
 
 log = logging.getLogger("waitlist.sms")
@@ -52,9 +53,11 @@ def receive(
 
     def work(uow: UnitOfWork) -> Reply:
         clinic = runtime.clinic_for_number(uow, to)
-        if clinic is None:
+        if clinic is None and to:
             raise _NotOurs
-        config = runtime.clinic_config(clinic)
+        # Without a `To` (the console, the CLI) in a group, nothing routes the text: the
+        # conversation answers for the clinic of the patient's offer or entry.
+        config = runtime.clinic_config(clinic) if clinic else None
         return receive_sms(
             uow=uow,
             sid=sid,
@@ -62,8 +65,8 @@ def receive(
             body=body,
             now=runtime.clock(),
             policy=runtime.policy,
-            templates=config.templates,
-            contact=config.contact,
+            templates=config.templates if config else DEFAULT_TEMPLATES,
+            contact=config.contact if config else "",
             clinic=clinic,
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, or_, select, update
+from sqlalchemy import ColumnElement, exists, extract, func, or_, select, union, update
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
@@ -23,7 +23,7 @@ from storage.repositories.entry_mapping import (
     to_entry,
 )
 from storage.repositories.open_slots import page_by_open_slots
-from storage.tables import ClientRow, EntryProviderRow, EntryRow
+from storage.tables import AppointmentRow, ClientRow, EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
     "created_at": EntryRow.created_at,
@@ -99,6 +99,21 @@ class SqlEntryRepository(SqlRepository):
             )
             for entry, client, week, day in rows
         ]
+
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        if not client_ids:
+            return {}
+        ids = list(client_ids)
+        query = union(
+            select(EntryRow.client_id, EntryRow.clinic_id).where(EntryRow.client_id.in_(ids)),
+            select(AppointmentRow.client_id, AppointmentRow.clinic_id).where(
+                AppointmentRow.client_id.in_(ids)
+            ),
+        )
+        found: dict[int, set[int]] = {}
+        for client_id, clinic_id in self.session.execute(query):
+            found.setdefault(client_id, set()).add(clinic_id)
+        return found
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         query = select(EntryRow.status, func.count()).group_by(EntryRow.status)

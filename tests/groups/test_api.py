@@ -200,3 +200,15 @@ def test_the_clinic_list_shows_a_staff_token_only_its_clinics(api: Api) -> None:
     assert [c["name"] for c in mine["data"]] == ["Downtown"]
     assert mine["pagination"]["total"] == 1
     assert [c["name"] for c in every["data"]] == ["Downtown", "Bayside"]
+
+
+def test_staff_list_the_clients_of_their_clinics_and_those_of_none(api: Api) -> None:
+    group = api.group
+    group.entry(group.east, group.client("Eve", 1))
+    group.entry(group.west, group.client("Wes", 2))
+    both = group.client("Bo", 3)
+    group.entry(group.east, both)
+    group.entry(group.west, both)
+    group.client("New", 4)
+    listed = api.client.get("/apis/v1/clients", headers=api.east_staff()).json()["data"]
+    assert sorted(c["first_name"] for c in listed) == ["Bo", "Eve", "New"]

@@ -123,3 +123,15 @@ def test_each_clinic_keeps_its_own_batch_size_and_cut_off(deployment: Deployment
     with deployment.runtime.make_uow() as uow:
         statuses = [o.status for o in uow.offers.for_opening(west.opening.id or 0)]
     assert statuses == [OfferStatus.PENDING] * 2
+
+
+def test_without_a_to_number_the_patients_own_offer_is_answered(deployment: Deployment) -> None:
+    """The console and the CLI send no `To`: the offer the patient holds decides."""
+    group = deployment.group
+    deployment.at(NOW + timedelta(hours=3))
+    pat = group.client("Pat", 1)
+    entry = group.entry(group.west, pat)
+    holder = group.client("Holder", 9)
+    deployment.cancel(group.appointment(group.west, holder, group.west.local(18, 11)).id or 0)
+    handle_sms(deployment.runtime, pat.phone, "YES", "SM-console-1")
+    assert _entry_status(deployment, entry.id) is EntryStatus.BOOKED
