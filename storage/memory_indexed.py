@@ -276,6 +276,29 @@ class Entries(FakeEntries, _Indexed):
         super().restore(obj_id, row)
         self.changed.append(obj_id)
 
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+    ) -> list[int]:
+        moved = []
+        for entry_id in entry_ids:
+            row = self.rows.get(entry_id)
+            if row is None or row.status is not current:
+                continue
+            row = _detached(row)  # a new row through _put, so the indexes and journal see it
+            row.status, row.updated_at, row.updated_by = status, now, actor
+            for name, value in changes.items():
+                setattr(row, name, value)
+            self._put(entry_id, row)
+            moved.append(entry_id)
+        return moved
+
     def list(self, filters: EntryFilter, **options: Any) -> Page[WaitlistEntry]:
         if filters.client_id is None:
             return super().list(filters, **options)
@@ -483,6 +506,59 @@ class Offers(FakeOffers, _Indexed):
             winner = self.accepted_by_opening.get(offer.opening_id)
             if winner is not None and winner != offer.id:
                 raise Conflict("That opening already has an accepted offer.")
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:  # type: ignore[override]
+        added = []
+        for offer in offers:
+            taken = {self.rows[i].entry_id for i in self.by_opening.get(offer.opening_id, ())}
+            if offer.entry_id in taken:
+                continue  # that entry already has an offer for this opening
+            try:
+                offer.id = self.add(offer).id
+            except Conflict:
+                continue
+            added.append(offer)
+        return added
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        closed = []
+        for offer_id in list(self.by_opening.get(opening_id, ())):
+            offer = self.rows[offer_id]
+            if offer.status is not OfferStatus.PENDING:
+                continue
+            if offer_ids is not None and offer_id not in offer_ids:
+                continue
+            if due_by is not None and offer.expires_at > due_by:
+                continue
+            closed.append(self._answer(offer, status, now))
+        return closed
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        if opening_id in self.accepted_by_opening:
+            raise Conflict("That opening already has an accepted offer.")
+        settled = []
+        for offer_id in list(self.by_opening.get(opening_id, ())):
+            offer = self.rows[offer_id]
+            if offer.status is OfferStatus.PENDING:
+                accepted = offer_id == accepted_id
+                status = OfferStatus.ACCEPTED if accepted else OfferStatus.WITHDRAWN
+                settled.append(self._answer(offer, status, now))
+        return settled
+
+    def _answer(self, offer: Offer, status: OfferStatus, now: datetime) -> Offer:
+        """A pending offer's outcome, written through _put so the indexes and journal see it."""
+        row = _detached(offer)
+        row.status, row.responded_at = status, now
+        self._put(row.id or 0, row)
+        return _detached(row)
 
     def entries_of_opening(self, opening_id: int | None) -> set[int]:
         if opening_id is None:
