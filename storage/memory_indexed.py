@@ -14,10 +14,11 @@ from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from core.errors import Conflict, DuplicateMessage, SlotConflict
-from core.matching import buckets_mask, entry_fits
+from core.matching import SlotTests, buckets_mask, entry_terms, first_failed, slot_tests
 from core.model import (
     Appointment,
     AppointmentStatus,
@@ -34,7 +35,7 @@ from core.model import (
     WaitlistEntry,
 )
 from core.ports import Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
-from core.ranking import rank_key
+from core.ranking import RANK_ORDER
 from storage.memory import (
     FakeAppointments,
     FakeClients,
@@ -51,6 +52,9 @@ from storage.memory import (
 )
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+# The candidate search walks entries in (priority, created_at, id) order and sorts what it
+# finds by offers this week within each priority: that is this ranking and no other.
+assert RANK_ORDER == ("priority", "offers_this_week", "created_at", "id")
 Journal = list[tuple["_Indexed", int, Any]]
 
 
@@ -63,11 +67,6 @@ def _detached(row: Any) -> Any:
     if isinstance(row, Event):
         twin.data = dict(row.data)
     return twin
-
-
-def _still_fits(entry: WaitlistEntry, query: CandidateQuery) -> bool:
-    """Fit was worked out ignoring the clock; only an entry's expiry depends on it."""
-    return entry.expires_at is None or entry_fits(entry, query.slot, query.now)
 
 
 def _candidate(entry: WaitlistEntry, client: Client, week: int, day: int) -> Candidate:
@@ -234,10 +233,12 @@ class Entries(FakeEntries, _Indexed):
         self.by_provider: dict[int | None, set[int]] = {None: set()}  # None: any provider
         self.by_day: dict[int | None, set[int]] = {None: set()}  # None: any day
         self.by_buckets: dict[int, set[int]] = {}  # mask of preferred_time_slots (0: none)
+        self.terms: dict[int, dict[str, Any]] = {}  # core.matching's entry terms, as columns
         self.fits: dict[SlotSpec, _Fits] = {}
         self.prune_at = 256
 
     def _index(self, row: WaitlistEntry) -> None:
+        self.terms[row.id or 0] = entry_terms(row)
         if row.status is EntryStatus.WAITING:
             self.waiting.add(row.id or 0)
         if row.is_active:
@@ -253,6 +254,7 @@ class Entries(FakeEntries, _Indexed):
         self.by_buckets.setdefault(buckets_mask(row.preferred_time_slots), set()).add(row.id or 0)
 
     def _unindex(self, row: WaitlistEntry) -> None:
+        self.terms.pop(row.id or 0, None)
         self.waiting.discard(row.id or 0)
         self.active.discard(row.id or 0)
         self.by_service.get(row.service_id, set()).discard(row.id or 0)
@@ -308,7 +310,11 @@ class Entries(FakeEntries, _Indexed):
         finally:
             self.scope = None
 
+    def _fits(self, entry_id: int, tests: SlotTests) -> bool:
+        return first_failed(self.terms[entry_id], tests) is None
+
     def _fitting(self, slot: SlotSpec, now: datetime) -> _Fits:
+        tests = slot_tests(slot, _LONG_AGO)  # fit ignoring the clock: see candidates()
         known = self.fits.get(slot)
         if known is None:
             if len(self.fits) >= self.prune_at:  # forget slots of days gone by
@@ -333,15 +339,14 @@ class Entries(FakeEntries, _Indexed):
                     if mask & slot.buckets == slot.buckets or not mask
                 )
             )
-            known.build(self.rows[i] for i in todo if entry_fits(self.rows[i], slot, _LONG_AGO))
+            known.build(self.rows[i] for i in todo if self._fits(i, tests))
             todo = ()
         else:
             todo = self.changed[known.seen :]
         for entry_id in todo:
-            row = self.rows.get(entry_id)
             known.discard(entry_id)
-            if entry_id in self.active and entry_fits(row, slot, _LONG_AGO):
-                known.add(row)
+            if entry_id in self.active and self._fits(entry_id, tests):
+                known.add(self.rows[entry_id])
         known.seen = len(self.changed)
         return known
 
@@ -352,7 +357,8 @@ class Entries(FakeEntries, _Indexed):
         offers = self.offers_index
         clients = self.uow.clients.rows
         excluded = offers.entries_of_opening(query.exclude_opening_id)
-        found: list[Candidate] = []
+        found: list[tuple[int, int, WaitlistEntry, int, int]] = []
+        now_tests = slot_tests(query.slot, query.now)  # expiry: the one term that needs now
         priority, before, fresh = None, 0, 0
         for key in self._fitting(query.slot, query.now).order:
             entry_id = key[2]
@@ -366,7 +372,9 @@ class Entries(FakeEntries, _Indexed):
             elif before + fresh >= query.limit:
                 break  # the rest rank below the `limit` already found
             client_id = entry.client_id
-            if client_id in offers.pending_by_client or not _still_fits(entry, query):
+            if client_id in offers.pending_by_client or (
+                entry.expires_at is not None and not self._fits(entry_id, now_tests)
+            ):
                 continue
             week = day = 0
             if client_id in offers.sent_at:
@@ -377,10 +385,13 @@ class Entries(FakeEntries, _Indexed):
                 ):
                     continue
             fresh += week == 0
-            found.append(_candidate(entry, clients[client_id], week, day))
+            found.append((key[0], week, entry, client_id, day))
+        # The walk is in (priority, created_at, id) order, so a stable sort on (priority,
+        # offers this week) gives RANK_ORDER's order.
+        found.sort(key=itemgetter(0, 1))
         return [
-            _candidate(_detached(c.entry), _detached(c.client), c.offers_this_week, c.offers_today)
-            for c in sorted(found, key=rank_key)[: query.limit]
+            _candidate(_detached(entry), _detached(clients[client_id]), week, day)
+            for _, week, entry, client_id, day in found[: query.limit]
         ]
 
     def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:

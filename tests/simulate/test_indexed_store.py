@@ -7,6 +7,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from bot.simulate.engine import Simulation
+from bot.simulate.scenario import parse_scenario
+from bot.simulate.world import build_timeline
 from core.matching import slot_spec
 from core.model import (
     Client,
@@ -17,9 +20,6 @@ from core.model import (
     TimeSlot,
     WaitlistEntry,
 )
-from bot.simulate.engine import Simulation
-from bot.simulate.scenario import parse_scenario
-from bot.simulate.world import build_timeline
 from core.policy import Policy
 from core.ranking import candidate_query
 from storage.memory import FakeUnitOfWork
