@@ -166,36 +166,43 @@ class Clients(FakeClients, _Indexed):
 class Appointments(FakeAppointments, _Indexed):
     def __init__(self, journal: Journal) -> None:
         super().__init__(journal)
-        self.booked: dict[int, set[int]] = {}  # provider -> booked appointment ids
+        # provider -> its booked appointments as (start, id), in order; and the longest
+        # appointment it ever had, so a search by time knows how far back to look
+        self.booked: dict[int, list[tuple[datetime, int]]] = {}
+        self.longest: dict[int, int] = {}
 
     def _index(self, row: Appointment) -> None:
         if row.status is AppointmentStatus.BOOKED:
-            self.booked.setdefault(row.provider_id, set()).add(row.id or 0)
+            insort(self.booked.setdefault(row.provider_id, []), (row.scheduled_at, row.id or 0))
+            longest = self.longest.get(row.provider_id, 0)
+            self.longest[row.provider_id] = max(longest, row.duration_minutes)
 
     def _unindex(self, row: Appointment) -> None:
-        self.booked.get(row.provider_id, set()).discard(row.id or 0)
+        booked = self.booked.get(row.provider_id, [])
+        key = (row.scheduled_at, row.id or 0)
+        at = bisect_left(booked, key)
+        if at < len(booked) and booked[at] == key:
+            del booked[at]
+
+    def _overlapping(self, provider_id: int, start: datetime, end: datetime) -> list[int]:
+        """Ids of the provider's booked appointments that overlap [start, end)."""
+        booked = self.booked.get(provider_id, [])
+        earliest = start - timedelta(minutes=self.longest.get(provider_id, 0))
+        first, last = bisect_left(booked, (earliest, -1)), bisect_left(booked, (end, -1))
+        return [i for _, i in booked[first:last] if self.rows[i].ends_at > start]
 
     def _check(self, appt: Appointment) -> None:
         if appt.status is not AppointmentStatus.BOOKED:
             return
-        for other_id in self.booked.get(appt.provider_id, ()):
-            other = self.rows[other_id]
-            if (
-                other.id != appt.id
-                and other.scheduled_at < appt.ends_at
-                and appt.scheduled_at < other.ends_at
-            ):
-                raise SlotConflict("The provider is already booked at that time.")
+        clashes = self._overlapping(appt.provider_id, appt.scheduled_at, appt.ends_at)
+        if any(other_id != appt.id for other_id in clashes):
+            raise SlotConflict("The provider is already booked at that time.")
 
     def booked_between(
         self, provider_ids: Sequence[int], start: datetime, end: datetime
     ) -> list[Appointment]:
-        ids = sorted(i for p in provider_ids for i in self.booked.get(p, ()))
-        return [
-            _detached(a)
-            for a in (self.rows[i] for i in ids)
-            if a.scheduled_at < end and a.ends_at > start
-        ]
+        ids = sorted(i for p in provider_ids for i in self._overlapping(p, start, end))
+        return self._copies(ids)
 
 
 # Preference fields: an entry whose preferences change must be matched against slots again.

@@ -10,8 +10,11 @@ import pytest
 from bot.simulate.engine import Simulation
 from bot.simulate.scenario import parse_scenario
 from bot.simulate.world import build_timeline
+from core.errors import SlotConflict
 from core.matching import slot_spec
 from core.model import (
+    Appointment,
+    AppointmentStatus,
     Client,
     Clinic,
     EntryStatus,
@@ -200,3 +203,36 @@ def test_after_a_simulated_run_the_indexes_agree_with_the_rows() -> None:
     }
     assert uow.entries.waiting == {e.id for e in entries if e.status is EntryStatus.WAITING}
     assert uow.entries.active == {e.id for e in entries if e.is_active}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_indexed_appointments_clash_and_list_as_the_plain_store_does(seed: int) -> None:
+    rng = random.Random(seed)
+    plain, indexed = FakeUnitOfWork(), IndexedUnitOfWork()
+    outcomes: list[list[object]] = [[], []]
+    for _ in range(150):
+        appointment = Appointment(
+            clinic_id=1,
+            client_id=1,
+            service_id=1,
+            provider_id=rng.choice([1, 2]),
+            scheduled_at=NOW + timedelta(minutes=15 * rng.randrange(200)),
+            duration_minutes=rng.choice([15, 30, 60, 240]),
+            status=rng.choice([AppointmentStatus.BOOKED] * 4 + [AppointmentStatus.CANCELLED]),
+        )
+        for uow, seen in zip((plain, indexed), outcomes, strict=True):
+            try:
+                seen.append(uow.appointments.add(appointment).id)
+            except SlotConflict:
+                seen.append("clash")
+    assert outcomes[0] == outcomes[1]
+    assert "clash" in outcomes[0] and len(set(outcomes[0])) > 20  # both kinds happened
+    for _ in range(30):
+        start = NOW + timedelta(minutes=15 * rng.randrange(200))
+        end = start + timedelta(minutes=rng.choice([15, 60, 600]))
+        for providers in ([1], [2], [1, 2]):
+            listed = [
+                [a.id for a in uow.appointments.booked_between(providers, start, end)]
+                for uow in (plain, indexed)
+            ]
+            assert listed[0] == listed[1]
