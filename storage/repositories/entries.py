@@ -143,19 +143,18 @@ class SqlEntryRepository(SqlRepository):
         offset: int = 0,
         limit: int = 20,
     ) -> Page[tuple[WaitlistEntry, int]]:
-        conditions = _filter_conditions(filters)
-        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
-        found = page_by_open_slots(
+        found, total = page_by_open_slots(
             self.session,
-            conditions,
+            _filter_conditions(filters),
             slots,
             now=now,
             descending=descending,
             offset=offset,
             limit=limit,
         )
-        entries = to_entries(self.session, [row for row, _ in found])
-        return Page([(e, n) for e, (_, n) in zip(entries, found, strict=True)], total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_([i for i, _ in found])))
+        entries = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([(entries[i], n) for i, n in found], total)
 
     # Last in the class: a method named `list` would shadow the builtin in later annotations.
     def list(

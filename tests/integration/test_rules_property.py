@@ -93,6 +93,8 @@ queries = st.fixed_dictionaries(
     offer_specs=st.lists(offers, max_size=10),
     slot=slots,
     query=queries,
+    more_slots=st.lists(slots, max_size=70),
+    page=st.tuples(st.integers(0, 12), st.integers(1, 5), st.booleans()),
 )
 def test_sql_answers_equal_core_answers(
     uow_factory: Any,
@@ -100,6 +102,8 @@ def test_sql_answers_equal_core_answers(
     offer_specs: list[dict[str, Any]],
     slot: dict[str, Any],
     query: dict[str, Any],
+    more_slots: list[dict[str, Any]],
+    page: tuple[int, int, bool],
 ) -> None:
     with uow_factory() as uow:
         clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
@@ -146,13 +150,36 @@ def test_sql_answers_equal_core_answers(
         ]
 
         other = _slot({**slot, "whole_day": not slot["whole_day"]}, clinic.id, services, providers)
-        page = uow.entries.list_by_open_slots(
-            EntryFilter(clinic_id=clinic.id), [spec, other, spec], now=NOW, limit=100
+        open_slots = [spec, other, spec] + [
+            _slot(s, clinic.id, services, providers) for s in more_slots
+        ]
+        fits = {
+            entry.id: sum(entry_fits(entry, s, NOW) for s in open_slots)
+            if entry.status is EntryStatus.WAITING
+            else 0
+            for entry in stored
+        }
+        everything = uow.entries.list_by_open_slots(
+            EntryFilter(clinic_id=clinic.id), open_slots, now=NOW, limit=100
         )
-        counted = {entry.id: n for entry, n in page.items}
-        for entry in stored:
-            fits = sum(entry_fits(entry, s, NOW) for s in (spec, other, spec))
-            assert counted[entry.id] == (fits if entry.status is EntryStatus.WAITING else 0)
+        assert {entry.id: n for entry, n in everything.items} == fits
+        # The page: by count, then created_at, then id; one direction, cut where asked.
+        offset, limit, descending = page
+        by_count = sorted(stored, key=lambda e: (fits[e.id], e.created_at, e.id))
+        if descending:
+            by_count.reverse()
+        cut = uow.entries.list_by_open_slots(
+            EntryFilter(clinic_id=clinic.id),
+            open_slots,
+            now=NOW,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+        assert cut.total == len(stored)
+        assert [(e.id, n) for e, n in cut.items] == [
+            (e.id, fits[e.id]) for e in by_count[offset : offset + limit]
+        ]
         uow.commit()
 
 
