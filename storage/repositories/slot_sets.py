@@ -19,7 +19,7 @@ rule decisions, whatever the number of entries; step 3 is a few array operations
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,11 +33,15 @@ Counts = npt.NDArray[np.int64]
 
 
 def fit_counts(
-    terms: Mapping[str, Sequence[Any]], slots: Sequence[SlotSpec], now: datetime
+    terms: Mapping[str, Sequence[Any]],
+    slots: Sequence[SlotSpec],
+    now: datetime,
+    decode: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> Counts:
     """For entries given as columns (`terms[rule.term][i]` is entry i's value of each rule's
     term, as `core.matching.ENTRY_TERMS` derives it; a tuple for a collection term), the
-    number of `slots` each entry fits by `core.matching.entry_fits`."""
+    number of `slots` each entry fits by `core.matching.entry_fits`. A term in `decode` is
+    given as stored, and decoded once per distinct value."""
     size = len(next(iter(terms.values()), ()))
     if not slots or not size:
         return np.zeros(size, dtype=np.int64)
@@ -45,7 +49,10 @@ def fit_counts(
     fitting: npt.NDArray[np.uint64] | None = None
     for rule in FIT_RULES:
         column = terms[rule.term]
-        admitted = _admitted(rule, dict.fromkeys(column), _groups(rule, slots, now), len(slots))
+        distinct: Iterable[Any] = dict.fromkeys(column)
+        if decode and rule.term in decode:
+            distinct = {value: decode[rule.term](value) for value in distinct}
+        admitted = _admitted(rule, distinct, _groups(rule, slots, now), len(slots))
         if len(admitted) == 1 and next(iter(admitted.values())) == (1 << len(slots)) - 1:
             continue  # every entry passes this rule for every slot
         index = {value: n for n, value in enumerate(admitted)}
@@ -70,9 +77,10 @@ def _groups(rule: FitRule, slots: Sequence[SlotSpec], now: datetime) -> dict[Any
 
 
 def _admitted(
-    rule: FitRule, values: Iterable[Any], groups: Mapping[Any, int], count: int
+    rule: FitRule, values: Iterable[Any] | Mapping[Any, Any], groups: Mapping[Any, int], count: int
 ) -> dict[Any, int]:
-    """For each distinct entry value, the set of slots it admits under `rule`."""
+    """For each distinct entry value (or stored value, mapped to the value), the set of slots
+    it admits under `rule`."""
     everything = (1 << count) - 1
     unconcerned = groups.get(None, 0)
     wanted = [(want, bits) for want, bits in groups.items() if want is not None]
@@ -86,17 +94,18 @@ def _admitted(
                     cache[have] |= bits
         return cache[have]
 
+    decoded = values if isinstance(values, Mapping) else {value: value for value in values}
     admitted = {}
-    for have in values:
+    for stored, have in decoded.items():
         if not rule.required and is_unset(rule, have):
-            admitted[have] = everything
+            admitted[stored] = everything
         elif rule.test is Test.INCLUDES:
             bits = unconcerned
             for member in have:
                 bits |= one((member,))
-            admitted[have] = bits
+            admitted[stored] = bits
         else:
-            admitted[have] = one(have)
+            admitted[stored] = one(have)
     return admitted
 
 
