@@ -15,7 +15,8 @@ statistics, would walk every entry of the clinic in created_at order to avoid so
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -36,19 +37,7 @@ _LISTED_TERMS = [rule.term for rule in FIT_RULES if rule.test is Test.INCLUDES]
 _WAITING = EntryStatus.WAITING.value
 
 
-def page_by_open_slots(*args: Any, **kwargs: Any) -> tuple[list[tuple[int, int]], int]:
-    """See `_page`. The cyclic garbage collector is held off meanwhile: the read makes tens of
-    thousands of tuples and no cycles, and collecting over them costs more than the count."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _page(*args, **kwargs)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _page(
+def page_by_open_slots(
     session: Session,
     conditions: list[ColumnElement[bool]],
     slots: Sequence[SlotSpec],
@@ -60,6 +49,19 @@ def _page(
 ) -> tuple[list[tuple[int, int]], int]:
     """(entry id, open slots it fits) for one page, ordered by the count then created_at and
     id; and the number of entries the conditions keep."""
+    with _no_collection():
+        return _counted_page(session, conditions, slots, now, descending, offset, limit)
+
+
+def _counted_page(
+    session: Session,
+    conditions: list[ColumnElement[bool]],
+    slots: Sequence[SlotSpec],
+    now: datetime,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[int, int]], int]:
     providers = (
         select(func.aggregate_strings(cast(EntryProviderRow.provider_id, String), ","))
         .where(EntryProviderRow.entry_id == EntryRow.id)
@@ -85,20 +87,33 @@ def _page(
     if slots and waiting.any():
         dialect = session.get_bind().dialect
         decode: dict[str, Callable[[Any], Any]] = {
-            term: _decoder(column, dialect) for term, column in zip(_COLUMN_TERMS, columns)
+            term: _decoder(column, dialect) for term, column in zip(_COLUMN_TERMS, columns, strict=True)
         }
         decode.update(dict.fromkeys(_LISTED_TERMS, _provider_ids))
         names = _COLUMN_TERMS + _LISTED_TERMS
         fitting = fit_counts(dict(zip(names, terms, strict=True)), slots, now, decode)
         counts = np.where(waiting, fitting, 0)  # only a waiting entry can be offered a slot
     moments = sorted(set(created))
-    moment_rank = dict(zip(moments, range(len(moments))))
+    moment_rank = {moment: n for n, moment in enumerate(moments)}
     by_created = np.fromiter(map(moment_rank.__getitem__, created), np.int64, len(ids))
     order = np.lexsort((np.asarray(ids), by_created, counts))
     if descending:
         order = order[::-1]
     page = order[offset : offset + limit]
     return [(ids[n], int(counts[n])) for n in page], len(ids)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The read makes tens of thousands of tuples and no cycles; the cyclic garbage collector
+    would walk them over and over as they are made, at more cost than the count itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _stored(column: Any) -> Any:
