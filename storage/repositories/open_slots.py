@@ -87,7 +87,8 @@ def _counted_page(
     if slots and waiting.any():
         dialect = session.get_bind().dialect
         decode: dict[str, Callable[[Any], Any]] = {
-            term: _decoder(column, dialect) for term, column in zip(_COLUMN_TERMS, columns, strict=True)
+            term: _decoder(column, dialect)
+            for term, column in zip(_COLUMN_TERMS, columns, strict=True)
         }
         decode.update(dict.fromkeys(_LISTED_TERMS, _provider_ids))
         names = _COLUMN_TERMS + _LISTED_TERMS
