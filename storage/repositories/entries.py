@@ -13,7 +13,6 @@ from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from storage.repositories.base import SqlRepository, existing, plain
 from storage.repositories.candidates import find_candidates
-from storage.repositories.directory import to_client
 from storage.repositories.entry_mapping import (
     entry_row_values,
     load_provider_ids,
@@ -88,17 +87,7 @@ class SqlEntryRepository(SqlRepository):
         return [entry_id for entry_id in entry_ids if entry_id in moved]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        rows = find_candidates(self.session, query)
-        providers = providers_of(self.session, (entry for entry, *_ in rows))
-        return [
-            Candidate(
-                entry=to_entry(entry, providers[entry.id]),
-                client=to_client(client),
-                offers_this_week=week,
-                offers_today=day,
-            )
-            for entry, client, week, day in rows
-        ]
+        return find_candidates(self.session, query)
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         query = select(EntryRow.status, func.count()).group_by(EntryRow.status)

@@ -28,6 +28,7 @@ from sqlalchemy.types import NullType
 from core.matching import FIT_RULES, Test
 from core.model import EntryStatus
 from core.ports import SlotSpec
+from storage.repositories.base import plain_connection
 from storage.repositories.slot_sets import fit_counts
 from storage.tables import EntryProviderRow, EntryRow
 
@@ -68,7 +69,7 @@ def _counted_page(
         .scalar_subquery()
     )
     columns = [getattr(EntryRow, term) for term in _COLUMN_TERMS]
-    result = session.connection().execute(
+    result = plain_connection(session).execute(
         select(
             EntryRow.id,
             _stored(EntryRow.status),
