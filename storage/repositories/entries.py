@@ -166,14 +166,20 @@ class SqlEntryRepository(SqlRepository):
         if sort_by in _NULLABLE_SORTS:
             order = order.nulls_last()  # same place for "not set" on every database
         tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
-        rows = self.session.scalars(
-            select(EntryRow)
-            .where(*conditions)
-            .order_by(order, tie_break)
-            .offset(offset)
-            .limit(limit)
+        # The page's ids first (from an index where one covers the filters and the order),
+        # then only those rows: sorting whole rows would read every filtered row.
+        ids = list(
+            self.session.scalars(
+                select(EntryRow.id)
+                .where(*conditions)
+                .order_by(order, tie_break)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        return Page(to_entries(self.session, rows), total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids))) if ids else []
+        found = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([found[entry_id] for entry_id in ids], total or 0)
 
 
 def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
