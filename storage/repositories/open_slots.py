@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, String, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, String, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -63,11 +63,12 @@ def _counted_page(
     offset: int,
     limit: int,
 ) -> tuple[list[tuple[int, int]], int]:
-    providers = (
+    named = (
         select(func.aggregate_strings(cast(EntryProviderRow.provider_id, String), ","))
         .where(EntryProviderRow.entry_id == EntryRow.id)
         .scalar_subquery()
     )
+    providers = case((EntryRow.any_provider.is_(True), None), else_=named)  # most name none
     columns = [getattr(EntryRow, term) for term in _COLUMN_TERMS]
     result = plain_connection(session).execute(
         select(
