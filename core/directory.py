@@ -31,9 +31,22 @@ def normalize_phone(text: str, region: str = "US") -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(f"'{text}' is not a phone number.", field="phone") from exc
-    if not phonenumbers.is_valid_number(number):
+    # The length decides; an unassigned area code (555, the one films and training use) is kept
+    # and said back by `phone_assigned`, so a trial run with made-up numbers still works.
+    if phonenumbers.is_possible_number_with_reason(number) != _POSSIBLE:
         raise InvalidInput(f"'{text}' is not a valid phone number.", field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
+
+
+def phone_assigned(e164: str) -> bool:
+    """Whether the number is one a phone company could have given out (not `+1 555 …`)."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def check_timezone(name: str) -> str:

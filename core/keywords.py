@@ -157,7 +157,7 @@ YES_WORDS = _phrase_set(
     y, yes, yess, yep, yup, yeah, yea, yeh, yah, ya, ye, yas, yesh, yeppers, yessir,
     yesplease, ok, okay, okey, okie, okey dokey, k, kk, sure, confirm, confirmed,
     accept, accepted, book, absolutely, definitely, certainly, affirmative, alright,
-    aight, si, sí, claro, oui, ja, 1, yes1
+    aight, si, sí, claro, oui, ja, 1, yes1, perfect
     """
 )
 YES_PHRASES = _phrases(
@@ -212,7 +212,8 @@ _HEDGES = _words(
     but if unless instead maybe only except although though however could possible
     possibly wondering rather prefer earlier later different another other change
     reschedule move switch swap late early before after at around bring depends provided
-    assuming hopefully probably might as long
+    assuming hopefully probably might as long daughter son husband wife mom mother dad
+    father kid kids child friend partner sister brother boyfriend girlfriend
     """
 )
 # Lead-in words that say nothing about the answer ("sorry, I'm busy", "oh yes").

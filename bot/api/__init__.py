@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -14,6 +15,8 @@ from bot.api.schemas import ErrorEnvelope
 from bot.runtime import Runtime
 
 PREFIX = "/apis/v1"
+# The integrator's guide, shown at the top of /docs.
+_GUIDE = (Path(__file__).parent / "guide.md").read_text(encoding="utf-8")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "Invalid input (code 4000)"},
     401: {"model": ErrorEnvelope, "description": "No valid Bearer token (code 4010)"},
@@ -53,8 +56,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         schema = get_openapi(
             title=app.title,
             version=app.version,
-            description="Waitlist REST API. Bearer JWT; every response is an envelope "
-            '{"code", "message", "data"} (lists add "pagination"; errors add "details").',
+            description=_GUIDE,
             routes=app.routes,
         )
         schema.setdefault("components", {})["securitySchemes"] = {

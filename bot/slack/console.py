@@ -10,6 +10,8 @@ from bot.runtime import Runtime
 from bot.slack.blocks import to_text
 from bot.slack.commands import error_reply, run_line
 from bot.slack.commands.base import Context, Reply
+from core.directory import normalize_phone
+from core.errors import InvalidInput
 
 PROMPT = "waitlist> "
 INTRO = (
@@ -40,7 +42,8 @@ def run_console(
         if echo:  # a transcript shows what was typed
             write(f"{PROMPT}{line}")
         text, confirm = _answer(ctx, runtime, line)
-        write(text)
+        if text:
+            write(text)
         if confirm is not None:  # nothing is sent before the operator says yes
             if not echo:
                 write(CONFIRM.strip())
@@ -59,13 +62,15 @@ CONFIRM = "Go ahead? [y/N] "
 
 def _answer(ctx: Context, runtime: Runtime, line: str) -> tuple[str, str | None]:
     if line.lower().startswith("sms "):
-        parts = line.split(maxsplit=2)
-        if len(parts) < 3:
-            return "Usage: sms <phone> <text>", None
+        split = _phone_and_text(line.split()[1:])
+        if split is None:
+            return "Usage: sms <phone> <text>, e.g. sms 617-555-0101 yes", None
         from bot.sms.inbound import handle_sms
 
-        reply = handle_sms(runtime, parts[1], parts[2])
-        return (f"  reply to {parts[1]}: {reply}" if reply else "  (no reply)"), None
+        phone, text = split
+        reply = handle_sms(runtime, phone, text)
+        # No reply of its own: the answer (a booking's confirmation) goes out as a text.
+        return (f"  reply to {phone}: {reply}" if reply else ""), None
     try:
         done = run_line(ctx, line, trusted=True)
         return render(done), done.confirm
@@ -74,6 +79,21 @@ def _answer(ctx: Context, runtime: Runtime, line: str) -> tuple[str, str | None]
         if reply is None:
             raise
         return render(reply), None
+
+
+def _phone_and_text(words: list[str]) -> tuple[str, str] | None:
+    """`617 555 0101 yes please` -> the phone as typed and the text: the most leading words
+    that make a phone number (a phone may be written with spaces)."""
+    digits = [not any(c.isalpha() for c in word) for word in words]
+    for n in range(min(len(words) - 1, 5), 0, -1):
+        if not all(digits[:n]):
+            continue
+        try:
+            normalize_phone(" ".join(words[:n]))
+        except InvalidInput:
+            continue
+        return " ".join(words[:n]), " ".join(words[n:])
+    return None
 
 
 def interactive_lines() -> Iterable[str]:

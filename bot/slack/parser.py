@@ -13,8 +13,6 @@ from functools import cached_property, lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from bot.slack.grammar import dates, days, describe, servable, terms, times
 from bot.slack.grammar.findings import Findings, Line
 from bot.slack.grammar.leftovers import explain
@@ -22,7 +20,7 @@ from bot.slack.grammar.names import TITLES, NameIndex
 from bot.slack.grammar.tokens import Token, take_notes, tokenize
 from bot.slack.grammar.weekdays import weekday_of
 from core.audit import mask_phone
-from core.directory import normalize_phone
+from core.directory import normalize_phone, phone_assigned
 from core.errors import InvalidInput
 from core.model import Client, Provider, Service
 
@@ -178,6 +176,8 @@ def parse_add(text: str, *, directory: Directory, now: datetime, timezone: str) 
         return ParsedAdd(
             known.first_name, known.last_name, known.phone, preferences, understood, known.id
         )
+    if not phone_assigned(phone):
+        understood.append(f"⚠ {typed_phone} is not an assigned number: texts to it will not arrive")
     return ParsedAdd(words[0], " ".join(words[1:]), phone, preferences, understood)
 
 
@@ -302,9 +302,10 @@ def parse_edit(text: str, *, directory: Directory, now: datetime, timezone: str)
 @lru_cache(maxsize=4096)
 def _valid_phone(text: str) -> bool:
     try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, "US"))
-    except phonenumbers.NumberParseException:
+        normalize_phone(text)
+    except InvalidInput:
         return False
+    return True
 
 
 def _find_phone(line: str) -> tuple[int, int] | None:
@@ -426,8 +427,8 @@ def _assemble(
         said.append(
             f"expires {describe.day(found.expires[0], today)}" if found.expires else "no expiry"
         )
-    if "" in found.notes:  # `""` empties the note
-        found.cleared.add("notes")
+    if found.notes and not any(found.notes):  # `""` alone empties the note
+        found.clear("notes", '""')
     if group("notes", any(found.notes), "note"):
         note = "; ".join(n for n in found.notes if n)
         out["notes"] = note or None
@@ -459,9 +460,9 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
     if given and "times" in found.cleared:
         found.problems.append(_both(found, "times", "times"))
     if start and end and end <= start and not found.two_windows:
-        phrases = dict.fromkeys(p[1] for p in (found.time_start, found.time_end) if p)
+        phrases = [p[1] for p in (found.time_start, found.time_end) if p]
         found.problems.append(
-            f"The times contradict each other: '{' and '.join(phrases)}' leaves no time."
+            f"The times contradict each other: {servable.quoted(phrases)} leaves no time."
         )
     if not given and "times" not in found.cleared:
         return
@@ -477,6 +478,11 @@ def _times(found: Findings, out: dict[str, Any], said: list[str], edit: bool) ->
         said.append(describe.times(start, end))
 
 
+def _contradiction(found: Findings) -> str:
+    phrases = [p[1] for p in (found.date_start, found.date_end) if p]
+    return f"The dates contradict each other: {servable.quoted(phrases)} leaves no day."
+
+
 def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, edit: bool) -> None:
     start = found.date_start[0] if found.date_start else None
     end = found.date_end[0] if found.date_end else None
@@ -484,10 +490,7 @@ def _dates(found: Findings, out: dict[str, Any], said: list[str], today: date, e
     if given and "dates" in found.cleared:
         found.problems.append(_both(found, "dates", "dates"))
     if start and end and end < start:
-        phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
-        found.problems.append(
-            f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
-        )
+        found.problems.append(_contradiction(found))
     elif end and end < today and not any("has passed" in p for p in found.problems):
         phrase = found.date_end[1] if found.date_end else ""
         found.problems.append(
@@ -637,10 +640,7 @@ def parse_range(text: str, *, now: datetime, timezone: str) -> ParsedRange:
     start = found.date_start[0] if found.date_start else None
     end = found.date_end[0] if found.date_end else None
     if start and end and end < start:
-        phrases = dict.fromkeys(p[1] for p in (found.date_start, found.date_end) if p)
-        found.problems.append(
-            f"The dates contradict each other: '{' and '.join(phrases)}' leaves no day."
-        )
+        found.problems.append(_contradiction(found))
     if found.problems:
         raise ParseError(found.problems)
     return ParsedRange(start, end, describe.dates(start, end, ctx.today))

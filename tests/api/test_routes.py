@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 
+from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from bot.api.auth import Role
@@ -266,3 +267,12 @@ def test_include_waitlists_page_of_100_takes_a_fixed_number_of_queries(
     small, full = queries_for(2), queries_for(100)
     assert small == full
     assert full <= 10
+
+
+def test_docs_open_with_the_integrators_guide(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+
+    guide = schema["info"]["description"]
+    for needed in ("Bearer", "clinic_ids", "page_size", "Idempotency-Key", "Waitlist-Signature"):
+        assert needed in guide
+    assert client.get("/docs").status_code == 200

@@ -47,6 +47,4 @@ def test_edit_changes_the_entry(slack: SlackHttp) -> None:
 def test_edit_without_changes_says_what_to_write(slack: SlackHttp) -> None:
     slack.command("edit W-1")
 
-    assert slack.reply_text() == (
-        "! Say the entry and what changes, e.g. `/waitlist edit W-12 mornings`."
-    )
+    assert slack.reply_text() == ("! Say what changes for W-1, e.g. `/waitlist edit W-1 mornings`.")

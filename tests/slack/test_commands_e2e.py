@@ -115,7 +115,38 @@ def test_remove_twice_says_it_is_already_cancelled(slack: SlackHttp) -> None:
 def test_remove_with_a_bad_reference(slack: SlackHttp) -> None:
     slack.command("remove Jane")
 
-    assert slack.reply_text() == "! 'Jane' is not a waitlist entry reference (like W-1042)."
+    assert slack.reply_text() == (
+        "! I couldn't find an entry or a client called 'Jane'; say the entry, "
+        "e.g. `/waitlist remove W-12`, or the client's name."
+    )
+
+
+def test_remove_by_the_clients_name_when_they_have_one_active_entry(slack: SlackHttp) -> None:
+    slack.world.entry(slack.world.client("Jane", 1))
+
+    slack.command("remove jane tester moved away")
+
+    assert slack.reply_text() == "✓ W-1 is off the waitlist (cancelled): moved away."
+
+
+def test_a_name_with_two_active_entries_asks_which(slack: SlackHttp) -> None:
+    jane = slack.world.client("Jane", 1)
+    slack.world.entry(jane)
+    slack.world.entry(jane, service_id=slack.world.filler.id)
+
+    slack.command("show Jane Tester")
+
+    assert slack.reply_text() == (
+        "! 'Jane Tester' could mean W-1, W-2; say which, e.g. `/waitlist show W-1`."
+    )
+
+
+def test_a_name_with_no_active_entry_says_so(slack: SlackHttp) -> None:
+    slack.world.client("Jane", 1)
+
+    slack.command("edit Jane afternoons")
+
+    assert slack.reply_text() == "! 'Jane' has no active waitlist entry."
 
 
 def test_match_lists_free_slots_with_offer_buttons(slack: SlackHttp) -> None:
@@ -183,6 +214,45 @@ def test_cancel_opens_the_slot_and_texts_candidates(slack: SlackHttp) -> None:
 
     assert slack.reply_text() == (
         "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Jane (W-1)."
+    )
+
+
+def test_cancel_by_the_clients_name_or_by_provider_and_time(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1))
+    world.appointment(world.client("Bob", 2), local(18, 10))
+    world.appointment(world.client("Amy", 3), local(19, 11))
+
+    slack.command("cancel bob tester sick")
+    assert slack.reply_text() == (
+        "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Jane (W-1)."
+    )
+    slack.command("cancel dr johnson thu feb 19 11am")
+    assert slack.replies(2)[-1]["text"].startswith("O-2 opened for Thu Feb 19 11:00 AM.")
+    with slack.runtime.make_uow() as uow:
+        assert uow.appointments.get(1).cancel_reason == "sick"
+
+
+def test_cancel_of_a_slot_with_no_booking_points_to_opening(slack: SlackHttp) -> None:
+    slack.command("cancel dr johnson wed feb 18 3pm")
+
+    assert slack.reply_text() == (
+        "! Dr. Johnson has no appointment booked at Wed Feb 18 3:00 PM. A free slot with no "
+        "booking is filled with `/waitlist opening` (e.g. `/waitlist opening dr johnson wed "
+        "feb 18 3pm <service>`)."
+    )
+
+
+def test_cancel_by_name_with_two_appointments_lists_them(slack: SlackHttp) -> None:
+    bob = slack.world.client("Bob", 2)
+    slack.world.appointment(bob, local(18, 10))
+    slack.world.appointment(bob, local(19, 10))
+
+    slack.command("cancel Bob")
+
+    assert slack.reply_text() == (
+        "! 'Bob' has A-1 (Wed Feb 18 10:00 AM), A-2 (Thu Feb 19 10:00 AM); say which, "
+        "e.g. `/waitlist cancel A-1`."
     )
 
 

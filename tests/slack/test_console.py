@@ -25,6 +25,9 @@ def test_console_runs_commands_and_plays_the_patient_without_slack(tmp_path: Pat
             "list",
             "show W-99",
             "sms +16175550199 what time is it",
+            "sms 617 555 0199 stop",
+            "sms 12 hi",
+            "sms 617-555-0199 ok yes",
         ]
     )
 
@@ -47,6 +50,10 @@ def test_console_runs_commands_and_plays_the_patient_without_slack(tmp_path: Pat
     assert "Active waitlist entries — 1 entry" in out
     assert "waitlist> show W-99\n! Waitlist entry W-99 does not exist." in out
     assert "reply to +16175550199:" in out
+    assert "reply to 617 555 0199: Glow Clinic: You're unsubscribed" in out  # spaces in a phone
+    assert "reply to 617-555-0199: " in out  # `ok yes` is the text, not part of the phone
+    assert "(no reply)" not in out
+    assert "waitlist> sms 12 hi\nUsage: sms <phone> <text>, e.g. sms 617-555-0101 yes" in out
     assert "Traceback" not in result.stderr
 
 

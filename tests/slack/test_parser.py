@@ -262,6 +262,42 @@ def test_add_line_is_understood_exactly(
     assert parsed.understood == understood
 
 
+SPOKEN: list[tuple[str, dict[str, Any], list[str]]] = [
+    ("botox next monday or tuesday", dates(d(2, 16), d(2, 17)), ["Feb 16 - Feb 17"]),
+    ("botox tomorrow or the day after", dates(d(2, 12), d(2, 13)), ["Feb 12 - Feb 13"]),
+    (
+        "botox feb 17 or feb 20",  # only those two days: their weekdays, between them
+        {"preferred_days": (2, 5), **dates(d(2, 17), d(2, 20))},
+        ["Tue, Fri", "Feb 17 - Feb 20"],
+    ),
+    ("botox in 2 weeks", dates(d(2, 25), None), ["from Feb 25"]),
+    ("botox 3 days from now", dates(d(2, 14), None), ["from Feb 14"]),
+    ("botox first week of march", dates(d(3, 1), d(3, 7)), ["Mar 1 - Mar 7"]),
+    ("botox last week of feb", dates(d(2, 22), d(2, 28)), ["Feb 22 - Feb 28"]),
+    ("botox anytime after 11:30am", times(time(11, 30), None), ["after 11:30 AM"]),
+    ("botox lunch break", times(time(12), time(13)), ["12:00 PM-1:00 PM"]),
+    ("botox flexible", {}, ["any time"]),
+]
+
+
+@pytest.mark.parametrize(("line", "preferences", "understood"), SPOKEN, ids=[s[0] for s in SPOKEN])
+def test_spoken_dates_and_times_are_understood(
+    line: str, preferences: dict[str, Any], understood: list[str]
+) -> None:
+    parsed = parse_add(P + line, directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert parsed.preferences == {"service_id": 1, **preferences}
+    assert parsed.understood == ["Botox", *understood]
+
+
+def test_two_days_far_apart_are_refused_naming_them() -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_add(P + "botox feb 13 or feb 27", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert caught.value.problems == [
+        "'feb 13 or feb 27' names two days more than a week apart; an entry holds one stretch "
+        "of dates, so add an entry for each day."
+    ]
+
+
 PEOPLE = [
     ("Jane Doe 617-555-0101", ("Jane", "Doe", "+16175550101")),
     ("Jane Doe (617) 555-0101", ("Jane", "Doe", "+16175550101")),
@@ -280,6 +316,20 @@ def test_name_and_phone_in_any_common_format(start: str, person: tuple[str, str,
     parsed = parse_add(f"{start} 9-11 botox", directory=DIRECTORY, now=NOW, timezone=TZ)
     assert (parsed.first_name, parsed.last_name, parsed.phone) == person
     assert parsed.preferences == {"service_id": 1, **times(time(9), time(11))}
+
+
+@pytest.mark.parametrize("typed", ["555-123-4567", "+1 555 123 4567", "(555) 867-5309"])
+def test_a_made_up_555_number_is_kept_and_said_back_as_unassigned(typed: str) -> None:
+    parsed = parse_add(f"Jane Doe {typed} botox", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert parsed.phone.startswith("+1555")
+    assert parsed.understood[-1] == (
+        f"⚠ {typed} is not an assigned number: texts to it will not arrive"
+    )
+
+
+def test_an_assigned_number_gets_no_warning() -> None:
+    parsed = parse_add("Jane Doe 617-555-0101 botox", directory=DIRECTORY, now=NOW, timezone=TZ)
+    assert not any("assigned" in line for line in parsed.understood)
 
 
 EXAMPLE = "write the name, then the phone, e.g. 'Jane Doe 617-555-0101 botox weekdays'."
@@ -311,7 +361,7 @@ REFUSED: list[tuple[str, list[str]]] = [
     ),
     (
         P + "after 5pm before 9am",
-        ["The times contradict each other: 'after 5pm and before 9am' leaves no time."],
+        ["The times contradict each other: 'after 5pm' and 'before 9am' leaves no time."],
     ),
     (P + "9pm-2am", ["The times contradict each other: '9pm-2am' leaves no time."]),
     (
@@ -321,7 +371,7 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "25:00-26:00", ["'25:00-26:00' is not a time window."]),
     (
         P + "after Mar 1 before Feb 20",
-        ["The dates contradict each other: 'after Mar 1 and before Feb 20' leaves no day."],
+        ["The dates contradict each other: 'after Mar 1' and 'before Feb 20' leaves no day."],
     ),
     (P + "until 1/5/2026", ["'1/5/2026' has passed."]),
     (P + "2/30", ["'2/30' is not a date."]),
@@ -357,7 +407,7 @@ REFUSED: list[tuple[str, list[str]]] = [
         ],
     ),
     ("617-555-0101 botox", [f"I couldn't find the client's name; {EXAMPLE}"]),
-    ("Jane Doe +1 555 123 4567 botox", ["'+1 555 123 4567' is not a valid phone number."]),
+    ("Jane Doe 617-555-010 botox", ["'617-555-010' is not a valid phone number."]),
     (
         "Jane Feb 15 617-555-0101 botox",
         ["I read 'Jane Feb 15' as the client's name; write the name, then the phone."],

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
-from bot.slack.errors import CommandError
-from bot.slack.refs import parse_ref
+from bot.slack.lookup import appointment_and_rest
 from core import limits
 from core.fill import FillStep, handle_cancellation
 from core.ports import UnitOfWork
 
 NAME = "cancel"
-USAGE = "cancel A-7 [reason]"
+USAGE = "cancel A-7 [reason] (or the client, or dr johnson tue 10am)"
 SUMMARY = "an appointment was cancelled: open its slot and text the best candidates"
 CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split(maxsplit=1)
-    if not words:
-        raise CommandError("Say which appointment, e.g. `/waitlist cancel A-7`.")
-    appointment_id = parse_ref(words[0], "A")
-    reason = words[1].strip('"“” ') if len(words) > 1 else None
-    limits.check_optional_text(reason, field="reason", limit=limits.REASON)
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    with ctx.uow() as uow:
+        appointment_id, rest = appointment_and_rest(uow, args, now=ctx.now(), timezone=timezone)
+    reason = rest.strip('"“” ') or None
+    limits.check_optional_text(reason, field="reason", limit=limits.REASON)
 
     def work(uow: UnitOfWork) -> Reply:
         step = handle_cancellation(

@@ -7,8 +7,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
-from bot.slack.lookup import directory
-from bot.slack.refs import parse_ref
+from bot.slack.lookup import directory, entry_and_rest
 from core.entries import update_waitlist_entry
 from core.ports import UnitOfWork
 
@@ -21,16 +20,18 @@ CHANGES = True
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
-    words = args.split(maxsplit=1)
-    if len(words) < 2:
-        raise CommandError("Say the entry and what changes, e.g. `/waitlist edit W-12 mornings`.")
-    entry_id = parse_ref(words[0], "W")
+    with ctx.uow() as uow:
+        entry_id, changes = entry_and_rest(uow, args, "/waitlist edit W-12 mornings")
+    if not changes:
+        raise CommandError(
+            f"Say what changes for W-{entry_id}, e.g. `/waitlist edit W-{entry_id} mornings`."
+        )
     now, timezone = ctx.now(), ctx.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         try:
             parsed = parser.parse_edit(
-                words[1], directory=directory(uow), now=now, timezone=timezone
+                changes, directory=directory(uow), now=now, timezone=timezone
             )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None

@@ -18,6 +18,7 @@ def run(ctx: Context, args: str) -> Reply:
     text = "*/waitlist* commands:\n" + "\n".join(lines)
     example = (
         "Example: `/waitlist add Jane Doe +1 555 123 4567 botox with Dr. Johnson weekdays "
-        '9am-2pm Feb 15 to Feb 28 priority 2 "no weekends"`'
+        '9am-2pm Feb 15 to Feb 28 priority 2 "no weekends"`. '
+        "An entry can be named by its client too: `/waitlist remove Jane Doe`."
     )
     return Reply(text, [blocks.section(text), blocks.context(example)])

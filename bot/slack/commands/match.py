@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
-from bot.slack.refs import parse_ref
+from bot.slack.lookup import entry_and_rest
 from core.slots import MAX_RANGE_DAYS, find_matching_slots
 
 NAME = "match"
@@ -22,15 +22,13 @@ LIMIT = 10
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
-    words = args.split(maxsplit=1)
-    if not words:
-        raise CommandError("Say which entry, e.g. `/waitlist match W-12`.")
-    entry_id = parse_ref(words[0], "W")
+    with ctx.uow() as uow:
+        entry_id, dates = entry_and_rest(uow, args, "/waitlist match W-12")
     start = end = None
     said = ""
-    if len(words) > 1:
+    if dates:
         try:
-            found = parser.parse_range(words[1], now=ctx.now(), timezone=ctx.timezone)
+            found = parser.parse_range(dates, now=ctx.now(), timezone=ctx.timezone)
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
         start, end, said = found.start, found.end, f" ({found.understood})"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.errors import CommandError
-from bot.slack.lookup import directory
+from bot.slack.lookup import directory, entry_and_rest
 from bot.slack.refs import parse_ref
 from core.entries import get_waitlist_entry
 from core.model import Offer
@@ -28,15 +28,13 @@ CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if not words:
-        raise CommandError("Say the entry and the slot, e.g. `/waitlist offer W-12 A-7`.")
-    entry_id = parse_ref(words[0], "W")
-    if len(words) == 1:
+    with ctx.uow() as uow:
+        entry_id, slot = entry_and_rest(uow, args, "/waitlist offer W-12 A-7")
+    if not slot:
         return _open_openings(ctx, entry_id)
-    if len(words) > 2 or not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", words[1]):
-        return _typed_slot(ctx, entry_id, args.split(maxsplit=1)[1])
-    target, now, policy = words[1], ctx.now(), ctx.runtime.policy
+    if not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", slot):
+        return _typed_slot(ctx, entry_id, slot)
+    target, now, policy = slot, ctx.now(), ctx.runtime.policy
     timezone = ctx.timezone  # read before the transaction opens: one connection at a time
 
     def work(uow: UnitOfWork) -> Reply:

@@ -6,8 +6,7 @@ import re
 
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
-from bot.slack.errors import CommandError
-from bot.slack.refs import parse_ref
+from bot.slack.lookup import entry_and_rest
 from core.entries import remove_from_waitlist
 from core.ports import UnitOfWork
 
@@ -26,11 +25,9 @@ def reason_of(text: str) -> str | None:
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split(maxsplit=1)
-    if not words:
-        raise CommandError("Say which entry to remove, e.g. `/waitlist remove W-12`.")
-    entry_id = parse_ref(words[0], "W")
-    reason = reason_of(words[1]) if len(words) > 1 else None
+    with ctx.uow() as uow:
+        entry_id, rest = entry_and_rest(uow, args, "/waitlist remove W-12")
+    reason = reason_of(rest)
 
     def work(uow: UnitOfWork) -> Reply:
         entry = remove_from_waitlist(

@@ -6,7 +6,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.entry_view import entry_view
 from bot.slack.errors import CommandError
-from bot.slack.refs import parse_ref
+from bot.slack.lookup import entry_and_rest
 from core.entries import get_waitlist_entry
 
 NAME = "show"
@@ -16,11 +16,11 @@ CHANGES = False
 
 
 def run(ctx: Context, args: str) -> Reply:
-    words = args.split()
-    if len(words) != 1:
-        raise CommandError("Say which entry, e.g. `/waitlist show W-12`.")
     with ctx.uow() as uow:
-        entry = get_waitlist_entry(uow=uow, entry_id=parse_ref(words[0], "W"))
+        entry_id, rest = entry_and_rest(uow, args, "/waitlist show W-12")
+        if rest:
+            raise CommandError(f"I didn't understand '{rest}'; say just the entry, e.g. W-12.")
+        entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
         view = entry_view(uow, entry)
     return Reply(
         blocks.describe_entry(view),

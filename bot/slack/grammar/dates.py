@@ -358,10 +358,91 @@ def _day_on_or_after(day: int, start: date) -> date | None:
     return None
 
 
+def _either(ctx: Line, i: int) -> int:
+    """`tomorrow or the day after`, `next tue or wed`, `dec 3 or dec 10`: one of two days —
+    the dates from the first to the second, on those days of the week only."""
+    mark = len(ctx.found.problems)
+    first = read_date(ctx, i)
+    if first is None or ctx.norm(i + first[0]) != "or":
+        del ctx.found.problems[mark:]
+        return 0
+    j = i + first[0] + 1
+    if ctx.norm(j) in WEEKDAYS:  # `next tuesday or wednesday`: the one after the first
+        second: tuple[int, date] | None = (
+            1,
+            next_weekday(first[1], WEEKDAYS[ctx.norm(j)], today_too=True),
+        )
+    elif (ctx.norm(j), ctx.norm(j + 1), ctx.norm(j + 2)) == ("the", "day", "after"):
+        second = (3, first[1] + timedelta(days=1))
+    else:
+        second = read_date(ctx, j, not_before=first[1])
+    if second is None or len(ctx.found.problems) > mark:
+        del ctx.found.problems[mark:]
+        return 0
+    used = j + second[0] - i
+    phrase = ctx.span(i, used)
+    start, end = sorted((first[1], second[1]))
+    if (end - start).days > 7:
+        ctx.found.problems.append(
+            f"'{phrase}' names two days more than a week apart; an entry holds one stretch "
+            "of dates, so add an entry for each day."
+        )
+        return used
+    ctx.found.between(start, end, phrase)
+    if (end - start).days > 1:
+        ctx.found.days_in |= {weekday_of(start), weekday_of(end)}
+        ctx.found.said.setdefault("days", []).append(phrase)
+    return used
+
+
+def _from_now(ctx: Line, i: int) -> int:
+    """`in 2 weeks`, `2 weeks from now`, `in a month`: from that day on."""
+    j = i + (ctx.norm(i) == "in")
+    count = 1 if ctx.norm(j) in ("a", "an", "one") else number_word(ctx.norm(j))
+    unit = ctx.norm(j + 1)
+    if count is None or unit not in UNITS or count < 1:
+        return 0
+    used = j + 2 - i
+    if j == i:  # no `in`: it needs `from now` / `from today`
+        if (ctx.norm(j + 2), ctx.norm(j + 3)) not in (("from", "now"), ("from", "today")):
+            return 0
+        used += 2
+    elif ctx.norm(j + 2) == "from" and ctx.norm(j + 3) in ("now", "today"):
+        used += 2
+    days = UNITS[unit]
+    day = ctx.today + timedelta(days=count * days) if days else add_months(ctx.today, count)
+    ctx.found.start_on(day, ctx.span(i, used))
+    return used
+
+
+_ORDINAL_WEEKS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2}
+_ORDINAL_WEEKS |= {"fourth": 3, "4th": 3, "last": -1, "final": -1}
+
+
+def _week_of_month(ctx: Line, i: int) -> int:
+    """`the first week of december`, `last week of jan`: seven days of that month."""
+    j = i + (ctx.norm(i) == "the")
+    which = _ORDINAL_WEEKS.get(ctx.norm(j))
+    if which is None or ctx.norm(j + 1) != "week" or ctx.norm(j + 2) not in ("of", "in"):
+        return 0
+    period = read_period(ctx, j + 3)
+    if period is None or period[1].month != period[2].month or period[1] == period[2]:
+        return 0
+    last_day = period[2]
+    first_day = last_day.replace(day=1)
+    start = first_day + timedelta(days=7 * which) if which >= 0 else last_day - timedelta(days=6)
+    end = min(start + timedelta(days=6), last_day)
+    used = j + 3 + period[0] - i
+    if end < ctx.today:
+        ctx.found.problems.append(f"'{ctx.span(i, used)}' has passed.")
+    ctx.found.between(max(start, ctx.today), end, ctx.span(i, used))
+    return used
+
+
 def rule_dates(ctx: Line, i: int) -> int:
     """Any date phrase at tokens[i]; returns how many tokens it used (0: none here)."""
     word = ctx.norm(i)
-    if used := _span(ctx, i):
+    if used := _span(ctx, i) or _either(ctx, i) or _from_now(ctx, i) or _week_of_month(ctx, i):
         return used
     if word in ("from", "between") and (used := _range(ctx, i + 1, word == "between")):
         return used + 1

@@ -9,6 +9,6 @@ _WORDS = {
 
 
 def number_word(text: str) -> int | None:
-    if text.isdigit() and len(text) <= 3:
+    if text.isascii() and text.isdigit() and len(text) <= 3:
         return int(text)
     return _WORDS.get(text)

@@ -27,6 +27,8 @@ BUCKETS = {
 NAMED = {
     ("lunchtime",): (time(12), time(13)),
     ("lunch",): (time(12), time(13)),
+    ("lunch", "break"): (time(12), time(13)),
+    ("lunch", "hour"): (time(12), time(13)),
     ("over", "lunch"): (time(12), time(13)),
     ("before", "work"): (None, time(9)),
     ("after", "work"): (time(17), None),
@@ -42,7 +44,11 @@ NAMED = {
     ("first", "thing"): (None, time(10)),
     ("end", "of", "day"): (time(15), None),
 }
-ANY_TIME = {("any", "time"), ("anytime",), ("all", "day"), ("any", "hour")}
+_NAMED_LONGEST_FIRST = sorted(NAMED.items(), key=lambda named: -len(named[0]))
+ANY_TIME = {
+    ("any", "time"), ("anytime",), ("all", "day"), ("any", "hour"), ("flexible",),
+    ("no", "preference"), ("no", "pref"),
+}  # fmt: skip
 JOINERS = {"-", "–", "—", "to", "until", "through"}
 AFTER = {"after", "from", "past", "starting"}
 BEFORE = {"before", "by", "until"}
@@ -149,9 +155,10 @@ def rule_times(ctx: Line, i: int) -> int:
         return 1
     for words in ANY_TIME:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
-            found.clear("times", ctx.span(i, len(words)))
-            return len(words)
-    for words, (earliest, latest) in NAMED.items():
+            if ctx.norm(i + len(words)) not in AFTER | BEFORE | {"between"}:
+                found.clear("times", ctx.span(i, len(words)))
+            return len(words)  # `anytime after 11:30` says when: the bound that follows
+    for words, (earliest, latest) in _NAMED_LONGEST_FIRST:
         if tuple(ctx.norm(i + k) for k in range(len(words))) == words:
             phrase = ctx.span(i, len(words))
             if earliest:
