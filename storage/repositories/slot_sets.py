@@ -19,7 +19,7 @@ rule decisions, whatever the number of entries; step 3 is a few array operations
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,9 +49,8 @@ def fit_counts(
     fitting: npt.NDArray[np.uint64] | None = None
     for rule in FIT_RULES:
         column = terms[rule.term]
-        distinct: Iterable[Any] = dict.fromkeys(column)
-        if decode and rule.term in decode:
-            distinct = {value: decode[rule.term](value) for value in distinct}
+        read = (decode or {}).get(rule.term, _same)
+        distinct = {stored: read(stored) for stored in dict.fromkeys(column)}
         admitted = _admitted(rule, distinct, _groups(rule, slots, now), len(slots))
         if len(admitted) == 1 and next(iter(admitted.values())) == (1 << len(slots)) - 1:
             continue  # every entry passes this rule for every slot
@@ -76,11 +75,15 @@ def _groups(rule: FitRule, slots: Sequence[SlotSpec], now: datetime) -> dict[Any
     return groups
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def _admitted(
-    rule: FitRule, values: Iterable[Any] | Mapping[Any, Any], groups: Mapping[Any, int], count: int
+    rule: FitRule, values: Mapping[Any, Any], groups: Mapping[Any, int], count: int
 ) -> dict[Any, int]:
-    """For each distinct entry value (or stored value, mapped to the value), the set of slots
-    it admits under `rule`."""
+    """For each distinct stored value (mapped to the entry's value), the set of slots it
+    admits under `rule`."""
     everything = (1 << count) - 1
     unconcerned = groups.get(None, 0)
     wanted = [(want, bits) for want, bits in groups.items() if want is not None]
@@ -94,9 +97,8 @@ def _admitted(
                     cache[have] |= bits
         return cache[have]
 
-    decoded = values if isinstance(values, Mapping) else {value: value for value in values}
     admitted = {}
-    for stored, have in decoded.items():
+    for stored, have in values.items():
         if not rule.required and is_unset(rule, have):
             admitted[stored] = everything
         elif rule.test is Test.INCLUDES:

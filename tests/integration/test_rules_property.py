@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.matching import day_spec, entry_fits, slot_spec
+from core.matching import ENTRY_TERMS, day_spec, entry_fits, slot_spec
 from core.model import (
     Client,
     Clinic,
@@ -30,6 +30,7 @@ from core.model import (
 )
 from core.ports import CandidateQuery, EntryFilter
 from core.ranking import choose_candidates
+from storage.repositories.slot_sets import fit_counts
 
 TZ = "America/New_York"
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
@@ -254,3 +255,21 @@ def _slot(spec: dict[str, Any], clinic_id: int, services: list, providers: list)
         service_id=service,
         provider_id=provider,
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    entry_specs=st.lists(entries, max_size=20),
+    slot_specs=st.lists(slots, max_size=200),
+)
+def test_slot_sets_count_as_core_does(
+    entry_specs: list[dict[str, Any]], slot_specs: list[dict[str, Any]]
+) -> None:
+    """The bit-set count alone, without a database: many more slots (sets of several 64-bit
+    words) and examples than the SQL test above; terms as storage keeps them (ENTRY_TERMS)."""
+    clients = [Client(f"P{n}", "X", "+16170000000", id=n + 1) for n in range(5)]
+    stored = [_entry(spec, 1, clients, [1, 2], [1, 2]) for spec in entry_specs]
+    open_slots = [_slot(spec, 1, [1, 2], [1, 2]) for spec in slot_specs]
+    terms = {term: [read(e) for e in stored] for term, read in ENTRY_TERMS.items()}
+    counted = fit_counts(terms, open_slots, NOW)
+    assert list(counted) == [sum(entry_fits(e, s, NOW) for s in open_slots) for e in stored]
