@@ -8,6 +8,7 @@ from dataclasses import fields
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,14 @@ class SqlRepository:
     @property
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+
+def plain_connection(session: Session) -> Connection:
+    """The session's connection, for reads of plain rows (no ORM step per row); changes the
+    session holds are written first, as the session's own queries would."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def plain(value: Any) -> Any:

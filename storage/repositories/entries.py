@@ -13,7 +13,6 @@ from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from storage.repositories.base import SqlRepository, existing, plain
 from storage.repositories.candidates import find_candidates
-from storage.repositories.directory import to_client
 from storage.repositories.entry_mapping import (
     entry_row_values,
     load_provider_ids,
@@ -88,17 +87,7 @@ class SqlEntryRepository(SqlRepository):
         return [entry_id for entry_id in entry_ids if entry_id in moved]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        rows = find_candidates(self.session, query)
-        providers = providers_of(self.session, (entry for entry, *_ in rows))
-        return [
-            Candidate(
-                entry=to_entry(entry, providers[entry.id]),
-                client=to_client(client),
-                offers_this_week=week,
-                offers_today=day,
-            )
-            for entry, client, week, day in rows
-        ]
+        return find_candidates(self.session, query)
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         query = select(EntryRow.status, func.count()).group_by(EntryRow.status)
@@ -143,19 +132,18 @@ class SqlEntryRepository(SqlRepository):
         offset: int = 0,
         limit: int = 20,
     ) -> Page[tuple[WaitlistEntry, int]]:
-        conditions = _filter_conditions(filters)
-        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
-        found = page_by_open_slots(
+        found, total = page_by_open_slots(
             self.session,
-            conditions,
+            _filter_conditions(filters),
             slots,
             now=now,
             descending=descending,
             offset=offset,
             limit=limit,
         )
-        entries = to_entries(self.session, [row for row, _ in found])
-        return Page([(e, n) for e, (_, n) in zip(entries, found, strict=True)], total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_([i for i, _ in found])))
+        entries = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([(entries[i], n) for i, n in found], total)
 
     # Last in the class: a method named `list` would shadow the builtin in later annotations.
     def list(
@@ -178,14 +166,20 @@ class SqlEntryRepository(SqlRepository):
         if sort_by in _NULLABLE_SORTS:
             order = order.nulls_last()  # same place for "not set" on every database
         tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
-        rows = self.session.scalars(
-            select(EntryRow)
-            .where(*conditions)
-            .order_by(order, tie_break)
-            .offset(offset)
-            .limit(limit)
+        # The page's ids first (from an index where one covers the filters and the order),
+        # then only those rows: sorting whole rows would read every filtered row.
+        ids = list(
+            self.session.scalars(
+                select(EntryRow.id)
+                .where(*conditions)
+                .order_by(order, tie_break)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        return Page(to_entries(self.session, rows), total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids))) if ids else []
+        found = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([found[entry_id] for entry_id in ids], total or 0)
 
 
 def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
