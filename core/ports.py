@@ -197,10 +197,12 @@ class EntryRepository(Protocol):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
     ) -> list[int]:
         """In one statement: the entries of `entry_ids` whose status is still `current` get
         `status`, the field values in `changes`, updated_at `now` and updated_by `actor`.
-        Returns the ids that moved (locked for the rest of the transaction)."""
+        Returns the ids that moved (locked for the rest of the transaction). With
+        `skip_busy`, entries another transaction is changing are left out, not waited for."""
         ...
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:

@@ -175,6 +175,7 @@ class FakeEntries(_Table):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
     ) -> list[int]:
         moved = []
         for entry_id in entry_ids:
