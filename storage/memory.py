@@ -27,6 +27,7 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
+from core.outbox import held
 from core.ports import (
     Candidate,
     CandidateQuery,
@@ -394,6 +395,10 @@ class FakeOffers(_Table):
 class FakeMessages(_Table):
     def queued(self, limit: int = 100) -> list[Message]:
         return [m for m in self.all() if m.status is MessageStatus.QUEUED][:limit]
+
+    def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
+        waiting = self.queued(len(self.rows))
+        return [m for m in waiting if not held(m, hold)][:limit]
 
     def claim(self, message_id: int, now: datetime) -> Message | None:
         row = self.rows.get(message_id)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DuplicateMessage, WaitlistError
@@ -38,7 +38,11 @@ def _insert_many(
         item.id = item_id
 
 
-def _message(row: MessageRow) -> Message:
+_MESSAGE_COLUMNS = tuple(MessageRow.__table__.columns)
+
+
+def _message(row: Any) -> Message:
+    """A Message from an ORM row or a plain result row (lighter: no objects to track)."""
     values = domain_values(row, Message)
     values.update(direction=MessageDirection(row.direction), status=MessageStatus(row.status))
     return Message(**values)
@@ -164,6 +168,15 @@ class SqlMessageRepository(SqlRepository):
             .limit(limit)
         )
         return [_message(row) for row in self.session.scalars(query)]
+
+    def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
+        query = select(*_MESSAGE_COLUMNS).where(MessageRow.status == MessageStatus.QUEUED.value)
+        for kind, until in hold.items():
+            query = query.where(~and_(MessageRow.kind == kind, MessageRow.created_at > until))
+        return [
+            _message(row)
+            for row in self.session.execute(query.order_by(MessageRow.id).limit(limit))
+        ]
 
     def get_by_provider_sid(self, sid: str) -> Message | None:
         row = self.session.scalars(select(MessageRow).where(MessageRow.provider_sid == sid)).first()
