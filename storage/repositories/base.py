@@ -8,6 +8,8 @@ from dataclasses import fields
 from enum import Enum
 from typing import Any, TypeVar
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,6 +76,38 @@ def guarded(session: Session, translate: Callable[[str], WaitlistError | None]) 
         if error is None:
             raise
         raise error from exc
+
+
+def insert_new(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    refused: Callable[[], WaitlistError],
+    *,
+    translate: Callable[[str], WaitlistError | None] | None = None,
+) -> int:
+    """INSERT one row and return its id; `refused()` is raised when a uniqueness or exclusion
+    rule turns it down. One statement, no savepoint: PostgreSQL skips the row (ON CONFLICT
+    DO NOTHING) instead of failing the transaction, and a failed statement leaves a SQLite
+    transaction usable, so a refusal raised by a trigger there (`translate`) is caught."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = pg_insert(table).values(values).on_conflict_do_nothing()
+        found = session.scalar(statement.returning(table.c.id))
+        if found is None:
+            raise refused()
+        return int(found)
+    try:
+        added = session.scalar(
+            sqlite_insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+        )
+    except IntegrityError as exc:
+        error = translate(violated(exc)) if translate else None
+        if error is None:
+            raise
+        raise error from exc
+    if added is None:
+        raise refused()
+    return int(added)
 
 
 def existing(row: R | None, what: str) -> R:

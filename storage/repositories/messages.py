@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import DuplicateMessage, WaitlistError
+from core.errors import DuplicateMessage
 from core.model import Event, Message, MessageDirection, MessageStatus
 from storage.repositories.base import (
     SqlRepository,
     domain_values,
     existing,
-    guarded,
+    insert_new,
     plain,
     row_values,
     update_row,
@@ -48,15 +48,6 @@ def _message(row: Any) -> Message:
     return Message(**values)
 
 
-def _duplicate(message: Message) -> Callable[[str], WaitlistError | None]:
-    def translate(rule: str) -> WaitlistError | None:
-        if rule in ("uq_messages_provider_sid", "messages.provider_sid"):
-            return DuplicateMessage(f"Message {message.provider_sid} was already received.")
-        return None
-
-    return translate
-
-
 class SqlMessageRepository(SqlRepository):
     def add(self, message: Message) -> Message:
         if message.created_at is None:
@@ -71,10 +62,12 @@ class SqlMessageRepository(SqlRepository):
         _insert_many(self.session, MessageRow, messages)
 
     def add_inbound(self, message: Message) -> Message:
-        row = MessageRow(**row_values(message, skip=("id",)))
-        with guarded(self.session, _duplicate(message)):
-            self.session.add(row)
-        message.id = row.id
+        message.id = insert_new(
+            self.session,
+            MessageRow.__table__,
+            row_values(message, skip=("id",)),
+            lambda: DuplicateMessage(f"Message {message.provider_sid} was already received."),
+        )
         return message
 
     def get(self, message_id: int) -> Message | None:
