@@ -253,7 +253,22 @@ class EntryRepository(Protocol):
     ) -> Page[WaitlistEntry]: ...
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where the sender of a text stands: the client with that phone, their latest offer, its
+    opening and the opening's clinic (each None when there is none)."""
+
+    client: Client | None = None
+    offer: Offer | None = None
+    opening: Opening | None = None
+    clinic: Clinic | None = None
+
+
 class OpeningRepository(Protocol):
+    def standing(self, phone: str) -> Standing:
+        """`Standing` of the client with this phone, in one read."""
+        ...
+
     def add(self, opening: Opening) -> Opening: ...
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None: ...
     def get_by_origin(self, appointment_id: int) -> Opening | None: ...

@@ -37,6 +37,7 @@ from core.ports import (
     Page,
     SendResult,
     SlotSpec,
+    Standing,
 )
 from core.ranking import choose_candidates
 
@@ -272,6 +273,13 @@ class FakeOpenings(_Table):
     def __init__(self, uow: FakeUnitOfWork) -> None:
         super().__init__()
         self.uow = uow
+
+    def standing(self, phone: str) -> Standing:
+        client = self.uow.clients.get_by_phone(phone)
+        offer = self.uow.offers.latest_for_client(client.id or 0) if client else None
+        opening = self.get(offer.opening_id) if offer else None
+        clinic = self.uow.clinics.get(opening.clinic_id) if opening else None
+        return Standing(client, offer, opening, clinic)
 
     def lock_for_entry(self, entry_id: int) -> Opening | None:
         latest = self.uow.offers.latest_for_entry(entry_id)

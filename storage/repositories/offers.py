@@ -4,15 +4,17 @@ and one pending offer per client, whatever the concurrency."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Update, case, func, select, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.errors import Conflict, SlotTaken, WaitlistError
-from core.model import Offer, OfferStatus, Opening, OpeningStatus
+from core.model import Client, Clinic, Offer, OfferStatus, Opening, OpeningStatus
+from core.ports import Standing
 from storage.repositories.base import (
     SqlRepository,
     domain_values,
@@ -21,7 +23,9 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
-from storage.tables import OfferRow, OpeningRow
+from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
+
+T = TypeVar("T")
 
 
 def _opening(row: OpeningRow) -> Opening:
@@ -44,7 +48,63 @@ def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]
     return translate
 
 
+_STANDING = (ClientRow.__table__, OfferRow.__table__, OpeningRow.__table__, ClinicRow.__table__)
+
+
+def _standing_query() -> Select[Any]:
+    """The client by phone with their latest offer, its opening and clinic: one SELECT."""
+    latest = (
+        select(OfferRow.id)
+        .where(OfferRow.client_id == ClientRow.id)
+        .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+        .limit(1)
+        .correlate(ClientRow)
+        .scalar_subquery()
+    )
+    joined = (
+        ClientRow.__table__.outerjoin(OfferRow.__table__, OfferRow.id == latest)
+        .outerjoin(OpeningRow.__table__, OpeningRow.id == OfferRow.opening_id)
+        .outerjoin(ClinicRow.__table__, ClinicRow.id == OpeningRow.clinic_id)
+    )
+    columns = [column for table in _STANDING for column in table.columns]
+    return select(*columns).select_from(joined).where(ClientRow.phone == bindparam("phone"))
+
+
+_STANDING_QUERY = _standing_query()  # built once: only the phone changes
+
+
+def _split(row: Sequence[Any]) -> list[dict[str, Any] | None]:
+    """The row's values per table of `_STANDING` (None for a table that matched nothing)."""
+    parts: list[dict[str, Any] | None] = []
+    at = 0
+    for table in _STANDING:
+        names = table.columns.keys()
+        values = dict(zip(names, row[at : at + len(names)], strict=True))
+        parts.append(values if values["id"] is not None else None)
+        at += len(names)
+    return parts
+
+
+def _of(cls: type[T], values: dict[str, Any] | None) -> T | None:
+    if values is None:
+        return None
+    return cls(**{f.name: values[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
 class SqlOpeningRepository(SqlRepository):
+    def standing(self, phone: str) -> Standing:
+        row = self.session.execute(_STANDING_QUERY, {"phone": phone}).first()
+        if row is None:
+            return Standing()
+        client, offer, opening, clinic = _split(row)
+        if offer is not None:
+            offer["status"] = OfferStatus(offer["status"])
+        if opening is not None:
+            opening["status"] = OpeningStatus(opening["status"])
+        return Standing(
+            _of(Client, client), _of(Offer, offer), _of(Opening, opening), _of(Clinic, clinic)
+        )
+
     def add(self, opening: Opening) -> Opening:
         if opening.created_at is None:
             opening.created_at = datetime.now(UTC)
