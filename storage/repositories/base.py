@@ -8,10 +8,10 @@ from dataclasses import fields
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from core.errors import NotFound, WaitlistError
 
@@ -78,6 +78,19 @@ def guarded(session: Session, translate: Callable[[str], WaitlistError | None]) 
         raise error from exc
 
 
+class _SkipConflicts(OnConflictDoNothing):
+    _traverse_internals = []  # nothing varies: a constant part of the cache key
+
+
+class InsertNew(Insert):
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike) that SQLAlchemy compiles
+    once and then takes from its statement cache: the dialects' own `on_conflict_do_nothing()`
+    has no cache key, so it was compiled anew on every call."""
+
+    inherit_cache = True
+    _post_values_clause = _SkipConflicts()
+
+
 def insert_new(
     session: Session,
     table: Any,
@@ -87,19 +100,12 @@ def insert_new(
     translate: Callable[[str], WaitlistError | None] | None = None,
 ) -> int:
     """INSERT one row and return its id; `refused()` is raised when a uniqueness or exclusion
-    rule turns it down. One statement, no savepoint: PostgreSQL skips the row (ON CONFLICT
-    DO NOTHING) instead of failing the transaction, and a failed statement leaves a SQLite
-    transaction usable, so a refusal raised by a trigger there (`translate`) is caught."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement = pg_insert(table).values(values).on_conflict_do_nothing()
-        found = session.scalar(statement.returning(table.c.id))
-        if found is None:
-            raise refused()
-        return int(found)
+    rule turns it down. One statement, no savepoint: the row is skipped (ON CONFLICT DO
+    NOTHING) rather than failing the transaction. A refusal raised by a SQLite trigger is
+    turned into a domain error by `translate` (a failed statement leaves SQLite's transaction
+    usable)."""
     try:
-        added = session.scalar(
-            sqlite_insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
-        )
+        added = session.scalar(InsertNew(table).values(values).returning(table.c.id))
     except IntegrityError as exc:
         error = translate(violated(exc)) if translate else None
         if error is None:

@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.errors import Conflict, SlotTaken, WaitlistError
 from core.model import Client, Clinic, Offer, OfferStatus, Opening, OpeningStatus
 from core.ports import Standing
 from storage.repositories.base import (
+    InsertNew,
     SqlRepository,
     domain_values,
     existing,
@@ -217,11 +216,10 @@ class SqlOfferRepository(SqlRepository):
     def add_many(self, offers: Sequence[Offer]) -> list[Offer]:
         if not offers:
             return []
-        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         table = OfferRow.__table__
         # One statement for any number of rows (SQLAlchemy batches them), compiled once.
         added = self.session.execute(
-            insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.entry_id),
+            InsertNew(table).returning(table.c.id, table.c.entry_id),
             [row_values(offer, skip=("id",)) for offer in offers],
         ).all()
         ids = {entry_id: offer_id for offer_id, entry_id in added}
