@@ -34,6 +34,8 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 _NULLABLE_SORTS = frozenset({"updated_at", "date_range_start", "date_range_end"})
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+_ENTRIES = EntryRow.__table__
+_ENTRY_COLUMNS = tuple(_ENTRIES.columns)
 
 
 class SqlEntryRepository(SqlRepository):
@@ -48,10 +50,11 @@ class SqlEntryRepository(SqlRepository):
         return entry
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
-        query = select(EntryRow).where(EntryRow.id == entry_id)
+        # Plain rows, not ORM objects: lighter, and nothing in the session to go stale.
+        query = select(*_ENTRY_COLUMNS).where(EntryRow.id == entry_id)
         if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).first()
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
         if row is None:
             return None
         return to_entry(row, providers_of(self.session, [row])[row.id])
@@ -84,7 +87,7 @@ class SqlEntryRepository(SqlRepository):
             which = EntryRow.id.in_(free.with_for_update(skip_locked=True))
         moved = set(
             self.session.scalars(
-                update(EntryRow)
+                update(_ENTRIES)
                 .where(which, EntryRow.status == current.value)
                 .values(status=status.value, updated_at=now, updated_by=actor, **values)
                 .returning(EntryRow.id)

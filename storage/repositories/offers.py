@@ -27,7 +27,11 @@ from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
 T = TypeVar("T")
 
 
-def _opening(row: OpeningRow) -> Opening:
+_OPENING_COLUMNS = tuple(OpeningRow.__table__.columns)
+
+
+def _opening(row: Any) -> Opening:
+    """An Opening from an ORM object or a plain result row."""
     values = domain_values(row, Opening)
     values["status"] = OpeningStatus(row.status)
     return Opening(**values)
@@ -114,10 +118,10 @@ class SqlOpeningRepository(SqlRepository):
         return opening
 
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None:
-        query = select(OpeningRow).where(OpeningRow.id == opening_id)
+        query = select(*_OPENING_COLUMNS).where(OpeningRow.id == opening_id)
         if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).first()
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
         return _opening(row) if row else None
 
     def get_by_origin(self, appointment_id: int) -> Opening | None:
@@ -130,10 +134,9 @@ class SqlOpeningRepository(SqlRepository):
         # What an opening is for never changes after it is added, so no uniqueness rule can
         # fail here: a plain UPDATE, no savepoint.
         changed = self.session.execute(
-            update(OpeningRow)
+            update(OpeningRow.__table__)
             .where(OpeningRow.id == opening.id)
             .values(**row_values(opening, skip=_FIXED))
-            .execution_options(synchronize_session=False)
         )
         existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
 
@@ -145,8 +148,8 @@ class SqlOpeningRepository(SqlRepository):
             .limit(1)
             .scalar_subquery()
         )
-        query = select(OpeningRow).where(OpeningRow.id == latest).with_for_update()
-        row = self.session.scalars(query.execution_options(populate_existing=True)).first()
+        query = select(*_OPENING_COLUMNS).where(OpeningRow.id == latest).with_for_update()
+        row = self.session.execute(query).first()
         return _opening(row) if row else None
 
     def open_ids(self) -> list[int]:
@@ -166,13 +169,14 @@ class SqlOpeningRepository(SqlRepository):
         return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
 
 
-def _offer(row: OfferRow) -> Offer:
+def _offer(row: Any) -> Offer:
     values = domain_values(row, Offer)
     values["status"] = OfferStatus(row.status)
     return Offer(**values)
 
 
-_OFFER_COLUMNS = tuple(OfferRow.__table__.columns)
+_OFFERS = OfferRow.__table__
+_OFFER_COLUMNS = tuple(_OFFERS.columns)
 
 
 def _offer_of(values: Mapping[str, Any]) -> Offer:
@@ -239,7 +243,7 @@ class SqlOfferRepository(SqlRepository):
     ) -> list[Offer]:
         if offer_ids is not None and not offer_ids:
             return []
-        query = update(OfferRow).where(*_pending_of(opening_id))
+        query = update(_OFFERS).where(*_pending_of(opening_id))
         if offer_ids is not None:
             query = query.where(OfferRow.id.in_(list(offer_ids)))
         if due_by is not None:
@@ -251,14 +255,12 @@ class SqlOfferRepository(SqlRepository):
             (OfferRow.id == accepted_id, OfferStatus.ACCEPTED.value),
             else_=OfferStatus.WITHDRAWN.value,
         )
-        query = update(OfferRow).where(*_pending_of(opening_id))
+        query = update(_OFFERS).where(*_pending_of(opening_id))
         return self._changed(query.values(status=outcome, responded_at=now))
 
     def _changed(self, query: Update) -> list[Offer]:
         """Run an UPDATE of offers; the changed rows, by id."""
-        rows = self.session.execute(
-            query.returning(*_OFFER_COLUMNS).execution_options(synchronize_session="fetch")
-        ).all()
+        rows = self.session.execute(query.returning(*_OFFER_COLUMNS)).all()
         return sorted((_offer_of(row._mapping) for row in rows), key=lambda offer: offer.id or 0)
 
     def save(self, offer: Offer) -> None:
@@ -267,8 +269,8 @@ class SqlOfferRepository(SqlRepository):
             update_row(row, offer)
 
     def for_opening(self, opening_id: int) -> list[Offer]:
-        query = select(OfferRow).where(OfferRow.opening_id == opening_id).order_by(OfferRow.id)
-        return [_offer(row) for row in self.session.scalars(query)]
+        query = select(*_OFFER_COLUMNS).where(OfferRow.opening_id == opening_id)
+        return [_offer(row) for row in self.session.execute(query.order_by(OfferRow.id))]
 
     def pending_for_client(self, client_id: int) -> Offer | None:
         row = self.session.scalars(
