@@ -34,6 +34,9 @@ from storage.tables import (
 )
 
 PENDING, DELIVERING, DELIVERED = (s.value for s in DeliveryStatus)
+_ENABLED = select(
+    WebhookEndpointRow.id, WebhookEndpointRow.clinic_id, WebhookEndpointRow.event_types
+).where(WebhookEndpointRow.enabled)
 
 
 def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:
@@ -106,9 +109,7 @@ class SqlWebhookRepository(SqlRepository):
         news = [(event, found) for event, found in news if found]
         if not news:
             return 0
-        endpoints = list(
-            self.session.scalars(select(WebhookEndpointRow).where(WebhookEndpointRow.enabled))
-        )
+        endpoints = self.session.execute(_ENABLED).all()  # plain rows: nothing to track
         written = 0
         for event, found in news:
             clinics = self._clinics_of(event)
