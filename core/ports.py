@@ -198,11 +198,13 @@ class EntryRepository(Protocol):
         actor: str,
         changes: Mapping[str, object],
         skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
         """In one statement: the entries of `entry_ids` whose status is still `current` get
         `status`, the field values in `changes`, updated_at `now` and updated_by `actor`.
         Returns the ids that moved (locked for the rest of the transaction). With
-        `skip_busy`, entries another transaction is changing are left out, not waited for."""
+        `skip_busy`, entries another transaction is changing are left out, not waited for;
+        with `limit`, only the first `limit` that can move do, in the order of `entry_ids`."""
         ...
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:

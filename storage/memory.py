@@ -178,11 +178,12 @@ class FakeEntries(_Table):
         actor: str,
         changes: Mapping[str, object],
         skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
-        moved = []
+        moved: list[int] = []
         for entry_id in entry_ids:
             entry = self.rows.get(entry_id)
-            if entry is None or entry.status is not current:
+            if entry is None or entry.status is not current or len(moved) == limit:
                 continue
             entry.status, entry.updated_at, entry.updated_by = status, now, actor
             for name, value in changes.items():

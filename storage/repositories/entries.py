@@ -6,7 +6,18 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    exists,
+    extract,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
@@ -79,12 +90,22 @@ class SqlEntryRepository(SqlRepository):
         actor: str,
         changes: Mapping[str, object],
         skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
         values = {name: plain(value) for name, value in changes.items()}
-        which = EntryRow.id.in_(sorted(entry_ids))
         if skip_busy and self.dialect == "postgresql":  # SQLite has one writer: none is busy
-            free = select(EntryRow.id).where(which, EntryRow.status == current.value)
-            which = EntryRow.id.in_(free.with_for_update(skip_locked=True))
+            free = select(EntryRow.id).where(
+                EntryRow.id.in_(sorted(entry_ids)), EntryRow.status == current.value
+            )
+            if limit is not None:  # the first that are free, in the order given
+                order = bindparam("order", list(entry_ids), type_=ARRAY(Integer), unique=True)
+                free = free.order_by(func.array_position(order, EntryRow.id)).limit(limit)
+            # Locked once, in a CTE: as a plain subquery the planner may run it again for
+            # each row, and a rerun no longer sees the rows just moved, so passes the limit.
+            chosen = free.with_for_update(skip_locked=True).cte("chosen")
+            which = EntryRow.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+        else:
+            which = EntryRow.id.in_(sorted(entry_ids[:limit]))
         moved = set(
             self.session.scalars(
                 update(_ENTRIES)
