@@ -100,7 +100,8 @@ class SqlClientRepository(SqlRepository):
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         if not client_ids:
             return {}
-        query = select(*ClientRow.__table__.columns).where(ClientRow.id.in_(list(client_ids)))
+        table = ClientRow.__table__
+        query = select(*table.columns).where(table.c.id.in_(list(client_ids)))
         return {row.id: to_client(row) for row in self.session.execute(query)}
 
     def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:

@@ -62,7 +62,7 @@ class SqlEntryRepository(SqlRepository):
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
         # Plain rows, not ORM objects: lighter, and nothing in the session to go stale.
-        query = select(*_ENTRY_COLUMNS).where(EntryRow.id == entry_id)
+        query = select(*_ENTRY_COLUMNS).where(_ENTRIES.c.id == entry_id)
         if for_update:
             query = query.with_for_update()
         row = self.session.execute(query).first()
@@ -94,24 +94,24 @@ class SqlEntryRepository(SqlRepository):
     ) -> list[int]:
         values = {name: plain(value) for name, value in changes.items()}
         if skip_busy and self.dialect == "postgresql":  # SQLite has one writer: none is busy
-            free = select(EntryRow.id).where(
-                EntryRow.id.in_(sorted(entry_ids)), EntryRow.status == current.value
+            free = select(_ENTRIES.c.id).where(
+                _ENTRIES.c.id.in_(sorted(entry_ids)), _ENTRIES.c.status == current.value
             )
             if limit is not None:  # the first that are free, in the order given
                 order = bindparam("order", list(entry_ids), type_=ARRAY(Integer), unique=True)
-                free = free.order_by(func.array_position(order, EntryRow.id)).limit(limit)
+                free = free.order_by(func.array_position(order, _ENTRIES.c.id)).limit(limit)
             # Locked once, in a CTE: as a plain subquery the planner may run it again for
             # each row, and a rerun no longer sees the rows just moved, so passes the limit.
             chosen = free.with_for_update(skip_locked=True).cte("chosen")
-            which = EntryRow.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+            which = _ENTRIES.c.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
         else:
-            which = EntryRow.id.in_(sorted(entry_ids[:limit]))
+            which = _ENTRIES.c.id.in_(sorted(entry_ids[:limit]))
         moved = set(
             self.session.scalars(
                 update(_ENTRIES)
-                .where(which, EntryRow.status == current.value)
+                .where(which, _ENTRIES.c.status == current.value)
                 .values(status=status.value, updated_at=now, updated_by=actor, **values)
-                .returning(EntryRow.id)
+                .returning(_ENTRIES.c.id)
             )
         )
         return [entry_id for entry_id in entry_ids if entry_id in moved]

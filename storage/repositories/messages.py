@@ -38,6 +38,7 @@ def _insert_many(
         item.id = item_id
 
 
+_MESSAGE = MessageRow.__table__.c
 _MESSAGE_COLUMNS = tuple(MessageRow.__table__.columns)
 
 
@@ -163,12 +164,11 @@ class SqlMessageRepository(SqlRepository):
         return [_message(row) for row in self.session.scalars(query)]
 
     def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
-        query = select(*_MESSAGE_COLUMNS).where(MessageRow.status == MessageStatus.QUEUED.value)
+        query = select(*_MESSAGE_COLUMNS).where(_MESSAGE.status == MessageStatus.QUEUED.value)
         for kind, until in hold.items():
-            query = query.where(~and_(MessageRow.kind == kind, MessageRow.created_at > until))
+            query = query.where(~and_(_MESSAGE.kind == kind, _MESSAGE.created_at > until))
         return [
-            _message(row)
-            for row in self.session.execute(query.order_by(MessageRow.id).limit(limit))
+            _message(row) for row in self.session.execute(query.order_by(_MESSAGE.id).limit(limit))
         ]
 
     def get_by_provider_sid(self, sid: str) -> Message | None:

@@ -27,6 +27,12 @@ from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
 T = TypeVar("T")
 
 
+# Table columns, not ORM attributes, in the statements of the reply path: a statement that
+# names an ORM attribute goes through the ORM's compile and execute steps, which cost more.
+_OFFER = OfferRow.__table__.c
+_OPENING = OpeningRow.__table__.c
+_CLIENT = ClientRow.__table__.c
+_CLINIC = ClinicRow.__table__.c
 _OPENING_COLUMNS = tuple(OpeningRow.__table__.columns)
 
 
@@ -57,20 +63,20 @@ _STANDING = (ClientRow.__table__, OfferRow.__table__, OpeningRow.__table__, Clin
 def _standing_query() -> Select[Any]:
     """The client by phone with their latest offer, its opening and clinic: one SELECT."""
     latest = (
-        select(OfferRow.id)
-        .where(OfferRow.client_id == ClientRow.id)
-        .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+        select(_OFFER.id)
+        .where(_OFFER.client_id == _CLIENT.id)
+        .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
         .limit(1)
-        .correlate(ClientRow)
+        .correlate(ClientRow.__table__)
         .scalar_subquery()
     )
     joined = (
-        ClientRow.__table__.outerjoin(OfferRow.__table__, OfferRow.id == latest)
-        .outerjoin(OpeningRow.__table__, OpeningRow.id == OfferRow.opening_id)
-        .outerjoin(ClinicRow.__table__, ClinicRow.id == OpeningRow.clinic_id)
+        ClientRow.__table__.outerjoin(OfferRow.__table__, _OFFER.id == latest)
+        .outerjoin(OpeningRow.__table__, _OPENING.id == _OFFER.opening_id)
+        .outerjoin(ClinicRow.__table__, _CLINIC.id == _OPENING.clinic_id)
     )
     columns = [column for table in _STANDING for column in table.columns]
-    return select(*columns).select_from(joined).where(ClientRow.phone == bindparam("phone"))
+    return select(*columns).select_from(joined).where(_CLIENT.phone == bindparam("phone"))
 
 
 _STANDING_QUERY = _standing_query()  # built once: only the phone changes
@@ -118,7 +124,7 @@ class SqlOpeningRepository(SqlRepository):
         return opening
 
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None:
-        query = select(*_OPENING_COLUMNS).where(OpeningRow.id == opening_id)
+        query = select(*_OPENING_COLUMNS).where(_OPENING.id == opening_id)
         if for_update:
             query = query.with_for_update()
         row = self.session.execute(query).first()
@@ -135,20 +141,20 @@ class SqlOpeningRepository(SqlRepository):
         # fail here: a plain UPDATE, no savepoint.
         changed = self.session.execute(
             update(OpeningRow.__table__)
-            .where(OpeningRow.id == opening.id)
+            .where(_OPENING.id == opening.id)
             .values(**row_values(opening, skip=_FIXED))
         )
         existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
 
     def lock_for_entry(self, entry_id: int) -> Opening | None:
         latest = (
-            select(OfferRow.opening_id)
-            .where(OfferRow.entry_id == entry_id)
-            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            select(_OFFER.opening_id)
+            .where(_OFFER.entry_id == entry_id)
+            .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
             .limit(1)
             .scalar_subquery()
         )
-        query = select(*_OPENING_COLUMNS).where(OpeningRow.id == latest).with_for_update()
+        query = select(*_OPENING_COLUMNS).where(_OPENING.id == latest).with_for_update()
         row = self.session.execute(query).first()
         return _opening(row) if row else None
 
@@ -184,7 +190,7 @@ def _offer_of(values: Mapping[str, Any]) -> Offer:
 
 
 def _pending_of(opening_id: int) -> tuple[ColumnElement[bool], ...]:
-    return (OfferRow.opening_id == opening_id, OfferRow.status == OfferStatus.PENDING.value)
+    return (_OFFER.opening_id == opening_id, _OFFER.status == OfferStatus.PENDING.value)
 
 
 def _offer_conflict(offer: Offer) -> Callable[[str], WaitlistError | None]:
@@ -245,14 +251,14 @@ class SqlOfferRepository(SqlRepository):
             return []
         query = update(_OFFERS).where(*_pending_of(opening_id))
         if offer_ids is not None:
-            query = query.where(OfferRow.id.in_(list(offer_ids)))
+            query = query.where(_OFFER.id.in_(list(offer_ids)))
         if due_by is not None:
-            query = query.where(OfferRow.expires_at <= due_by)
+            query = query.where(_OFFER.expires_at <= due_by)
         return self._changed(query.values(status=status.value, responded_at=now))
 
     def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
         outcome = case(
-            (OfferRow.id == accepted_id, OfferStatus.ACCEPTED.value),
+            (_OFFER.id == accepted_id, OfferStatus.ACCEPTED.value),
             else_=OfferStatus.WITHDRAWN.value,
         )
         query = update(_OFFERS).where(*_pending_of(opening_id))
@@ -269,8 +275,8 @@ class SqlOfferRepository(SqlRepository):
             update_row(row, offer)
 
     def for_opening(self, opening_id: int) -> list[Offer]:
-        query = select(*_OFFER_COLUMNS).where(OfferRow.opening_id == opening_id)
-        return [_offer(row) for row in self.session.execute(query.order_by(OfferRow.id))]
+        query = select(*_OFFER_COLUMNS).where(_OFFER.opening_id == opening_id)
+        return [_offer(row) for row in self.session.execute(query.order_by(_OFFER.id))]
 
     def pending_for_client(self, client_id: int) -> Offer | None:
         row = self.session.scalars(

@@ -34,9 +34,8 @@ from storage.tables import (
 )
 
 PENDING, DELIVERING, DELIVERED = (s.value for s in DeliveryStatus)
-_ENABLED = select(
-    WebhookEndpointRow.id, WebhookEndpointRow.clinic_id, WebhookEndpointRow.event_types
-).where(WebhookEndpointRow.enabled)
+_ENDPOINT = WebhookEndpointRow.__table__.c
+_ENABLED = select(_ENDPOINT.id, _ENDPOINT.clinic_id, _ENDPOINT.event_types).where(_ENDPOINT.enabled)
 
 
 def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:
