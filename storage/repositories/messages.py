@@ -38,7 +38,8 @@ def _insert_many(
         item.id = item_id
 
 
-_MESSAGE = MessageRow.__table__.c
+_MESSAGES = MessageRow.__table__
+_MESSAGE = _MESSAGES.c
 _MESSAGE_COLUMNS = tuple(MessageRow.__table__.columns)
 
 
@@ -53,10 +54,8 @@ class SqlMessageRepository(SqlRepository):
     def add(self, message: Message) -> Message:
         if message.created_at is None:
             message.created_at = datetime.now(UTC)
-        row = MessageRow(**row_values(message, skip=("id",)))
-        self.session.add(row)
-        self.session.flush()
-        message.id = row.id
+        values = row_values(message, skip=("id",))
+        message.id = self.session.scalar(insert(_MESSAGES).values(values).returning(_MESSAGE.id))
         return message
 
     def add_many(self, messages: Sequence[Message]) -> None:
@@ -84,19 +83,19 @@ class SqlMessageRepository(SqlRepository):
         """Move a queued message to `sending` and count the attempt; None if it was no longer
         queued. The conditional UPDATE is what stops two dispatchers sending the same text."""
         claimed = self.session.execute(
-            update(MessageRow)
-            .where(MessageRow.id == message_id, MessageRow.status == MessageStatus.QUEUED.value)
+            update(_MESSAGES)
+            .where(_MESSAGE.id == message_id, _MESSAGE.status == MessageStatus.QUEUED.value)
             .values(
                 status=MessageStatus.SENDING.value,
-                attempts=MessageRow.attempts + 1,
+                attempts=_MESSAGE.attempts + 1,
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 0:  # type: ignore[attr-defined]
+            .returning(*_MESSAGE_COLUMNS)  # the claimed message, in the same statement
+        ).first()
+        if claimed is None:
             return None
-        row = self.session.get(MessageRow, message_id, populate_existing=True)
-        return _message(row) if row else None
+        self._forget(message_id)
+        return _message(claimed)
 
     def move(
         self,
@@ -178,12 +177,12 @@ class SqlMessageRepository(SqlRepository):
     def for_client(self, client_id: int, limit: int = 50) -> list[Message]:
         """Newest first."""
         query = (
-            select(MessageRow)
-            .where(MessageRow.client_id == client_id)
-            .order_by(MessageRow.id.desc())
+            select(*_MESSAGE_COLUMNS)
+            .where(_MESSAGE.client_id == client_id)
+            .order_by(_MESSAGE.id.desc())
             .limit(limit)
         )
-        return [_message(row) for row in self.session.scalars(query)]
+        return [_message(row) for row in self.session.execute(query)]
 
     def recent(self, limit: int = 50) -> list[Message]:
         """Newest first."""
