@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from enum import Enum
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects.postgresql.dml import OnConflictDoNothing
@@ -32,14 +33,20 @@ def plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
+@cache
+def _names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, worked out once per class (rows are copied on every call)."""
+    return tuple(f.name for f in fields(cls))
+
+
 def row_values(obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """The dataclass's fields that have a column of the same name, ready to store."""
-    return {f.name: plain(getattr(obj, f.name)) for f in fields(obj) if f.name not in skip}
+    return {name: plain(getattr(obj, name)) for name in _names(type(obj)) if name not in skip}
 
 
 def domain_values(row: Any, cls: type, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Keyword arguments for `cls` read from the same-named columns of `row`."""
-    return {f.name: getattr(row, f.name) for f in fields(cls) if f.name not in skip}
+    return {name: getattr(row, name) for name in _names(cls) if name not in skip}
 
 
 def update_row(row: Any, obj: Any, *, skip: tuple[str, ...] = ("id",)) -> None:
