@@ -6,7 +6,18 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    exists,
+    extract,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
@@ -33,6 +44,8 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 _NULLABLE_SORTS = frozenset({"updated_at", "date_range_start", "date_range_end"})
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+_ENTRIES = EntryRow.__table__
+_ENTRY_COLUMNS = tuple(_ENTRIES.columns)
 
 
 class SqlEntryRepository(SqlRepository):
@@ -47,10 +60,11 @@ class SqlEntryRepository(SqlRepository):
         return entry
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
-        query = select(EntryRow).where(EntryRow.id == entry_id)
+        # Plain rows, not ORM objects: lighter, and nothing in the session to go stale.
+        query = select(*_ENTRY_COLUMNS).where(_ENTRIES.c.id == entry_id)
         if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).first()
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
         if row is None:
             return None
         return to_entry(row, providers_of(self.session, [row])[row.id])
@@ -74,14 +88,29 @@ class SqlEntryRepository(SqlRepository):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
         values = {name: plain(value) for name, value in changes.items()}
+        if skip_busy and self.dialect == "postgresql":  # SQLite has one writer: none is busy
+            free = select(_ENTRIES.c.id).where(
+                _ENTRIES.c.id.in_(sorted(entry_ids)), _ENTRIES.c.status == current.value
+            )
+            if limit is not None:  # the first that are free, in the order given
+                order = bindparam("order", list(entry_ids), type_=ARRAY(Integer), unique=True)
+                free = free.order_by(func.array_position(order, _ENTRIES.c.id)).limit(limit)
+            # Locked once, in a CTE: as a plain subquery the planner may run it again for
+            # each row, and a rerun no longer sees the rows just moved, so passes the limit.
+            chosen = free.with_for_update(skip_locked=True).cte("chosen")
+            which = _ENTRIES.c.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+        else:
+            which = _ENTRIES.c.id.in_(sorted(entry_ids[:limit]))
         moved = set(
             self.session.scalars(
-                update(EntryRow)
-                .where(EntryRow.id.in_(sorted(entry_ids)), EntryRow.status == current.value)
+                update(_ENTRIES)
+                .where(which, _ENTRIES.c.status == current.value)
                 .values(status=status.value, updated_at=now, updated_by=actor, **values)
-                .returning(EntryRow.id)
+                .returning(_ENTRIES.c.id)
             )
         )
         return [entry_id for entry_id in entry_ids if entry_id in moved]
