@@ -7,7 +7,7 @@ of reading and sorting every filtered row. PostgreSQL's indexes do not hold the 
 row, so id is a column of each (the created_at index gains it too).
 
 Revision ID: 20261128_0100
-Revises: 20261128_0070
+Revises: 20261128_0080
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "20261128_0100"
-down_revision: str | None = "20261128_0070"
+down_revision: str | None = "20261128_0080"
 branch_labels = None
 depends_on = None
 
