@@ -30,6 +30,14 @@ CASES = {
     "page 1, 3 filters": f"{FILTERS}&page=1&page_size=20",
     "page 500, 3 filters": f"{FILTERS}&page=500&page_size=20",
     "include_waitlists, 100 per page": f"{FILTERS}&include_waitlists=true&page_size=100",
+    **{
+        f"sort_by={field} {direction}, page {page}": (
+            f"{FILTERS}&sort_by={field}&sort_dir={direction}&page={page}&page_size=20"
+        )
+        for field in ("updated_at", "priority", "date_range_start", "date_range_end")
+        for direction in ("desc", "asc")
+        for page in (1, 500)
+    },
     "sort_by=available_slots, page 1": f"{FILTERS}&sort_by=available_slots&page_size=20",
     "sort_by=available_slots, page 500": (
         f"{FILTERS}&sort_by=available_slots&page=500&page_size=20"

@@ -109,7 +109,8 @@ def _print(database: str, size: str, found: dict[str, Any]) -> None:
     for key, value in found.items():
         if key != "checks":
             print(
-                f"  {key:<22} p50 {value['p50']:9.2f}  p95 {value['p95']:9.2f}  n={value['n']}",
+                f"  {key:<22} p50 {value['p50']:9.2f}  p95 {value['p95']:9.2f}  "
+                f"CPU p50 {value['cpu_p50']:9.2f}  n={value['n']}",
                 file=sys.stderr,
             )
 

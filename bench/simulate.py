@@ -3,8 +3,10 @@
     python -m bench.simulate year      # a year of a 10-provider clinic: seconds, wall and CPU
     python -m bench.simulate compare   # batch size auto against fixed 2 and 5, three clinics
 
-`compare` plays each scenario under fixed batch 2, fixed batch 5 and `auto` at two targets,
-and prints a Markdown table for docs/simulation/README.md.
+`compare` plays each scenario under fixed batch 2, fixed batch 5, `auto` as shipped and
+`auto` without its "just taken" limit (least gain 0), then `auto` at other least gains on
+the unresponsive clinic, and prints a Markdown table for docs/simulation/README.md.
+`--seed N` plays every scenario with another seed.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def year() -> None:
     )
 
 
-def compare(only: str = "") -> None:
+def compare(only: str = "", seed: int | None = None) -> None:
     print(
         "| scenario | policy | openings | filled | fill rate | median to fill (min) "
         '| offers/opening | "just taken"/fill |'
@@ -45,14 +47,21 @@ def compare(only: str = "") -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name in SCENARIOS:
         scenario = load_scenario(DOCS / name)
+        if seed is not None:
+            scenario = scenario.model_copy(update={"seed": seed})
         timeline = build_timeline(scenario)
         base = scenario.policy.model_dump()
         policies = [
             ("batch 2", {"batch_size": 2}),
             ("batch 5", {"batch_size": 5}),
-            ("auto, target 0.8", {"batch_size": "auto", "target": 0.8}),
-            ("auto, target 0.5", {"batch_size": "auto", "target": 0.5}),
+            ("auto", {"batch_size": "auto"}),
+            ("auto, least gain 0", {"batch_size": "auto", "least_gain": 0.0}),
         ]
+        if name == "unresponsive.yml":
+            policies += [
+                (f"auto, least gain {gain}", {"batch_size": "auto", "least_gain": gain})
+                for gain in (0.1, 0.2, 0.25)
+            ]
         for label, changes in policies:
             if only not in label:
                 continue
@@ -70,6 +79,9 @@ def _row(scenario: str, r: Report) -> str:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["compare"]:
-        compare(*sys.argv[2:3])  # e.g. `compare auto`: only the policies named so
+        args = sys.argv[2:]
+        chosen = int(args.pop(args.index("--seed") + 1)) if "--seed" in args else None
+        args = [a for a in args if a != "--seed"]
+        compare(*args[:1], seed=chosen)  # e.g. `compare auto`: only the policies named so
     else:
         year()

@@ -77,7 +77,9 @@ def _run(url: str, args: argparse.Namespace) -> None:
         public = f"http://127.0.0.1:{port}"
         server = _serve(url, public, twilio.url, port, args.workers)
         try:
+            cpu = _cpu_seconds(server.pid)
             replies = asyncio.run(_replies(public, phones[: args.requests], args.concurrency))
+            replies["server_cpu"] = _cpu_seconds(server.pid) - cpu
             first_text = _cancellations(public, twilio, spare)
         finally:
             server.terminate()
@@ -326,9 +328,28 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
     print(f"  throughput {len(ms) / replies['elapsed']:.0f} req/s")
     print(f"  latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
     print(f"  statuses {replies['statuses']}")
+    print(
+        f"  server CPU per reply {replies['server_cpu'] / len(ms) * 1000:.1f} ms "
+        "(all server processes, HTTP and outbox sending included)"
+    )
     first = sorted(x * 1000 for x in first_text)
     print(f"cancellation -> first offer at Twilio: {len(first)} runs")
     print(f"  p50 {statistics.median(first):.1f} ms, max {first[-1]:.1f} ms")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc): a
+    measure of the work done that a busy machine does not inflate the way it does wall time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: parent pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def _database(name: str) -> tuple[str, Any]:

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -58,26 +58,30 @@ def run(engine: Engine, size: int, repeat: int, seed: int = 7) -> dict[str, Any]
     results: dict[str, Any] = {"checks": _checks(make_uow, openings[:3])}
     naive_repeat = repeat if size <= 10_000 else max(3, repeat // 10) if size <= 100_000 else 3
     for case in tqdm(cases, desc="measure", unit="case", leave=False):
-        times = measure(make_uow, case, naive_repeat if case.naive else repeat)
-        results[case.name] = summary(times)
+        times, cpu = measure(make_uow, case, naive_repeat if case.naive else repeat)
+        results[case.name] = {**summary(times), "cpu_p50": statistics.median(cpu)}
     return results
 
 
-def measure(make_uow: Callable[[], SqlUnitOfWork], case: Case, repeat: int) -> list[float]:
-    """Milliseconds per call, each call in its own unit of work (transaction) already begun,
-    after a warm-up; inputs cycle through `case.inputs`."""
+def measure(
+    make_uow: Callable[[], SqlUnitOfWork], case: Case, repeat: int
+) -> tuple[list[float], list[float]]:
+    """Milliseconds per call, wall and this process's CPU (the wall time of a loaded machine
+    is mostly waiting for a core), each call in its own unit of work (transaction) already
+    begun, after a warm-up; inputs cycle through `case.inputs`."""
     warm_up = 1 if case.naive else 2
-    times = []
+    times, cpu = [], []
     for number in range(warm_up + repeat):
         argument = case.inputs[number % len(case.inputs)]
         with make_uow() as uow:
             uow.session.connection()
-            start = perf_counter()
+            start, start_cpu = perf_counter(), process_time()
             case.operation(uow, argument)
-            elapsed = perf_counter() - start
+            elapsed, elapsed_cpu = perf_counter() - start, process_time() - start_cpu
         if number >= warm_up:
             times.append(elapsed * 1000)
-    return times
+            cpu.append(elapsed_cpu * 1000)
+    return times, cpu
 
 
 def summary(times: list[float]) -> dict[str, Any]:

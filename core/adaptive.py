@@ -6,7 +6,12 @@ toward the clinic's rate for the slot's lead time (a beta prior worth `prior_wei
 a newcomer counts as the clinic's average, someone who never answers sinks toward zero.
 The target is for the whole time left: with room for several rounds of offers before the
 cut-off (hold by hold, quiet hours left out), each round needs less, and a slot days ahead
-is offered one person at a time while a slot this afternoon gets a wide batch.
+is offered one person at a time while a slot this afternoon gets a wider batch.
+
+Each person added to a batch is one more "just taken" text whenever the batch fills, so a
+person is added only while the chance of a fill they add is at least `least_gain` of the
+chance that the batch fills: for unlikely answerers this caps the batch near 1/least_gain,
+for likely ones much lower.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class AdaptiveBatch:
 
     target: float = 0.8
     prior_weight: float = 4.0
+    least_gain: float = 0.15  # fill chance a person must add per "just taken" text risked
     clinic_rates: tuple[float, float, float, float] = (0.08, 0.12, 0.15, 0.18)
 
     def __post_init__(self) -> None:
@@ -58,6 +64,8 @@ class AdaptiveBatch:
             raise ValueError("the adaptive target must be between 0 and 1")
         if self.prior_weight <= 0:
             raise ValueError("the prior weight must be positive")
+        if not 0 <= self.least_gain < 1:
+            raise ValueError("the least gain must be at least 0 and below 1")
         if len(self.clinic_rates) != len(LEAD_BUCKETS) or not all(
             0 < rate < 1 for rate in self.clinic_rates
         ):
@@ -70,11 +78,19 @@ def yes_chance(yes: int, answered: int, prior: float, prior_weight: float) -> fl
 
 
 def batch_size(
-    pending: Sequence[float], candidates: Iterable[float], *, target: float, most: int
+    pending: Sequence[float],
+    candidates: Iterable[float],
+    *,
+    target: float,
+    most: int,
+    least_gain: float = 0.0,
 ) -> int:
     """How many of `candidates` (chances, best-ranked first) to add to the `pending` offers so
-    that P(at least one YES) reaches `target`, with at most `most` offers out in all. At
-    least one when nothing is pending, so an opening is never left without an offer."""
+    that P(at least one YES) reaches `target`, with at most `most` offers out in all. A
+    person joins only while the fill chance they add is at least `least_gain` times the
+    batch's chance of filling with them in (when it fills, each other holder is told "just
+    taken"). At least one when nothing is pending, so an opening is never left without an
+    offer."""
     miss = 1.0
     for chance in pending:
         miss *= 1 - chance
@@ -82,7 +98,10 @@ def batch_size(
     for chance in candidates:
         if 1 - miss >= target or len(pending) + added >= most:
             break
-        miss *= 1 - chance
+        with_them = miss * (1 - chance)
+        if (pending or added) and miss - with_them < least_gain * (1 - with_them):
+            break
+        miss = with_them
         added += 1
     return added
 
@@ -127,6 +146,7 @@ def adaptive_room(
         (chance(c.entry.id or 0) for c in reachable),
         target=round_target(settings.target, rounds),
         most=policy.batch_size,
+        least_gain=settings.least_gain,
     )
 
 

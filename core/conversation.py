@@ -43,7 +43,7 @@ from core.offers import accept_offer, decline_offer
 from core.outbox import call_off
 from core.patients import active_entries, leave_waitlist, opt_in, opt_out, wrong_number
 from core.policy import Policy
-from core.ports import UnitOfWork
+from core.ports import Standing, UnitOfWork
 from core.texts import DEFAULT_TEMPLATES, Templates, render
 from core.wording import local_clock, local_when
 
@@ -75,7 +75,8 @@ def receive_sms(
     """Act on one inbound text and return the answer. Raises DuplicateMessage when `sid` was
     received before (see `stored_reply`). `clinic` is the clinic whose number the text was
     sent to: only its offers are answered (`templates` and `contact` are then its own)."""
-    client = uow.clients.get_by_phone(phone)
+    standing = uow.openings.standing(phone)
+    client = standing.client
     intent = classify(body, first_name=client.first_name if client else None)
     inbound = uow.messages.add_inbound(
         Message(
@@ -91,7 +92,7 @@ def receive_sms(
             updated_at=now,
         )
     )
-    talk = _Talk.of(uow, client, phone, now, policy, templates, contact, clinic)
+    talk = _Talk.of(uow, standing, phone, now, policy, templates, contact, clinic)
     outcome = _settle(talk, intent, body)
     answer = _act(talk, intent, outcome, body)
     if outcome is not intent:
@@ -146,7 +147,7 @@ class _Talk:
     def of(
         cls,
         uow: UnitOfWork,
-        client: Client | None,
+        standing: Standing,
         phone: str,
         now: datetime,
         policy: Policy,
@@ -154,13 +155,12 @@ class _Talk:
         contact: str,
         routed: Clinic | None = None,
     ) -> _Talk:
-        latest = uow.offers.latest_for_client(client.id) if client and client.id else None
-        opening = uow.openings.get(latest.opening_id) if latest else None
+        client, latest, opening = standing.client, standing.offer, standing.opening
         if routed is not None and opening is not None and opening.clinic_id != routed.id:
             # Sent to another clinic's number. A pending offer is always the client's latest
             # (one at a time), so this clinic has none open for them.
             latest = opening = None
-        clinic = routed or (uow.clinics.get(opening.clinic_id) if opening else None)
+        clinic = routed or standing.clinic
         if clinic is None and client is not None and client.id is not None:
             entries = active_entries(uow, client.id)  # no offer yet: the clinic of their entry
             clinic = uow.clinics.get(entries[0].clinic_id) if entries else None
@@ -337,14 +337,15 @@ def _answer_offer(talk: _Talk, intent: Intent) -> str | None:
     ):
         return talk.say(templates.no_offer)
     try:
-        if intent is Intent.YES:
-            accept_offer(
-                uow=talk.uow, entry_id=offer.entry_id, actor="patient", now=now, policy=talk.policy
-            )
-        else:
-            decline_offer(
-                uow=talk.uow, entry_id=offer.entry_id, actor="patient", now=now, policy=talk.policy
-            )
+        answer = accept_offer if intent is Intent.YES else decline_offer
+        answer(
+            uow=talk.uow,
+            entry_id=offer.entry_id,
+            actor="patient",
+            now=now,
+            policy=talk.policy,
+            known=(talk.client, talk.clinic),
+        )
     except SlotTaken:
         _drop_queued(talk.uow, offer, kind="withdrawn", now=now)  # the reply says it instead
         return talk.say(templates.taken)

@@ -7,14 +7,14 @@ and the contact caps for offers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from core.audit import mask_phone, record
 from core.clinics import clinic_policy, patient_timezone
 from core.fill import fail_offer
 from core.model import Client, Clinic, EventKind, Message, MessageStatus, OfferStatus
-from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, release
+from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, held, release
 from core.policy import Policy
 from core.ports import SendResult, SmsSender, UnitOfWork
 
@@ -44,8 +44,10 @@ def dispatch_outbox(
     send the same one. With a `clock`, each claim is stamped with the time it is made, so a
     long pass does not eat into the lease of its last messages (`core.outbox.recover_sends`).
     """
+    hold = {"withdrawn": now - WITHDRAWN_GRACE}
     with uow_factory() as uow:
-        due = [m.id for m in uow.messages.queued(limit) if m.id is not None and _due(m, now)]
+        queued = uow.messages.queued_past(limit, hold=hold)
+        due = [m.id for m in queued if m.id is not None and _due(m, now, hold)]
     sent = 0
     for message_id in due:
         now = clock() if clock else now
@@ -105,9 +107,8 @@ def retry_after(attempts: int) -> timedelta:
     return min(_FIRST_RETRY * (1 << min(attempts - 1, 10)), _LONGEST_WAIT)
 
 
-def _due(message: Message, now: datetime) -> bool:
-    held = message.kind == "withdrawn" and message.created_at is not None
-    if held and now < message.created_at + WITHDRAWN_GRACE:  # type: ignore[operator]
+def _due(message: Message, now: datetime, hold: Mapping[str, datetime]) -> bool:
+    if held(message, hold):
         return False
     if message.attempts == 0 or message.updated_at is None:
         return True

@@ -39,6 +39,10 @@ from core.reachability import unreachable_words
 
 # How many candidates past the open places to look at when some were skipped or held back.
 _LOOKAHEAD = 50
+# Candidates read past the open places, to offer instead of one that another fill is offering
+# at this very moment (fills of other openings rank the same entries first): without them,
+# the fill would search again.
+_SPARES = 4
 
 
 @dataclass
@@ -221,12 +225,18 @@ def advance(
             return step
     seen: set[int] = set()
     for limit in (room, room + _LOOKAHEAD):
-        ranked = _ranked_candidates(uow, opening, clinic, now, policy, limit)
+        ranked = _ranked_candidates(uow, opening, clinic, now, policy, limit + _SPARES)
         picks: list[tuple[WaitlistEntry, Client]] = []
+        spares: list[tuple[WaitlistEntry, Client]] = []
         for candidate in ranked:
-            if len(picks) == room:
-                break
             if candidate.entry.id in seen:
+                continue
+            if len(picks) == room:
+                if len(spares) == _SPARES:
+                    break
+                if _textable(candidate, clinic, now, policy):
+                    seen.add(candidate.entry.id or 0)
+                    spares.append((candidate.entry, candidate.client))
                 continue
             seen.add(candidate.entry.id or 0)
             if not candidate.client.reachable:
@@ -246,15 +256,23 @@ def advance(
                 continue
             picks.append((candidate.entry, candidate.client))
         made = offer_entries(
-            uow, journal, opening, clinic, picks, now=now, policy=policy, actor=actor
-        )
+            uow, journal, opening, clinic, picks + spares, now=now, policy=policy, actor=actor,
+            places=room,
+        )  # fmt: skip
         step.offered += made
         room -= len(made)
-        if room <= 0 or len(ranked) < limit:
+        if room <= 0 or len(ranked) < limit + _SPARES:
             break  # enough offers, or nobody further down the list
     if not step.offered and not pending and not step.deferred:
         _note_once(uow, journal, EventKind.NO_CANDIDATES, opening, None, now)
     return step
+
+
+def _textable(candidate: Candidate, clinic: Clinic, now: datetime, policy: Policy) -> bool:
+    """Whether the candidate can be texted an offer now: reachable, and not in quiet hours."""
+    timezone = candidate.client.timezone or clinic.timezone
+    quiet = policy.quiet_hours is not None and policy.quiet_hours.contains(now, timezone)
+    return candidate.client.reachable and not quiet
 
 
 def _ranked_candidates(

@@ -161,16 +161,26 @@ def move_entries(
     *,
     now: datetime,
     actor: str,
+    skip_busy: bool = False,
+    limit: int | None = None,
     **changes: Any,
 ) -> list[int]:
-    """Entries of `entry_ids` still `current` become `status` (with `changes`), at once.
-    Returns the ids that moved; the others had changed meanwhile."""
+    """Entries of `entry_ids` still `current` become `status` (with `changes`), at once; with
+    `limit`, only the first `limit` of them that can. Returns the ids that moved; the others
+    had changed meanwhile (or, with `skip_busy`, were being changed by another transaction)."""
     if not can_move(current, status):
         raise IllegalTransition(f"A waitlist entry cannot go from {current} to {status}.")
     if not entry_ids:
         return []
     return uow.entries.move(
-        entry_ids, current=current, status=status, now=now, actor=actor, changes=changes
+        entry_ids,
+        current=current,
+        status=status,
+        now=now,
+        actor=actor,
+        changes=changes,
+        skip_busy=skip_busy,
+        limit=limit,
     )
 
 
@@ -184,10 +194,14 @@ def offer_entries(
     now: datetime,
     policy: Policy,
     actor: str,
+    places: int | None = None,
 ) -> list[Offer]:
-    """Offer the opening to these entries at once and text each client. Left out: entries no
-    longer waiting, and clients given another pending offer meanwhile."""
+    """Offer the opening to these entries at once and text each client; with `places`, to
+    the first `places` of them that can take it, in the order given (the rest are spares).
+    Left out: entries no longer waiting, and clients given another pending offer meanwhile."""
     chosen = {entry.id: (entry, client) for entry, client in picks if entry.id is not None}
+    # Fills of other openings rank the same entries first: an entry one of them is offering
+    # right now is left to it, not waited for, and a spare further down takes its place.
     moved = move_entries(
         uow,
         list(chosen),
@@ -195,6 +209,8 @@ def offer_entries(
         EntryStatus.OFFERED,
         now=now,
         actor=actor,
+        skip_busy=True,
+        limit=places,
         offered_appointment_id=opening.origin_appointment_id,
         offered_at=now,
     )

@@ -21,6 +21,8 @@ from core.model import (
     FINAL_STATUSES,
     Appointment,
     AppointmentStatus,
+    Client,
+    Clinic,
     EntryStatus,
     Offer,
     OfferStatus,
@@ -31,6 +33,9 @@ from core.model import (
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.texts import local_when
+
+# The client and clinic a caller has read already, if any (see `_client_and_clinic`).
+Known = tuple[Client | None, Clinic | None]
 
 
 @dataclass
@@ -125,16 +130,20 @@ def offer_opening(
 
 
 def accept_offer(
-    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    known: Known = (None, None),
 ) -> Booking:
     """Book the entry into the slot of its pending offer. The first acceptance wins; later
-    ones get SlotTaken and change nothing."""
+    ones get SlotTaken and change nothing. `known`: see `_client_and_clinic`."""
     entry, offer, opening, _ = _pending(uow, entry_id, now)
     if offer.expires_at <= now:
         raise OfferExpired(f"The offer to {entry.ref} expired at {offer.expires_at:%H:%M} UTC.")
-    client = uow.clients.get(entry.client_id)
-    clinic = uow.clinics.get(opening.clinic_id)
-    assert client is not None and clinic is not None
+    client, clinic = _client_and_clinic(uow, entry, opening, known)
     journal = Journal()
     appointment, withdrawn = book(
         uow, journal, opening, clinic, offer, entry, client, now=now, actor=actor
@@ -144,13 +153,18 @@ def accept_offer(
 
 
 def decline_offer(
-    *, uow: UnitOfWork, entry_id: int, actor: str, now: datetime, policy: Policy
+    *,
+    uow: UnitOfWork,
+    entry_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    known: Known = (None, None),
 ) -> FillStep:
-    """The client passes: the entry goes back to waiting and the fill moves on."""
+    """The client passes: the entry goes back to waiting and the fill moves on. `known`: see
+    `_client_and_clinic`."""
     entry, offer, opening, offers = _pending(uow, entry_id, now)
-    clinic = uow.clinics.get(opening.clinic_id)
-    client = uow.clients.get(entry.client_id)
-    assert clinic is not None and client is not None
+    client, clinic = _client_and_clinic(uow, entry, opening, known)
     journal = Journal()
     close_offers(
         uow, journal, opening, clinic, OfferStatus.DECLINED, now=now, actor=actor,
@@ -161,6 +175,20 @@ def decline_offer(
         uow, journal, opening, now=now, policy=policy, actor="engine", clinic=clinic,
         pending=pending,
     )  # fmt: skip
+
+
+def _client_and_clinic(
+    uow: UnitOfWork, entry: WaitlistEntry, opening: Opening, known: Known
+) -> tuple[Client, Clinic]:
+    """The entry's client and the opening's clinic: those of `known` the caller has read in
+    this transaction already when they are the right ones, otherwise read now."""
+    client, clinic = known
+    if client is None or client.id != entry.client_id:
+        client = uow.clients.get(entry.client_id)
+    if clinic is None or clinic.id != opening.clinic_id:
+        clinic = uow.clinics.get(opening.clinic_id)
+    assert client is not None and clinic is not None
+    return client, clinic
 
 
 def _pending(

@@ -8,7 +8,7 @@ it `sending` (a retry, or a claim recovered after a crash).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 from core.audit import mask_phone, record
@@ -37,6 +37,13 @@ _FORWARD = (
 )
 # A message that could not be delivered (or was called off) ends there; so does a delivered one.
 ENDINGS = frozenset({MessageStatus.FAILED, MessageStatus.UNDELIVERED, MessageStatus.CANCELLED})
+
+
+def held(message: Message, hold: Mapping[str, datetime]) -> bool:
+    """Whether `hold` (kind → moment) keeps the message back: it is of a held kind and was
+    created after that kind's moment."""
+    until = hold.get(message.kind)
+    return until is not None and message.created_at is not None and message.created_at > until
 
 
 def earlier(status: MessageStatus) -> frozenset[MessageStatus]:

@@ -210,10 +210,14 @@ class EntryRepository(Protocol):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
         """In one statement: the entries of `entry_ids` whose status is still `current` get
         `status`, the field values in `changes`, updated_at `now` and updated_by `actor`.
-        Returns the ids that moved (locked for the rest of the transaction)."""
+        Returns the ids that moved (locked for the rest of the transaction). With
+        `skip_busy`, entries another transaction is changing are left out, not waited for;
+        with `limit`, only the first `limit` that can move do, in the order of `entry_ids`."""
         ...
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
@@ -272,7 +276,22 @@ class EntryRepository(Protocol):
     ) -> Page[WaitlistEntry]: ...
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where the sender of a text stands: the client with that phone, their latest offer, its
+    opening and the opening's clinic (each None when there is none)."""
+
+    client: Client | None = None
+    offer: Offer | None = None
+    opening: Opening | None = None
+    clinic: Clinic | None = None
+
+
 class OpeningRepository(Protocol):
+    def standing(self, phone: str) -> Standing:
+        """`Standing` of the client with this phone, in one read."""
+        ...
+
     def add(self, opening: Opening) -> Opening: ...
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None: ...
     def get_by_origin(self, appointment_id: int) -> Opening | None: ...
@@ -348,6 +367,10 @@ class MessageRepository(Protocol):
     def get(self, message_id: int) -> Message | None: ...
     def save(self, message: Message) -> None: ...
     def queued(self, limit: int = 100) -> list[Message]: ...
+    def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
+        """Queued messages, oldest first, leaving out those of a kind in `hold` created after
+        the moment given for it (held back for a while): they would hide the ones behind."""
+        ...
 
     def claim(self, message_id: int, now: datetime) -> Message | None:
         """Atomically move a queued message to `sending` (attempts + 1) and return it; None if

@@ -28,6 +28,7 @@ from core.model import (
     Service,
     WaitlistEntry,
 )
+from core.outbox import held
 from core.ports import (
     Candidate,
     CandidateQuery,
@@ -37,6 +38,7 @@ from core.ports import (
     Page,
     SendResult,
     SlotSpec,
+    Standing,
 )
 from core.ranking import choose_candidates
 
@@ -211,11 +213,13 @@ class FakeEntries(_Table):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
-        moved = []
+        moved: list[int] = []
         for entry_id in entry_ids:
             entry = self.rows.get(entry_id)
-            if entry is None or entry.status is not current:
+            if entry is None or entry.status is not current or len(moved) == limit:
                 continue
             entry.status, entry.updated_at, entry.updated_by = status, now, actor
             for name, value in changes.items():
@@ -310,6 +314,13 @@ class FakeOpenings(_Table):
     def __init__(self, uow: FakeUnitOfWork) -> None:
         super().__init__()
         self.uow = uow
+
+    def standing(self, phone: str) -> Standing:
+        client = self.uow.clients.get_by_phone(phone)
+        offer = self.uow.offers.latest_for_client(client.id or 0) if client else None
+        opening = self.get(offer.opening_id) if offer else None
+        clinic = self.uow.clinics.get(opening.clinic_id) if opening else None
+        return Standing(client, offer, opening, clinic)
 
     def lock_for_entry(self, entry_id: int) -> Opening | None:
         latest = self.uow.offers.latest_for_entry(entry_id)
@@ -433,6 +444,10 @@ class FakeOffers(_Table):
 class FakeMessages(_Table):
     def queued(self, limit: int = 100) -> list[Message]:
         return [m for m in self.all() if m.status is MessageStatus.QUEUED][:limit]
+
+    def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
+        waiting = self.queued(len(self.rows))
+        return [m for m in waiting if not held(m, hold)][:limit]
 
     def claim(self, message_id: int, now: datetime) -> Message | None:
         row = self.rows.get(message_id)

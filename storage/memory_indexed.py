@@ -14,10 +14,11 @@ from bisect import bisect_left, insort
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from core.errors import Conflict, DuplicateMessage, SlotConflict
-from core.matching import buckets_mask, entry_fits
+from core.matching import SlotTests, buckets_mask, entry_terms, first_failed, slot_tests
 from core.model import (
     Appointment,
     AppointmentStatus,
@@ -34,7 +35,7 @@ from core.model import (
     WaitlistEntry,
 )
 from core.ports import Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
-from core.ranking import rank_key
+from core.ranking import RANK_ORDER
 from storage.memory import (
     FakeAppointments,
     FakeClients,
@@ -51,6 +52,9 @@ from storage.memory import (
 )
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
+# The candidate search walks entries in (priority, created_at, id) order and sorts what it
+# finds by offers this week within each priority: that is this ranking and no other.
+assert RANK_ORDER == ("priority", "offers_this_week", "created_at", "id")
 Journal = list[tuple["_Indexed", int, Any]]
 
 
@@ -63,11 +67,6 @@ def _detached(row: Any) -> Any:
     if isinstance(row, Event):
         twin.data = dict(row.data)
     return twin
-
-
-def _still_fits(entry: WaitlistEntry, query: CandidateQuery) -> bool:
-    """Fit was worked out ignoring the clock; only an entry's expiry depends on it."""
-    return entry.expires_at is None or entry_fits(entry, query.slot, query.now)
 
 
 def _candidate(entry: WaitlistEntry, client: Client, week: int, day: int) -> Candidate:
@@ -167,36 +166,43 @@ class Clients(FakeClients, _Indexed):
 class Appointments(FakeAppointments, _Indexed):
     def __init__(self, journal: Journal) -> None:
         super().__init__(journal)
-        self.booked: dict[int, set[int]] = {}  # provider -> booked appointment ids
+        # provider -> its booked appointments as (start, id), in order; and the longest
+        # appointment it ever had, so a search by time knows how far back to look
+        self.booked: dict[int, list[tuple[datetime, int]]] = {}
+        self.longest: dict[int, int] = {}
 
     def _index(self, row: Appointment) -> None:
         if row.status is AppointmentStatus.BOOKED:
-            self.booked.setdefault(row.provider_id, set()).add(row.id or 0)
+            insort(self.booked.setdefault(row.provider_id, []), (row.scheduled_at, row.id or 0))
+            longest = self.longest.get(row.provider_id, 0)
+            self.longest[row.provider_id] = max(longest, row.duration_minutes)
 
     def _unindex(self, row: Appointment) -> None:
-        self.booked.get(row.provider_id, set()).discard(row.id or 0)
+        booked = self.booked.get(row.provider_id, [])
+        key = (row.scheduled_at, row.id or 0)
+        at = bisect_left(booked, key)
+        if at < len(booked) and booked[at] == key:
+            del booked[at]
+
+    def _overlapping(self, provider_id: int, start: datetime, end: datetime) -> list[int]:
+        """Ids of the provider's booked appointments that overlap [start, end)."""
+        booked = self.booked.get(provider_id, [])
+        earliest = start - timedelta(minutes=self.longest.get(provider_id, 0))
+        first, last = bisect_left(booked, (earliest, -1)), bisect_left(booked, (end, -1))
+        return [i for _, i in booked[first:last] if self.rows[i].ends_at > start]
 
     def _check(self, appt: Appointment) -> None:
         if appt.status is not AppointmentStatus.BOOKED:
             return
-        for other_id in self.booked.get(appt.provider_id, ()):
-            other = self.rows[other_id]
-            if (
-                other.id != appt.id
-                and other.scheduled_at < appt.ends_at
-                and appt.scheduled_at < other.ends_at
-            ):
-                raise SlotConflict("The provider is already booked at that time.")
+        clashes = self._overlapping(appt.provider_id, appt.scheduled_at, appt.ends_at)
+        if any(other_id != appt.id for other_id in clashes):
+            raise SlotConflict("The provider is already booked at that time.")
 
     def booked_between(
         self, provider_ids: Sequence[int], start: datetime, end: datetime
     ) -> list[Appointment]:
-        ids = sorted(i for p in provider_ids for i in self.booked.get(p, ()))
-        return [
-            _detached(a)
-            for a in (self.rows[i] for i in ids)
-            if a.scheduled_at < end and a.ends_at > start
-        ]
+        ids = sorted(i for p in provider_ids for i in self._overlapping(p, start, end))
+        return self._copies(ids)
 
 
 # Preference fields: an entry whose preferences change must be matched against slots again.
@@ -234,10 +240,12 @@ class Entries(FakeEntries, _Indexed):
         self.by_provider: dict[int | None, set[int]] = {None: set()}  # None: any provider
         self.by_day: dict[int | None, set[int]] = {None: set()}  # None: any day
         self.by_buckets: dict[int, set[int]] = {}  # mask of preferred_time_slots (0: none)
+        self.terms: dict[int, dict[str, Any]] = {}  # core.matching's entry terms, as columns
         self.fits: dict[SlotSpec, _Fits] = {}
         self.prune_at = 256
 
     def _index(self, row: WaitlistEntry) -> None:
+        self.terms[row.id or 0] = entry_terms(row)
         if row.status is EntryStatus.WAITING:
             self.waiting.add(row.id or 0)
         if row.is_active:
@@ -253,6 +261,7 @@ class Entries(FakeEntries, _Indexed):
         self.by_buckets.setdefault(buckets_mask(row.preferred_time_slots), set()).add(row.id or 0)
 
     def _unindex(self, row: WaitlistEntry) -> None:
+        self.terms.pop(row.id or 0, None)
         self.waiting.discard(row.id or 0)
         self.active.discard(row.id or 0)
         self.by_service.get(row.service_id, set()).discard(row.id or 0)
@@ -276,6 +285,31 @@ class Entries(FakeEntries, _Indexed):
         super().restore(obj_id, row)
         self.changed.append(obj_id)
 
+    def move(
+        self,
+        entry_ids: Sequence[int],
+        *,
+        current: EntryStatus,
+        status: EntryStatus,
+        now: datetime,
+        actor: str,
+        changes: Mapping[str, object],
+        skip_busy: bool = False,  # one thread: nothing is ever busy
+        limit: int | None = None,
+    ) -> list[int]:
+        moved: list[int] = []
+        for entry_id in entry_ids:
+            row = self.rows.get(entry_id)
+            if row is None or row.status is not current or len(moved) == limit:
+                continue
+            row = _detached(row)  # a new row through _put, so the indexes and journal see it
+            row.status, row.updated_at, row.updated_by = status, now, actor
+            for name, value in changes.items():
+                setattr(row, name, value)
+            self._put(entry_id, row)
+            moved.append(entry_id)
+        return moved
+
     def list(self, filters: EntryFilter, **options: Any) -> Page[WaitlistEntry]:
         if filters.client_id is None:
             return super().list(filters, **options)
@@ -285,7 +319,11 @@ class Entries(FakeEntries, _Indexed):
         finally:
             self.scope = None
 
+    def _fits(self, entry_id: int, tests: SlotTests) -> bool:
+        return first_failed(self.terms[entry_id], tests) is None
+
     def _fitting(self, slot: SlotSpec, now: datetime) -> _Fits:
+        tests = slot_tests(slot, _LONG_AGO)  # fit ignoring the clock: see candidates()
         known = self.fits.get(slot)
         if known is None:
             if len(self.fits) >= self.prune_at:  # forget slots of days gone by
@@ -310,15 +348,14 @@ class Entries(FakeEntries, _Indexed):
                     if mask & slot.buckets == slot.buckets or not mask
                 )
             )
-            known.build(self.rows[i] for i in todo if entry_fits(self.rows[i], slot, _LONG_AGO))
+            known.build(self.rows[i] for i in todo if self._fits(i, tests))
             todo = ()
         else:
             todo = self.changed[known.seen :]
         for entry_id in todo:
-            row = self.rows.get(entry_id)
             known.discard(entry_id)
-            if entry_id in self.active and entry_fits(row, slot, _LONG_AGO):
-                known.add(row)
+            if entry_id in self.active and self._fits(entry_id, tests):
+                known.add(self.rows[entry_id])
         known.seen = len(self.changed)
         return known
 
@@ -329,7 +366,8 @@ class Entries(FakeEntries, _Indexed):
         offers = self.offers_index
         clients = self.uow.clients.rows
         excluded = offers.entries_of_opening(query.exclude_opening_id)
-        found: list[Candidate] = []
+        found: list[tuple[int, int, WaitlistEntry, int, int]] = []
+        now_tests = slot_tests(query.slot, query.now)  # expiry: the one term that needs now
         priority, before, fresh = None, 0, 0
         for key in self._fitting(query.slot, query.now).order:
             entry_id = key[2]
@@ -343,7 +381,9 @@ class Entries(FakeEntries, _Indexed):
             elif before + fresh >= query.limit:
                 break  # the rest rank below the `limit` already found
             client_id = entry.client_id
-            if client_id in offers.pending_by_client or not _still_fits(entry, query):
+            if client_id in offers.pending_by_client or (
+                entry.expires_at is not None and not self._fits(entry_id, now_tests)
+            ):
                 continue
             week = day = 0
             if client_id in offers.sent_at:
@@ -354,10 +394,13 @@ class Entries(FakeEntries, _Indexed):
                 ):
                     continue
             fresh += week == 0
-            found.append(_candidate(entry, clients[client_id], week, day))
+            found.append((key[0], week, entry, client_id, day))
+        # The walk is in (priority, created_at, id) order, so a stable sort on (priority,
+        # offers this week) gives RANK_ORDER's order.
+        found.sort(key=itemgetter(0, 1))
         return [
-            _candidate(_detached(c.entry), _detached(c.client), c.offers_this_week, c.offers_today)
-            for c in sorted(found, key=rank_key)[: query.limit]
+            _candidate(_detached(entry), _detached(clients[client_id]), week, day)
+            for _, week, entry, client_id, day in found[: query.limit]
         ]
 
     def ids_to_expire(
@@ -487,6 +530,59 @@ class Offers(FakeOffers, _Indexed):
             winner = self.accepted_by_opening.get(offer.opening_id)
             if winner is not None and winner != offer.id:
                 raise Conflict("That opening already has an accepted offer.")
+
+    def add_many(self, offers: Sequence[Offer]) -> list[Offer]:  # type: ignore[override]
+        added = []
+        for offer in offers:
+            taken = {self.rows[i].entry_id for i in self.by_opening.get(offer.opening_id, ())}
+            if offer.entry_id in taken:
+                continue  # that entry already has an offer for this opening
+            try:
+                offer.id = self.add(offer).id
+            except Conflict:
+                continue
+            added.append(offer)
+        return added
+
+    def close(
+        self,
+        opening_id: int,
+        status: OfferStatus,
+        *,
+        now: datetime,
+        offer_ids: Sequence[int] | None = None,
+        due_by: datetime | None = None,
+    ) -> list[Offer]:
+        closed = []
+        for offer_id in list(self.by_opening.get(opening_id, ())):
+            offer = self.rows[offer_id]
+            if offer.status is not OfferStatus.PENDING:
+                continue
+            if offer_ids is not None and offer_id not in offer_ids:
+                continue
+            if due_by is not None and offer.expires_at > due_by:
+                continue
+            closed.append(self._answer(offer, status, now))
+        return closed
+
+    def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
+        if opening_id in self.accepted_by_opening:
+            raise Conflict("That opening already has an accepted offer.")
+        settled = []
+        for offer_id in list(self.by_opening.get(opening_id, ())):
+            offer = self.rows[offer_id]
+            if offer.status is OfferStatus.PENDING:
+                accepted = offer_id == accepted_id
+                status = OfferStatus.ACCEPTED if accepted else OfferStatus.WITHDRAWN
+                settled.append(self._answer(offer, status, now))
+        return settled
+
+    def _answer(self, offer: Offer, status: OfferStatus, now: datetime) -> Offer:
+        """A pending offer's outcome, written through _put so the indexes and journal see it."""
+        row = _detached(offer)
+        row.status, row.responded_at = status, now
+        self._put(row.id or 0, row)
+        return _detached(row)
 
     def entries_of_opening(self, opening_id: int | None) -> set[int]:
         if opening_id is None:

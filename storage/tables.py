@@ -196,7 +196,17 @@ class EntryRow(Base):
         # REST list and counts: a clinic's entries by status in each sort order.
         Index("ix_entries_clinic_status_created", "clinic_id", "status", "created_at"),
         Index("ix_entries_clinic_status_updated", "clinic_id", "status", "updated_at"),
-        Index("ix_entries_clinic_status_priority", "clinic_id", "status", "priority", "created_at"),
+        # REST pages in each sort order: the page's ids are read from the index alone (id is
+        # a column: PostgreSQL's indexes do not hold the row's key).
+        *(
+            Index(name, "clinic_id", "status", "priority", column, "id")
+            for name, column in (
+                ("ix_entries_clinic_status_priority", "created_at"),
+                ("ix_entries_clinic_status_priority_updated", "updated_at"),
+                ("ix_entries_clinic_status_priority_date_start", "preferred_date_start"),
+                ("ix_entries_clinic_status_priority_date_end", "preferred_date_end"),
+            )
+        ),
         Index("ix_entries_clinic_created", "clinic_id", "created_at"),
         Index("ix_entries_client_created", "client_id", "created_at"),
         # Expiry sweep: only active entries can expire.

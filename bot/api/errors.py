@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.api.auth import Forbidden, Unauthorized
 from bot.api.mapping import api_field
@@ -79,19 +80,7 @@ class InvalidQuery(Exception):
 def install(app: FastAPI) -> None:
     """Register the handlers. They answer only for API paths and defer to FastAPI elsewhere."""
 
-    @app.middleware("http")
-    async def _hostile_query(request: Request, call_next: Any) -> Response:
-        """Query values follow the core text rules (no NUL or other control characters, no
-        endless values) before any route or database sees them."""
-        if _is_api(request):
-            for name, value in request.query_params.multi_items():
-                try:
-                    check_text(name, field="query parameter name", limit=100)
-                    check_text(value, field=name or "query", limit=QUERY_VALUE)
-                except InvalidInput as exc:
-                    return error_response(400, [{"field": exc.field, "message": exc.message}])
-        response: Response = await call_next(request)
-        return response
+    app.add_middleware(_QueryGuard)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -148,6 +137,27 @@ def install(app: FastAPI) -> None:
         if not _is_api(request):
             return PlainTextResponse("Internal Server Error", status_code=500)  # Starlette's
         return error_response(500)
+
+
+class _QueryGuard:
+    """Query values of API requests follow the core text rules (no NUL or other control
+    characters, no endless values) before any route or database sees them. Plain ASGI, so
+    that other paths (Twilio's webhooks) pass straight through at no cost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIX):
+            for name, value in Request(scope).query_params.multi_items():
+                try:
+                    check_text(name, field="query parameter name", limit=100)
+                    check_text(value, field=name or "query", limit=QUERY_VALUE)
+                except InvalidInput as exc:
+                    refused = error_response(400, [{"field": exc.field, "message": exc.message}])
+                    await refused(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def _is_api(request: Request) -> bool:

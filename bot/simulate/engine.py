@@ -3,8 +3,9 @@ policy, on the indexed in-memory store, with a simulated clock.
 
 A heap of timed events drives it. Production's scheduler looks at every open opening each
 minute; here an opening is looked at exactly when that pass would find work: when an offer's
-hold ends, at its cut-off, when quiet hours end, and every `RECHECK` while it has no offer out
-(new candidates may have become free). Offers leave through the real outbox and dispatcher;
+hold ends, at its cut-off, when quiet hours end, under batch size auto when one round fewer of
+offers is left before the cut-off, and every `RECHECK` while it has no offer out (new
+candidates may have become free). Offers leave through the real outbox and dispatcher;
 the simulated gateway answers for the patients, whose replies come back through the real
 inbound-text handling (YES, NO, STOP).
 """
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 from bot.simulate.scenario import Scenario
 from bot.simulate.world import Cancellation, Patient, Timeline
 from core import directory, entries
-from core.adaptive import LEAD_BUCKETS, clinic_rates, lead_bucket
+from core.adaptive import LEAD_BUCKETS, awake, clinic_rates, lead_bucket
 from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.errors import WaitlistError
@@ -179,7 +180,7 @@ class Simulation:
             for i in offers.by_opening.get(opening_id, ())
             if offers.rows[i].status is OfferStatus.PENDING
         ]
-        wake = min([opening.cutoff_at, *expiries])
+        wake = min([opening.cutoff_at, *expiries, self._next_round(opening.cutoff_at)])
         if not expiries:
             quiet = self.policy.quiet_hours
             if quiet is not None and quiet.contains(self.clock, self.clinic.timezone):
@@ -190,6 +191,18 @@ class Simulation:
         if self.next_wake.get(opening_id) != wake:
             self.next_wake[opening_id] = wake
             self._at(wake, self._wake, opening_id, wake)
+
+    def _next_round(self, cutoff_at: datetime) -> datetime:
+        """With batch size auto, when the rounds of offers left before the cut-off drop by one.
+        The batch for the round then aims higher, so production's minute-by-minute pass may
+        add people to the offers already out; without auto, never."""
+        policy = self.policy
+        if policy.adaptive is None:
+            return cutoff_at
+        left = awake(self.clock, cutoff_at, policy, self.clinic.timezone)
+        if left < policy.hold:
+            return cutoff_at  # a single round is left until the cut-off
+        return self.clock + (left % policy.hold or policy.hold)
 
     # -- events ----------------------------------------------------------------------------
 

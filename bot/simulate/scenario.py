@@ -201,6 +201,7 @@ class PolicySpec(_Strict):
     cap_per_week: Annotated[int, Field(ge=0)] = 3
     max_wait_days: Annotated[int, Field(ge=1)] = 30
     target: Annotated[float, Field(gt=0, lt=1)] = 0.8  # batch size auto only
+    least_gain: Annotated[float, Field(ge=0, lt=1)] = AdaptiveBatch.least_gain  # auto only
 
     @field_validator("quiet_hours")
     @classmethod
@@ -223,6 +224,7 @@ class PolicySpec(_Strict):
             "cap_per_week": "cap/week",
             "max_wait_days": "max wait",
             "target": "target",
+            "least_gain": "least gain",
         }
         return ", ".join(f"{words[k]} {getattr(self, k) or 'none'}" for k in varied) or "policy"
 
@@ -240,7 +242,9 @@ class PolicySpec(_Strict):
             cap_per_day=self.cap_per_day,
             cap_per_week=self.cap_per_week,
             max_wait_days=self.max_wait_days,
-            adaptive=AdaptiveBatch(target=self.target) if auto else None,
+            adaptive=AdaptiveBatch(target=self.target, least_gain=self.least_gain)
+            if auto
+            else None,
         )
 
 

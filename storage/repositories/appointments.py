@@ -15,6 +15,7 @@ from storage.repositories.base import (
     domain_values,
     existing,
     guarded,
+    insert_new,
     row_values,
     update_row,
 )
@@ -42,23 +43,30 @@ def _appointment(row: AppointmentRow) -> Appointment:
 def _overlap(appointment: Appointment) -> Callable[[str], WaitlistError | None]:
     def translate(rule: str) -> WaitlistError | None:
         if rule == "ex_appointments_no_overlap" or rule.startswith("slot_conflict"):
-            return SlotConflict(
-                f"Provider {appointment.provider_id} already has a booked appointment between "
-                f"{appointment.scheduled_at:%Y-%m-%d %H:%M} and {appointment.ends_at:%H:%M} UTC."
-            )
+            return _clash(appointment)
         return None
 
     return translate
+
+
+def _clash(appointment: Appointment) -> SlotConflict:
+    return SlotConflict(
+        f"Provider {appointment.provider_id} already has a booked appointment between "
+        f"{appointment.scheduled_at:%Y-%m-%d %H:%M} and {appointment.ends_at:%H:%M} UTC."
+    )
 
 
 class SqlAppointmentRepository(SqlRepository):
     def add(self, appointment: Appointment) -> Appointment:
         if appointment.created_at is None:
             appointment.created_at = datetime.now(UTC)
-        row = AppointmentRow(**row_values(appointment, skip=("id",)), ends_at=appointment.ends_at)
-        with guarded(self.session, _overlap(appointment)):
-            self.session.add(row)
-        appointment.id = row.id
+        appointment.id = insert_new(
+            self.session,
+            AppointmentRow.__table__,
+            {**row_values(appointment, skip=("id",)), "ends_at": appointment.ends_at},
+            lambda: _clash(appointment),
+            translate=_overlap(appointment),
+        )
         return appointment
 
     def get(self, appointment_id: int, *, for_update: bool = False) -> Appointment | None:

@@ -107,7 +107,8 @@ class SqlClinicRepository(SqlRepository):
                 setattr(row, name, value)
 
 
-def to_client(row: ClientRow) -> Client:
+def to_client(row: Any) -> Client:
+    """A Client from an ORM object or a plain result row."""
     return Client(**domain_values(row, Client))
 
 
@@ -137,8 +138,9 @@ class SqlClientRepository(SqlRepository):
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         if not client_ids:
             return {}
-        rows = self.session.scalars(select(ClientRow).where(ClientRow.id.in_(list(client_ids))))
-        return {row.id: to_client(row) for row in rows}
+        table = ClientRow.__table__
+        query = select(*table.columns).where(table.c.id.in_(list(client_ids)))
+        return {row.id: to_client(row) for row in self.session.execute(query)}
 
     def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
         shown = [] if archived else [ClientRow.archived_at.is_(None)]

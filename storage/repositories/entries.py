@@ -6,14 +6,25 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, extract, func, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    bindparam,
+    exists,
+    extract,
+    func,
+    or_,
+    select,
+    union,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from core.errors import InvalidInput
 from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from storage.repositories.base import SqlRepository, existing, plain
 from storage.repositories.candidates import find_candidates
-from storage.repositories.directory import to_client
 from storage.repositories.entry_mapping import (
     entry_row_values,
     load_provider_ids,
@@ -34,6 +45,8 @@ SORT_COLUMNS: dict[str, Any] = {
 }
 _NULLABLE_SORTS = frozenset({"updated_at", "date_range_start", "date_range_end"})
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
+_ENTRIES = EntryRow.__table__
+_ENTRY_COLUMNS = tuple(_ENTRIES.columns)
 
 
 class SqlEntryRepository(SqlRepository):
@@ -48,10 +61,11 @@ class SqlEntryRepository(SqlRepository):
         return entry
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
-        query = select(EntryRow).where(EntryRow.id == entry_id)
+        # Plain rows, not ORM objects: lighter, and nothing in the session to go stale.
+        query = select(*_ENTRY_COLUMNS).where(_ENTRIES.c.id == entry_id)
         if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).first()
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
         if row is None:
             return None
         return to_entry(row, providers_of(self.session, [row])[row.id])
@@ -75,30 +89,35 @@ class SqlEntryRepository(SqlRepository):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
         values = {name: plain(value) for name, value in changes.items()}
+        if skip_busy and self.dialect == "postgresql":  # SQLite has one writer: none is busy
+            free = select(_ENTRIES.c.id).where(
+                _ENTRIES.c.id.in_(sorted(entry_ids)), _ENTRIES.c.status == current.value
+            )
+            if limit is not None:  # the first that are free, in the order given
+                order = bindparam("order", list(entry_ids), type_=ARRAY(Integer), unique=True)
+                free = free.order_by(func.array_position(order, _ENTRIES.c.id)).limit(limit)
+            # Locked once, in a CTE: as a plain subquery the planner may run it again for
+            # each row, and a rerun no longer sees the rows just moved, so passes the limit.
+            chosen = free.with_for_update(skip_locked=True).cte("chosen")
+            which = _ENTRIES.c.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+        else:
+            which = _ENTRIES.c.id.in_(sorted(entry_ids[:limit]))
         moved = set(
             self.session.scalars(
-                update(EntryRow)
-                .where(EntryRow.id.in_(sorted(entry_ids)), EntryRow.status == current.value)
+                update(_ENTRIES)
+                .where(which, _ENTRIES.c.status == current.value)
                 .values(status=status.value, updated_at=now, updated_by=actor, **values)
-                .returning(EntryRow.id)
+                .returning(_ENTRIES.c.id)
             )
         )
         return [entry_id for entry_id in entry_ids if entry_id in moved]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
-        rows = find_candidates(self.session, query)
-        providers = providers_of(self.session, (entry for entry, *_ in rows))
-        return [
-            Candidate(
-                entry=to_entry(entry, providers[entry.id]),
-                client=to_client(client),
-                offers_this_week=week,
-                offers_today=day,
-            )
-            for entry, client, week, day in rows
-        ]
+        return find_candidates(self.session, query)
 
     def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
         if not client_ids:
@@ -162,19 +181,18 @@ class SqlEntryRepository(SqlRepository):
         offset: int = 0,
         limit: int = 20,
     ) -> Page[tuple[WaitlistEntry, int]]:
-        conditions = _filter_conditions(filters)
-        total = self.session.scalar(select(func.count()).select_from(EntryRow).where(*conditions))
-        found = page_by_open_slots(
+        found, total = page_by_open_slots(
             self.session,
-            conditions,
+            _filter_conditions(filters),
             slots,
             now=now,
             descending=descending,
             offset=offset,
             limit=limit,
         )
-        entries = to_entries(self.session, [row for row, _ in found])
-        return Page([(e, n) for e, (_, n) in zip(entries, found, strict=True)], total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_([i for i, _ in found])))
+        entries = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([(entries[i], n) for i, n in found], total)
 
     # Last in the class: a method named `list` would shadow the builtin in later annotations.
     def list(
@@ -197,14 +215,20 @@ class SqlEntryRepository(SqlRepository):
         if sort_by in _NULLABLE_SORTS:
             order = order.nulls_last()  # same place for "not set" on every database
         tie_break = EntryRow.id.desc() if descending else EntryRow.id.asc()
-        rows = self.session.scalars(
-            select(EntryRow)
-            .where(*conditions)
-            .order_by(order, tie_break)
-            .offset(offset)
-            .limit(limit)
+        # The page's ids first (from an index where one covers the filters and the order),
+        # then only those rows: sorting whole rows would read every filtered row.
+        ids = list(
+            self.session.scalars(
+                select(EntryRow.id)
+                .where(*conditions)
+                .order_by(order, tie_break)
+                .offset(offset)
+                .limit(limit)
+            )
         )
-        return Page(to_entries(self.session, rows), total or 0)
+        rows = self.session.scalars(select(EntryRow).where(EntryRow.id.in_(ids))) if ids else []
+        found = {entry.id: entry for entry in to_entries(self.session, rows)}
+        return Page([found[entry_id] for entry_id in ids], total or 0)
 
 
 def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:

@@ -4,15 +4,17 @@ is plain integer arithmetic in SQL."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from datetime import time
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from core.matching import BUCKET_BITS, ENTRY_TERMS
-from core.model import AppointmentType, EntryStatus, PaymentType, WaitlistEntry
-from storage.repositories.base import domain_values, row_values
+from core.model import AppointmentType, EntryStatus, PaymentType, TimeSlot, WaitlistEntry
+from storage.repositories.base import row_values
 from storage.tables import EntryProviderRow, EntryRow
 
 # Fields of WaitlistEntry that are not stored in a same-named column.
@@ -37,22 +39,35 @@ def entry_row_values(entry: WaitlistEntry) -> dict[str, Any]:
     return values
 
 
+# Read once: looking a dataclass's fields up again for every row is most of a row's cost.
+_ENTRY_FIELDS = [f.name for f in fields(WaitlistEntry) if f.name not in _DERIVED]
+
+
 def to_entry(row: EntryRow, provider_ids: tuple[int, ...]) -> WaitlistEntry:
-    values = domain_values(row, WaitlistEntry, skip=_DERIVED)
+    """The entry of a row: an ORM row, or a plain row with the same column names."""
+    values = {name: getattr(row, name) for name in _ENTRY_FIELDS}
     values.update(
         id=row.id,
         provider_ids=provider_ids,
         preferred_time_start=_clock(row.time_start_min),
         preferred_time_end=_clock(row.time_end_min),
-        preferred_time_slots=tuple(
-            slot for slot, bit in BUCKET_BITS.items() if row.time_slots_mask & bit
-        ),
-        preferred_days=tuple(day for day in range(7) if row.days_mask & (1 << day)),
+        preferred_time_slots=_time_slots(row.time_slots_mask),
+        preferred_days=_days(row.days_mask),
         status=EntryStatus(row.status),
         appointment_type=_maybe(AppointmentType, row.appointment_type),
         payment_type=_maybe(PaymentType, row.payment_type),
     )
     return WaitlistEntry(**values)
+
+
+@cache
+def _time_slots(mask: int) -> tuple[TimeSlot, ...]:
+    return tuple(slot for slot, bit in BUCKET_BITS.items() if mask & bit)
+
+
+@cache
+def _days(mask: int) -> tuple[int, ...]:
+    return tuple(day for day in range(7) if mask & (1 << day))
 
 
 def load_provider_ids(session: Session, entry_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:

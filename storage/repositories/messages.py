@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.errors import DuplicateMessage, WaitlistError
+from core.errors import DuplicateMessage
 from core.model import Event, Message, MessageDirection, MessageStatus
 from storage.repositories.base import (
     SqlRepository,
     domain_values,
     existing,
-    guarded,
+    insert_new,
     plain,
     row_values,
     update_row,
@@ -38,39 +38,36 @@ def _insert_many(
         item.id = item_id
 
 
-def _message(row: MessageRow) -> Message:
+_MESSAGES = MessageRow.__table__
+_MESSAGE = _MESSAGES.c
+_MESSAGE_COLUMNS = tuple(MessageRow.__table__.columns)
+
+
+def _message(row: Any) -> Message:
+    """A Message from an ORM row or a plain result row (lighter: no objects to track)."""
     values = domain_values(row, Message)
     values.update(direction=MessageDirection(row.direction), status=MessageStatus(row.status))
     return Message(**values)
-
-
-def _duplicate(message: Message) -> Callable[[str], WaitlistError | None]:
-    def translate(rule: str) -> WaitlistError | None:
-        if rule in ("uq_messages_provider_sid", "messages.provider_sid"):
-            return DuplicateMessage(f"Message {message.provider_sid} was already received.")
-        return None
-
-    return translate
 
 
 class SqlMessageRepository(SqlRepository):
     def add(self, message: Message) -> Message:
         if message.created_at is None:
             message.created_at = datetime.now(UTC)
-        row = MessageRow(**row_values(message, skip=("id",)))
-        self.session.add(row)
-        self.session.flush()
-        message.id = row.id
+        values = row_values(message, skip=("id",))
+        message.id = self.session.scalar(insert(_MESSAGES).values(values).returning(_MESSAGE.id))
         return message
 
     def add_many(self, messages: Sequence[Message]) -> None:
         _insert_many(self.session, MessageRow, messages)
 
     def add_inbound(self, message: Message) -> Message:
-        row = MessageRow(**row_values(message, skip=("id",)))
-        with guarded(self.session, _duplicate(message)):
-            self.session.add(row)
-        message.id = row.id
+        message.id = insert_new(
+            self.session,
+            MessageRow.__table__,
+            row_values(message, skip=("id",)),
+            lambda: DuplicateMessage(f"Message {message.provider_sid} was already received."),
+        )
         return message
 
     def get(self, message_id: int) -> Message | None:
@@ -86,19 +83,19 @@ class SqlMessageRepository(SqlRepository):
         """Move a queued message to `sending` and count the attempt; None if it was no longer
         queued. The conditional UPDATE is what stops two dispatchers sending the same text."""
         claimed = self.session.execute(
-            update(MessageRow)
-            .where(MessageRow.id == message_id, MessageRow.status == MessageStatus.QUEUED.value)
+            update(_MESSAGES)
+            .where(_MESSAGE.id == message_id, _MESSAGE.status == MessageStatus.QUEUED.value)
             .values(
                 status=MessageStatus.SENDING.value,
-                attempts=MessageRow.attempts + 1,
+                attempts=_MESSAGE.attempts + 1,
                 updated_at=now,
             )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 0:  # type: ignore[attr-defined]
+            .returning(*_MESSAGE_COLUMNS)  # the claimed message, in the same statement
+        ).first()
+        if claimed is None:
             return None
-        row = self.session.get(MessageRow, message_id, populate_existing=True)
-        return _message(row) if row else None
+        self._forget(message_id)
+        return _message(claimed)
 
     def move(
         self,
@@ -165,6 +162,14 @@ class SqlMessageRepository(SqlRepository):
         )
         return [_message(row) for row in self.session.scalars(query)]
 
+    def queued_past(self, limit: int, *, hold: Mapping[str, datetime]) -> list[Message]:
+        query = select(*_MESSAGE_COLUMNS).where(_MESSAGE.status == MessageStatus.QUEUED.value)
+        for kind, until in hold.items():
+            query = query.where(~and_(_MESSAGE.kind == kind, _MESSAGE.created_at > until))
+        return [
+            _message(row) for row in self.session.execute(query.order_by(_MESSAGE.id).limit(limit))
+        ]
+
     def get_by_provider_sid(self, sid: str) -> Message | None:
         row = self.session.scalars(select(MessageRow).where(MessageRow.provider_sid == sid)).first()
         return _message(row) if row else None
@@ -172,12 +177,12 @@ class SqlMessageRepository(SqlRepository):
     def for_client(self, client_id: int, limit: int = 50) -> list[Message]:
         """Newest first."""
         query = (
-            select(MessageRow)
-            .where(MessageRow.client_id == client_id)
-            .order_by(MessageRow.id.desc())
+            select(*_MESSAGE_COLUMNS)
+            .where(_MESSAGE.client_id == client_id)
+            .order_by(_MESSAGE.id.desc())
             .limit(limit)
         )
-        return [_message(row) for row in self.session.scalars(query)]
+        return [_message(row) for row in self.session.execute(query)]
 
     def recent(self, limit: int = 50) -> list[Message]:
         """Newest first."""

@@ -4,16 +4,18 @@ and one pending offer per client, whatever the concurrency."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Update, case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
 
+from core.clinics import ClinicSettings
 from core.errors import Conflict, SlotTaken, WaitlistError
-from core.model import Offer, OfferStatus, Opening, OpeningStatus
+from core.model import Client, Clinic, Offer, OfferStatus, Opening, OpeningStatus
+from core.ports import Standing
 from storage.repositories.base import (
+    InsertNew,
     SqlRepository,
     domain_values,
     existing,
@@ -21,10 +23,22 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
-from storage.tables import OfferRow, OpeningRow
+from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
+
+T = TypeVar("T")
 
 
-def _opening(row: OpeningRow) -> Opening:
+# Table columns, not ORM attributes, in the statements of the reply path: a statement that
+# names an ORM attribute goes through the ORM's compile and execute steps, which cost more.
+_OFFER = OfferRow.__table__.c
+_OPENING = OpeningRow.__table__.c
+_CLIENT = ClientRow.__table__.c
+_CLINIC = ClinicRow.__table__.c
+_OPENING_COLUMNS = tuple(OpeningRow.__table__.columns)
+
+
+def _opening(row: Any) -> Opening:
+    """An Opening from an ORM object or a plain result row."""
     values = domain_values(row, Opening)
     values["status"] = OpeningStatus(row.status)
     return Opening(**values)
@@ -44,7 +58,65 @@ def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]
     return translate
 
 
+_STANDING = (ClientRow.__table__, OfferRow.__table__, OpeningRow.__table__, ClinicRow.__table__)
+
+
+def _standing_query() -> Select[Any]:
+    """The client by phone with their latest offer, its opening and clinic: one SELECT."""
+    latest = (
+        select(_OFFER.id)
+        .where(_OFFER.client_id == _CLIENT.id)
+        .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
+        .limit(1)
+        .correlate(ClientRow.__table__)
+        .scalar_subquery()
+    )
+    joined = (
+        ClientRow.__table__.outerjoin(OfferRow.__table__, _OFFER.id == latest)
+        .outerjoin(OpeningRow.__table__, _OPENING.id == _OFFER.opening_id)
+        .outerjoin(ClinicRow.__table__, _CLINIC.id == _OPENING.clinic_id)
+    )
+    columns = [column for table in _STANDING for column in table.columns]
+    return select(*columns).select_from(joined).where(_CLIENT.phone == bindparam("phone"))
+
+
+_STANDING_QUERY = _standing_query()  # built once: only the phone changes
+
+
+def _split(row: Sequence[Any]) -> list[dict[str, Any] | None]:
+    """The row's values per table of `_STANDING` (None for a table that matched nothing)."""
+    parts: list[dict[str, Any] | None] = []
+    at = 0
+    for table in _STANDING:
+        names = table.columns.keys()
+        values = dict(zip(names, row[at : at + len(names)], strict=True))
+        parts.append(values if values["id"] is not None else None)
+        at += len(names)
+    return parts
+
+
+def _of(cls: type[T], values: dict[str, Any] | None) -> T | None:
+    if values is None:
+        return None
+    return cls(**{f.name: values[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+
+
 class SqlOpeningRepository(SqlRepository):
+    def standing(self, phone: str) -> Standing:
+        row = self.session.execute(_STANDING_QUERY, {"phone": phone}).first()
+        if row is None:
+            return Standing()
+        client, offer, opening, clinic = _split(row)
+        if offer is not None:
+            offer["status"] = OfferStatus(offer["status"])
+        if opening is not None:
+            opening["status"] = OpeningStatus(opening["status"])
+        if clinic is not None:  # stored as JSON, already checked
+            clinic["settings"] = ClinicSettings.from_dict(clinic["settings"], check=False)
+        return Standing(
+            _of(Client, client), _of(Offer, offer), _of(Opening, opening), _of(Clinic, clinic)
+        )
+
     def add(self, opening: Opening) -> Opening:
         if opening.created_at is None:
             opening.created_at = datetime.now(UTC)
@@ -55,10 +127,10 @@ class SqlOpeningRepository(SqlRepository):
         return opening
 
     def get(self, opening_id: int, *, for_update: bool = False) -> Opening | None:
-        query = select(OpeningRow).where(OpeningRow.id == opening_id)
+        query = select(*_OPENING_COLUMNS).where(_OPENING.id == opening_id)
         if for_update:
-            query = query.with_for_update().execution_options(populate_existing=True)
-        row = self.session.scalars(query).first()
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
         return _opening(row) if row else None
 
     def get_by_origin(self, appointment_id: int) -> Opening | None:
@@ -71,23 +143,22 @@ class SqlOpeningRepository(SqlRepository):
         # What an opening is for never changes after it is added, so no uniqueness rule can
         # fail here: a plain UPDATE, no savepoint.
         changed = self.session.execute(
-            update(OpeningRow)
-            .where(OpeningRow.id == opening.id)
+            update(OpeningRow.__table__)
+            .where(_OPENING.id == opening.id)
             .values(**row_values(opening, skip=_FIXED))
-            .execution_options(synchronize_session=False)
         )
         existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
 
     def lock_for_entry(self, entry_id: int) -> Opening | None:
         latest = (
-            select(OfferRow.opening_id)
-            .where(OfferRow.entry_id == entry_id)
-            .order_by(OfferRow.created_at.desc(), OfferRow.id.desc())
+            select(_OFFER.opening_id)
+            .where(_OFFER.entry_id == entry_id)
+            .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
             .limit(1)
             .scalar_subquery()
         )
-        query = select(OpeningRow).where(OpeningRow.id == latest).with_for_update()
-        row = self.session.scalars(query.execution_options(populate_existing=True)).first()
+        query = select(*_OPENING_COLUMNS).where(_OPENING.id == latest).with_for_update()
+        row = self.session.execute(query).first()
         return _opening(row) if row else None
 
     def open_ids(self) -> list[int]:
@@ -107,13 +178,14 @@ class SqlOpeningRepository(SqlRepository):
         return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
 
 
-def _offer(row: OfferRow) -> Offer:
+def _offer(row: Any) -> Offer:
     values = domain_values(row, Offer)
     values["status"] = OfferStatus(row.status)
     return Offer(**values)
 
 
-_OFFER_COLUMNS = tuple(OfferRow.__table__.columns)
+_OFFERS = OfferRow.__table__
+_OFFER_COLUMNS = tuple(_OFFERS.columns)
 
 
 def _offer_of(values: Mapping[str, Any]) -> Offer:
@@ -121,7 +193,7 @@ def _offer_of(values: Mapping[str, Any]) -> Offer:
 
 
 def _pending_of(opening_id: int) -> tuple[ColumnElement[bool], ...]:
-    return (OfferRow.opening_id == opening_id, OfferRow.status == OfferStatus.PENDING.value)
+    return (_OFFER.opening_id == opening_id, _OFFER.status == OfferStatus.PENDING.value)
 
 
 def _offer_conflict(offer: Offer) -> Callable[[str], WaitlistError | None]:
@@ -157,11 +229,10 @@ class SqlOfferRepository(SqlRepository):
     def add_many(self, offers: Sequence[Offer]) -> list[Offer]:
         if not offers:
             return []
-        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         table = OfferRow.__table__
         # One statement for any number of rows (SQLAlchemy batches them), compiled once.
         added = self.session.execute(
-            insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.entry_id),
+            InsertNew(table).returning(table.c.id, table.c.entry_id),
             [row_values(offer, skip=("id",)) for offer in offers],
         ).all()
         ids = {entry_id: offer_id for offer_id, entry_id in added}
@@ -181,26 +252,24 @@ class SqlOfferRepository(SqlRepository):
     ) -> list[Offer]:
         if offer_ids is not None and not offer_ids:
             return []
-        query = update(OfferRow).where(*_pending_of(opening_id))
+        query = update(_OFFERS).where(*_pending_of(opening_id))
         if offer_ids is not None:
-            query = query.where(OfferRow.id.in_(list(offer_ids)))
+            query = query.where(_OFFER.id.in_(list(offer_ids)))
         if due_by is not None:
-            query = query.where(OfferRow.expires_at <= due_by)
+            query = query.where(_OFFER.expires_at <= due_by)
         return self._changed(query.values(status=status.value, responded_at=now))
 
     def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
         outcome = case(
-            (OfferRow.id == accepted_id, OfferStatus.ACCEPTED.value),
+            (_OFFER.id == accepted_id, OfferStatus.ACCEPTED.value),
             else_=OfferStatus.WITHDRAWN.value,
         )
-        query = update(OfferRow).where(*_pending_of(opening_id))
+        query = update(_OFFERS).where(*_pending_of(opening_id))
         return self._changed(query.values(status=outcome, responded_at=now))
 
     def _changed(self, query: Update) -> list[Offer]:
         """Run an UPDATE of offers; the changed rows, by id."""
-        rows = self.session.execute(
-            query.returning(*_OFFER_COLUMNS).execution_options(synchronize_session="fetch")
-        ).all()
+        rows = self.session.execute(query.returning(*_OFFER_COLUMNS)).all()
         return sorted((_offer_of(row._mapping) for row in rows), key=lambda offer: offer.id or 0)
 
     def save(self, offer: Offer) -> None:
@@ -209,8 +278,8 @@ class SqlOfferRepository(SqlRepository):
             update_row(row, offer)
 
     def for_opening(self, opening_id: int) -> list[Offer]:
-        query = select(OfferRow).where(OfferRow.opening_id == opening_id).order_by(OfferRow.id)
-        return [_offer(row) for row in self.session.scalars(query)]
+        query = select(*_OFFER_COLUMNS).where(_OFFER.opening_id == opening_id)
+        return [_offer(row) for row in self.session.execute(query.order_by(_OFFER.id))]
 
     def pending_for_client(self, client_id: int) -> Offer | None:
         row = self.session.scalars(

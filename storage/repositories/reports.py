@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, case, delete, func, literal, literal_column, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 
 from core.model import EntryStatus, OfferStatus, OpeningStatus
@@ -20,9 +20,24 @@ FOLD_BATCH = 50_000
 
 
 def _window(column: Any, bounds: Sequence[datetime]) -> tuple[ColumnElement[Any], list[Any]]:
-    """The index of the window a moment falls in, and the conditions that keep it in range."""
-    bucket = case(*[(column < bound, index) for index, bound in enumerate(bounds[1:])])
-    return bucket, [column >= bounds[0], column < bounds[-1]]
+    """The index of the window a moment falls in, and the conditions that keep it in range.
+    The index is a balanced tree of comparisons (five for 30 days, not up to thirty): it is
+    worked out for every row in range, and most rows are recent, the end of a flat list."""
+    return _bucket(column, bounds, 0, len(bounds) - 1), [
+        column >= bounds[0],
+        column < bounds[-1],
+    ]
+
+
+def _bucket(column: Any, bounds: Sequence[datetime], low: int, high: int) -> ColumnElement[Any]:
+    """The index n in [low, high) with bounds[n] <= column < bounds[n + 1]."""
+    if high - low == 1:
+        return literal(low)
+    middle = (low + high) // 2
+    return case(
+        (column < bounds[middle], _bucket(column, bounds, low, middle)),
+        else_=_bucket(column, bounds, middle, high),
+    )
 
 
 class SqlReportRepository(SqlRepository):

@@ -34,6 +34,8 @@ from storage.tables import (
 )
 
 PENDING, DELIVERING, DELIVERED = (s.value for s in DeliveryStatus)
+_ENDPOINT = WebhookEndpointRow.__table__.c
+_ENABLED = select(_ENDPOINT.id, _ENDPOINT.clinic_id, _ENDPOINT.event_types).where(_ENDPOINT.enabled)
 
 
 def _endpoint(row: WebhookEndpointRow) -> WebhookEndpoint:
@@ -106,9 +108,7 @@ class SqlWebhookRepository(SqlRepository):
         news = [(event, found) for event, found in news if found]
         if not news:
             return 0
-        endpoints = list(
-            self.session.scalars(select(WebhookEndpointRow).where(WebhookEndpointRow.enabled))
-        )
+        endpoints = self.session.execute(_ENABLED).all()  # plain rows: nothing to track
         written = 0
         for event, found in news:
             clinics = self._clinics_of(event)

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from core import fill, offers
@@ -15,6 +16,7 @@ from core.model import AppointmentStatus, EntryStatus, OfferStatus, OpeningStatu
 from core.policy import Policy
 from storage.db import make_engine
 from storage.uow import uow_factory
+from tests.conftest import empty_tables
 from tests.scenario import NOW, build_world, later, local
 
 
@@ -144,3 +146,37 @@ def test_answer_and_sweep_racing_leave_a_consistent_opening(database_url: str, a
         assert pending == []
     else:
         assert [o.entry_id for o in pending] == [first.id + 1]
+
+
+def test_a_fill_passes_over_an_entry_another_fill_is_offering(
+    postgres_shared: tuple[str, Engine],
+) -> None:
+    """Fills of two openings rank the same entries first. While one transaction holds the
+    top entry, the other offers the next one instead of waiting for it, and in one search.
+    (PostgreSQL: SQLite has one writer, so no entry is ever busy there.)"""
+    url, shared = postgres_shared
+    empty_tables(shared)
+    engine = make_engine(url)
+    make_uow = uow_factory(engine)
+    policy = Policy(batch_size=1, cap_per_day=0, cap_per_week=0)
+    world = build_world(make_uow, policy)
+    first, second = (
+        world.entry(world.client(f"C{i}", 1000 + i), at=NOW - timedelta(minutes=10 - i))
+        for i in range(2)
+    )
+    appointment = world.appointment(world.client("Holder", 9999), local(17, 10))
+    searches: list[int] = []
+    with make_uow() as holding:
+        holding.entries.get(first.id or 0, for_update=True)  # another fill is offering it
+        with make_uow() as uow:
+            real = uow.entries.candidates
+            uow.entries.candidates = lambda query: searches.append(query.limit) or real(query)  # type: ignore[method-assign]
+            step = fill.handle_cancellation(
+                uow=uow, appointment_id=appointment.id, actor="staff", now=NOW, policy=policy
+            )
+            uow.commit()
+    assert [o.entry_id for o in step.offered] == [second.id]
+    assert len(searches) == 1
+    with make_uow() as uow:
+        assert uow.entries.get(first.id or 0).status is EntryStatus.WAITING  # type: ignore[union-attr]
+    engine.dispose()

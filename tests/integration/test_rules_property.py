@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.matching import day_spec, entry_fits, slot_spec
+from core.matching import ENTRY_TERMS, day_spec, entry_fits, slot_spec
 from core.model import (
     Client,
     Clinic,
@@ -30,6 +30,7 @@ from core.model import (
 )
 from core.ports import CandidateQuery, EntryFilter
 from core.ranking import choose_candidates
+from storage.repositories.slot_sets import fit_counts
 
 TZ = "America/New_York"
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
@@ -93,6 +94,8 @@ queries = st.fixed_dictionaries(
     offer_specs=st.lists(offers, max_size=10),
     slot=slots,
     query=queries,
+    more_slots=st.lists(slots, max_size=70),
+    page=st.tuples(st.integers(0, 12), st.integers(1, 5), st.booleans()),
 )
 def test_sql_answers_equal_core_answers(
     uow_factory: Any,
@@ -100,6 +103,8 @@ def test_sql_answers_equal_core_answers(
     offer_specs: list[dict[str, Any]],
     slot: dict[str, Any],
     query: dict[str, Any],
+    more_slots: list[dict[str, Any]],
+    page: tuple[int, int, bool],
 ) -> None:
     with uow_factory() as uow:
         clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
@@ -146,13 +151,36 @@ def test_sql_answers_equal_core_answers(
         ]
 
         other = _slot({**slot, "whole_day": not slot["whole_day"]}, clinic.id, services, providers)
-        page = uow.entries.list_by_open_slots(
-            EntryFilter(clinic_id=clinic.id), [spec, other, spec], now=NOW, limit=100
+        open_slots = [spec, other, spec] + [
+            _slot(s, clinic.id, services, providers) for s in more_slots
+        ]
+        fits = {
+            entry.id: sum(entry_fits(entry, s, NOW) for s in open_slots)
+            if entry.status is EntryStatus.WAITING
+            else 0
+            for entry in stored
+        }
+        everything = uow.entries.list_by_open_slots(
+            EntryFilter(clinic_id=clinic.id), open_slots, now=NOW, limit=100
         )
-        counted = {entry.id: n for entry, n in page.items}
-        for entry in stored:
-            fits = sum(entry_fits(entry, s, NOW) for s in (spec, other, spec))
-            assert counted[entry.id] == (fits if entry.status is EntryStatus.WAITING else 0)
+        assert {entry.id: n for entry, n in everything.items} == fits
+        # The page: by count, then created_at, then id; one direction, cut where asked.
+        offset, limit, descending = page
+        by_count = sorted(stored, key=lambda e: (fits[e.id], e.created_at, e.id))
+        if descending:
+            by_count.reverse()
+        cut = uow.entries.list_by_open_slots(
+            EntryFilter(clinic_id=clinic.id),
+            open_slots,
+            now=NOW,
+            descending=descending,
+            offset=offset,
+            limit=limit,
+        )
+        assert cut.total == len(stored)
+        assert [(e.id, n) for e, n in cut.items] == [
+            (e.id, fits[e.id]) for e in by_count[offset : offset + limit]
+        ]
         uow.commit()
 
 
@@ -227,3 +255,21 @@ def _slot(spec: dict[str, Any], clinic_id: int, services: list, providers: list)
         service_id=service,
         provider_id=provider,
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    entry_specs=st.lists(entries, max_size=20),
+    slot_specs=st.lists(slots, max_size=200),
+)
+def test_slot_sets_count_as_core_does(
+    entry_specs: list[dict[str, Any]], slot_specs: list[dict[str, Any]]
+) -> None:
+    """The bit-set count alone, without a database: many more slots (sets of several 64-bit
+    words) and examples than the SQL test above; terms as storage keeps them (ENTRY_TERMS)."""
+    clients = [Client(f"P{n}", "X", "+16170000000", id=n + 1) for n in range(5)]
+    stored = [_entry(spec, 1, clients, [1, 2], [1, 2]) for spec in entry_specs]
+    open_slots = [_slot(spec, 1, [1, 2], [1, 2]) for spec in slot_specs]
+    terms = {term: [read(e) for e in stored] for term, read in ENTRY_TERMS.items()}
+    counted = fit_counts(terms, open_slots, NOW)
+    assert list(counted) == [sum(entry_fits(e, s, NOW) for s in open_slots) for e in stored]

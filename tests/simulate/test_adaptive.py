@@ -86,3 +86,20 @@ def test_time_for_offers_leaves_quiet_hours_out() -> None:
     assert awake(start, end, Policy(), "America/New_York") == timedelta(hours=15)
     assert awake(start, end, Policy(quiet_hours=None), "America/New_York") == end - start
     assert awake(end, start, Policy(), "America/New_York") == timedelta(0)
+
+
+def test_a_person_joins_only_while_they_add_enough_fill_chance_per_just_taken_text() -> None:
+    # Unlikely answerers: the k-th adds a little under 1/k of the batch's fill chance, so a
+    # least gain of 0.24 stops at 4 however far the target is.
+    assert batch_size([], [0.02] * 20, target=0.8, most=10, least_gain=0.24) == 4
+    assert batch_size([], [0.02] * 20, target=0.8, most=10, least_gain=0.0) == 10
+    # Likely answerers: a second one adds 0.25 of a 0.75 fill chance (1/3), a third
+    # 0.125 of 0.875 (1/7), a fourth 0.0625 of 0.9375 (1/15).
+    assert batch_size([], [0.5] * 6, target=0.95, most=10, least_gain=0.3) == 2
+    assert batch_size([], [0.5] * 6, target=0.95, most=10, least_gain=0.1) == 3
+
+
+def test_the_least_gain_counts_the_offers_already_out() -> None:
+    assert batch_size([0.02] * 3, [0.02] * 20, target=0.8, most=10, least_gain=0.24) == 1
+    assert batch_size([0.02] * 4, [0.02] * 20, target=0.8, most=10, least_gain=0.24) == 0
+    assert batch_size([], [0.99], target=0.8, most=5, least_gain=0.99) == 1

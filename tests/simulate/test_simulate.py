@@ -143,3 +143,21 @@ def test_no_simulated_text_breaks_a_contact_cap_or_quiet_hours(policy: dict[str,
                 assert day <= spec.cap_per_day and week <= spec.cap_per_week
         assert report("x", run).most_texts_in_a_week > 0
     assert checked > 50
+
+
+def test_with_auto_an_opening_is_looked_at_again_when_a_round_of_offers_runs_out() -> None:
+    """Production's minute-by-minute pass may widen an auto batch once fewer rounds are left
+    before the cut-off; the simulation wakes the opening at that moment, and only under auto."""
+    scenario = _scenario(compare={"batch_size": ["auto", 3]}, policy={"quiet_hours": ""})
+    timeline = build_timeline(scenario)
+    (_, auto), (_, fixed) = scenario.policies()
+    simulation = Simulation(scenario, timeline, auto.policy())
+    cutoff = simulation.clock + timedelta(minutes=50)  # 3 rounds of 15 min, then 2 at +5 min
+    assert simulation._next_round(cutoff) == simulation.clock + timedelta(minutes=5)
+    assert simulation._next_round(simulation.clock + timedelta(minutes=45)) == (
+        simulation.clock + timedelta(minutes=15)
+    )
+    assert simulation._next_round(simulation.clock + timedelta(minutes=10)) == (
+        simulation.clock + timedelta(minutes=10)
+    )  # one round left: nothing changes before the cut-off
+    assert Simulation(scenario, timeline, fixed.policy())._next_round(cutoff) == cutoff

@@ -201,3 +201,26 @@ def test_staff_cannot_offer_beyond_the_daily_cap(world: World) -> None:
     assert refused.value.message == (
         "Ana has had 1 offer today already, the most the contact caps allow."
     )
+
+
+def test_texts_held_back_do_not_hide_the_ones_queued_behind_them(world: World) -> None:
+    """ "The slot is gone" texts wait out a grace; a pass that reads only the oldest queued
+    must still find the offers and confirmations queued after them."""
+    from core.outbox import queue_sms
+
+    ana = world.client("Ana", 300)
+    with world.make_uow() as uow:
+        for i in range(4):
+            queue_sms(uow, client=ana, clinic_id=None, kind="withdrawn", body=f"gone {i}", now=NOW)
+        queue_sms(uow, client=ana, clinic_id=None, kind="booked", body="booked", now=NOW)
+        uow.commit()
+    sender = RecordingSender()
+    soon = NOW + timedelta(seconds=5)
+    assert (
+        dispatch_outbox(
+            uow_factory=world.make_uow, sender=sender, now=soon, policy=world.policy, limit=2
+        )
+        == 1
+    )
+    assert [m.body for m in sender.sent] == ["booked"]
+    assert _dispatch(world, sender, minutes=1) == 4  # past the grace, the held ones go too
