@@ -294,11 +294,13 @@ class Entries(FakeEntries, _Indexed):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
+        skip_busy: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
-        moved = []
+        moved: list[int] = []
         for entry_id in entry_ids:
             row = self.rows.get(entry_id)
-            if row is None or row.status is not current:
+            if row is None or row.status is not current or len(moved) == limit:
                 continue
             row = _detached(row)  # a new row through _put, so the indexes and journal see it
             row.status, row.updated_at, row.updated_by = status, now, actor
