@@ -294,7 +294,7 @@ class Entries(FakeEntries, _Indexed):
         now: datetime,
         actor: str,
         changes: Mapping[str, object],
-        skip_busy: bool = False,
+        skip_busy: bool = False,  # one thread: nothing is ever busy
         limit: int | None = None,
     ) -> list[int]:
         moved: list[int] = []
