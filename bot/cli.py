@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("waitlist-demo.db"),
         help="SQLite file to (re)create (default: waitlist-demo.db)",
     )
+    demo.add_argument(
+        "--group",
+        action="store_true",
+        help="two clinics in two time zones, each with its own number (bot/sample_group.yml)",
+    )
     demo.set_defaults(run=_demo)
 
     simulate_command(commands)
@@ -121,6 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", required=True, help="who the token is for")
     token.add_argument("--patient-id", type=int, default=None, help="required for USER")
     token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
+    token.add_argument(
+        "--clinic-ids", default=None, help="STAFF: the only clinics it sees, e.g. 1,3"
+    )
     token.set_defaults(run=_token)
 
     worker = commands.add_parser("worker", help="run the scheduled jobs alone, until stopped")
@@ -194,6 +202,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.group:
+        from bot.demo_group import run_group_demo
+
+        run_group_demo(args.db)
+        return 0
     from bot.demo import run_demo
 
     run_demo(args.db)
@@ -208,7 +221,7 @@ def _stats(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         with runtime.make_uow() as uow:
-            stats = get_waitlist_stats(uow=uow, now=runtime.clock(), timezone=settings.timezone)
+            stats = get_waitlist_stats(uow=uow, now=runtime.clock())
     finally:
         runtime.close()
     if args.json:
@@ -231,22 +244,29 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _expire(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
+    from bot.scheduler.jobs import run_expire_entries
     from core.entries import expire_old_entries
     from storage.transaction import run_in_transaction
 
     settings = _settings()
     runtime = build_runtime(settings)
-    days = args.days if args.days is not None else settings.max_wait_days
+    days = args.days
     try:
-        result = run_in_transaction(
-            runtime.make_uow,
-            lambda uow: expire_old_entries(
-                uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
-            ),
-        )
+        if days is None:  # each clinic by its own max wait
+            result = run_expire_entries(runtime, runtime.clock())
+            expired = result.get("expired")
+            if expired is None:
+                expired = sum(c["expired"] for c in result["clinics"].values())
+        else:
+            expired = run_in_transaction(
+                runtime.make_uow,
+                lambda uow: expire_old_entries(
+                    uow=uow, days=days, now=runtime.clock(), policy=runtime.policy, actor="cli"
+                ),
+            )["expired"]
     finally:
         runtime.close()
-    print(f"Expired {result['expired']} entries.")
+    print(f"Expired {expired} entries.")
     return 0
 
 
@@ -338,7 +358,6 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _jobs_run(args: argparse.Namespace) -> int:
     from bot.runtime import build_runtime
-    from bot.scheduler.jobs import clinic_timezone
     from bot.scheduler.service import run_job
 
     runtime = build_runtime(_settings())
@@ -347,7 +366,7 @@ def _jobs_run(args: argparse.Namespace) -> int:
         summary = run_job(
             runtime,
             args.name,
-            timezone=clinic_timezone(runtime),
+            timezone="UTC",  # a manual run has a tick of its own; every clinic's runs
             tick=f"manual {now.isoformat()}",
             actor="cli",
         )
@@ -364,6 +383,12 @@ def _token(args: argparse.Namespace) -> int:
         raise _Failed("a USER token needs --patient-id")
     if not 1 <= args.minutes <= 7 * 24 * 60:
         raise _Failed("--minutes must be 1 to 10080")
+    clinic_ids = None
+    if args.clinic_ids is not None:
+        parts = [p.strip() for p in args.clinic_ids.split(",") if p.strip()]
+        if args.role != "STAFF" or not parts or not all(p.isdigit() for p in parts):
+            raise _Failed("--clinic-ids takes clinic ids like 1,3, for a STAFF token")
+        clinic_ids = [int(p) for p in parts]
     try:
         print(
             mint_token(
@@ -372,6 +397,7 @@ def _token(args: argparse.Namespace) -> int:
                 role=Role(args.role),
                 patient_id=args.patient_id,
                 minutes=args.minutes,
+                clinic_ids=clinic_ids,
             )
         )
     except Unauthorized as exc:

@@ -13,11 +13,18 @@ from core.ports import SendResult
 
 
 class ConsoleSender:
-    def __init__(self, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None] = print,
+        sender_of: Callable[[Message], str | None] | None = None,
+    ) -> None:
         self.write = write
+        self.sender_of = sender_of  # the number a text would go from, when there is one
 
     def send(self, message: Message) -> SendResult:
-        self.write(f"  SMS to {mask_phone(message.phone)}: {message.body}")
+        sender = self.sender_of(message) if self.sender_of else None
+        source = f" from {sender}" if sender else ""
+        self.write(f"  SMS{source} to {mask_phone(message.phone)}: {message.body}")
         return SendResult(ok=True, provider_sid=f"console-{uuid.uuid4().hex}")
 
     def lookup(self, message: Message, *, since: datetime) -> Finding:

@@ -1,13 +1,18 @@
-"""`waitlist import clinic.yml`: load a clinic's reference data, idempotently (SPEC §9).
+"""`waitlist import clinic.yml`: load a clinic's reference data, idempotently (SPEC §9, §11).
 
-Matching is by name (clinic, services, providers), phone (clients) and by client, provider
-and start (appointments), so importing the same file twice changes nothing.
+A file holds one clinic (`clinic:` with `services`, `providers`, `clients`, `appointments`
+beside it) or a group: a list under `clinics:` whose items each have that shape. A clinic's
+own settings sit under `clinic: settings:`. Matching is by name (clinic, services, providers),
+phone (clients) and by client, provider and start (appointments), so importing the same file
+twice changes nothing. Any problem names the clinic, the line and the field, and the whole
+file is imported in one transaction: a bad file imports nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,12 +21,14 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from core import directory
-from core.errors import WaitlistError
+from core.clinics import ClinicSettings
+from core.errors import InvalidInput, WaitlistError
 from core.model import Provider, Service
 from core.ports import UnitOfWork
 from storage.transaction import run_in_transaction
 
 LINE = "__line__"
+LINES = "__lines__"  # the line of each key of a mapping
 
 
 class ImportFailed(Exception):
@@ -32,7 +39,8 @@ class ImportFailed(Exception):
 class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
-    clinic_id: int | None = None
+    clinic_id: int | None = None  # the first clinic of the file
+    clinic_ids: list[int] = field(default_factory=list)
 
     def count(self, kind: str, created: bool) -> None:
         bucket = self.created if created else self.unchanged
@@ -53,6 +61,9 @@ class _LineLoader(yaml.SafeLoader):
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     mapping = loader.construct_mapping(node, deep=True)
     mapping[LINE] = node.start_mark.line + 1
+    mapping[LINES] = {
+        str(key.value): key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")
+    }
     return mapping
 
 
@@ -76,36 +87,60 @@ def import_data(
 ) -> ImportReport:
     """Create or update everything in `data`. Raises ImportFailed naming line and field."""
     report = ImportReport()
-    clinic_data = _section(data, "clinic", dict, source)
-    where = _where(source, clinic_data, "clinic")
+    if "clinics" in data:
+        if "clinic" in data:
+            raise ImportFailed(f"{source}: give either 'clinic' or a list under 'clinics'.")
+        for i, item in enumerate(_section(data, "clinics", list, source)):
+            _import_clinic(
+                item, uow=uow, now=now, source=source, path=f"clinics[{i}].", report=report
+            )
+    else:
+        _import_clinic(data, uow=uow, now=now, source=source, path="", report=report)
+    report.clinic_id = report.clinic_ids[0] if report.clinic_ids else None
+    return report
+
+
+def _import_clinic(
+    data: dict[str, Any],
+    *,
+    uow: UnitOfWork,
+    now: datetime,
+    source: str,
+    path: str,
+    report: ImportReport,
+) -> None:
+    clinic_data = _section(data, "clinic", dict, source, at=path)
+    where = _where(source, clinic_data, f"{path}clinic")
     name = _field(clinic_data, "name", str, where)
     timezone = _field(clinic_data, "timezone", str, where)
     actor = "import"
-    clinic = uow.clinics.get_by_name(name)
-    with _located(where):
+    with _located(where, clinic_data, f" (clinic {name})"):
+        settings = _settings_of(clinic_data)
+        clinic = uow.clinics.get_by_name(name)
         if clinic is None:
             clinic = directory.add_clinic(
-                uow=uow, name=name, timezone=timezone, now=now, actor=actor
+                uow=uow, name=name, timezone=timezone, now=now, actor=actor, settings=settings
             )
-        elif clinic.timezone != directory.check_timezone(timezone):
-            clinic.timezone = timezone
+        elif (clinic.timezone, clinic.settings) != (directory.check_timezone(timezone), settings):
+            clinic.timezone, clinic.settings = timezone, settings
             uow.clinics.save(clinic)
     assert clinic.id is not None
-    report.clinic_id = clinic.id
+    report.clinic_ids.append(clinic.id)
+    source = f"{source} ({name})"
     services = {s.name.lower(): s for s in uow.services.list(clinic.id)}
-    for i, item in enumerate(_section(data, "services", list, source, optional=True)):
-        here = _where(source, item, f"services[{i}]")
+    for i, item in enumerate(_section(data, "services", list, source, optional=True, at=path)):
+        here = _where(source, item, f"{path}services[{i}]")
         with _located(here):
             service = _upsert_service(uow, clinic.id, item, services, here, now, report)
         services[service.name.lower()] = service
     providers = {p.name.lower(): p for p in uow.providers.list(clinic.id)}
-    for i, item in enumerate(_section(data, "providers", list, source, optional=True)):
-        here = _where(source, item, f"providers[{i}]")
+    for i, item in enumerate(_section(data, "providers", list, source, optional=True, at=path)):
+        here = _where(source, item, f"{path}providers[{i}]")
         with _located(here):
             provider = _upsert_provider(uow, clinic.id, item, providers, here, now, report)
         providers[provider.name.lower()] = provider
-    for i, item in enumerate(_section(data, "clients", list, source, optional=True)):
-        here = _where(source, item, f"clients[{i}]")
+    for i, item in enumerate(_section(data, "clients", list, source, optional=True, at=path)):
+        here = _where(source, item, f"{path}clients[{i}]")
         with _located(here):
             phone = directory.normalize_phone(_field(item, "phone", str, here))
             created = uow.clients.get_by_phone(phone) is None
@@ -122,8 +157,8 @@ def import_data(
                 )
             report.count("clients", created)
     zone = ZoneInfo(clinic.timezone)
-    for i, item in enumerate(_section(data, "appointments", list, source, optional=True)):
-        here = _where(source, item, f"appointments[{i}]")
+    for i, item in enumerate(_section(data, "appointments", list, source, optional=True, at=path)):
+        here = _where(source, item, f"{path}appointments[{i}]")
         with _located(here):
             _import_appointment(uow, item, here, services, providers, zone, now, report)
     return report
@@ -179,7 +214,7 @@ def _upsert_provider(
     report: ImportReport,
 ) -> Provider:
     name = _field(item, "name", str, here)
-    hours_spec = {k: v for k, v in _field(item, "hours", dict, here).items() if k != LINE}
+    hours_spec = _plain(_field(item, "hours", dict, here))
     hours = directory.parse_hours(hours_spec)
     existing = known.get(name.lower())
     if existing is None:
@@ -249,10 +284,11 @@ def _import_appointment(
 
 
 class _located:
-    """Prefix domain errors with where in the file they come from."""
+    """Prefix domain errors with where in the file they come from: the line of the field
+    itself when `item` (the mapping read) has it."""
 
-    def __init__(self, where: str) -> None:
-        self.where = where
+    def __init__(self, where: str, item: dict[str, Any] | None = None, after: str = "") -> None:
+        self.where, self.item, self.after = where, item, after
 
     def __enter__(self) -> None:
         return None
@@ -261,7 +297,54 @@ class _located:
         if isinstance(exc, WaitlistError):
             field_name = getattr(exc, "field", None)
             suffix = f".{field_name}" if field_name else ""
-            raise ImportFailed(f"{self.where}{suffix}: {exc.message}") from exc
+            where = self.where
+            line = _line_of(self.item, field_name) if field_name else None
+            if line is not None:
+                where = re.sub(r" line \d+,", f" line {line},", where, count=1)
+            raise ImportFailed(f"{where}{suffix}: {exc.message}{self.after}") from exc
+
+
+def _settings_of(clinic_data: dict[str, Any]) -> ClinicSettings:
+    """The clinic's settings: under `settings:`, or written straight under `clinic:`."""
+    nested = _plain(clinic_data.get("settings"))
+    flat = {k: _plain(v) for k, v in clinic_data.items() if k in _SETTING_NAMES}
+    if not flat:
+        return ClinicSettings.from_dict(nested)
+    if nested is not None and not isinstance(nested, dict):
+        raise InvalidInput("Settings must be an object of name: value.", field="settings")
+    try:
+        return ClinicSettings.from_dict({**flat, **(nested or {})})
+    except InvalidInput as exc:
+        written = (exc.field or "").removeprefix("settings.")
+        if written.split(".")[0] in flat and written.split(".")[0] not in (nested or {}):
+            raise InvalidInput(exc.message, field=written) from exc  # where it was written
+        raise
+
+
+_SETTING_NAMES = frozenset(f.name for f in fields(ClinicSettings))
+
+
+def _line_of(item: dict[str, Any] | None, dotted: str) -> int | None:
+    """The line of the mapping that holds `settings.templates.offer` (say) inside `item`,
+    as deep as the file goes; for a mapping of one key, that key's own line."""
+    line = None
+    for key in dotted.split("."):
+        if not isinstance(item, dict):
+            break
+        line = item.get(LINE, line)
+        if len(item.get(LINES, {})) == 1:
+            line = item[LINES].get(key, line)
+        item = item.get(key)
+    return line
+
+
+def _plain(value: Any) -> Any:
+    """What was read, without the line numbers the loader adds."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in (LINE, LINES)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _where(source: str, item: Any, path: str) -> str:
@@ -270,18 +353,18 @@ def _where(source: str, item: Any, path: str) -> str:
 
 
 def _section(
-    data: dict[str, Any], key: str, kind: type, source: str, optional: bool = False
+    data: dict[str, Any], key: str, kind: type, source: str, optional: bool = False, at: str = ""
 ) -> Any:
     value = data.get(key)
     if value is None and optional:
         return kind()
     if not isinstance(value, kind):
         expected = "a list" if kind is list else "a mapping"
-        raise ImportFailed(f"{source}: '{key}' must be {expected}.")
+        raise ImportFailed(f"{_where(source, data, at + key)}: '{key}' must be {expected}.")
     if kind is list:
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                raise ImportFailed(f"{source}: {key}[{i}] must be a mapping.")
+                raise ImportFailed(f"{source}: {at}{key}[{i}] must be a mapping.")
     return value
 
 

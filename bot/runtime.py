@@ -7,12 +7,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings, twilio_ready
-from core.model import Event, EventKind
+from core.clinics import ClinicConfig, ClinicSettings, clinic_config
+from core.model import Clinic, Event, EventKind, Message
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
 from storage.db import make_engine
@@ -49,6 +51,39 @@ class Runtime:
     # The same for the webhook delivery worker.
     webhooks_ready: threading.Event = field(default_factory=threading.Event)
 
+    @cached_property
+    def clinic_defaults(self) -> ClinicSettings:
+        """The environment's settings: a clinic's for everything it does not set itself."""
+        return self.settings.clinic_defaults()
+
+    def clinic_config(self, clinic: Clinic) -> ClinicConfig:
+        """The clinic's effective zone, policy, sender, channel, staff and texts."""
+        return clinic_config(clinic, self.clinic_defaults, self.policy)
+
+    def clinic_for_number(self, uow: UnitOfWork, to: str | None) -> Clinic | None:
+        """The clinic an inbound text sent to `to` is for, or None for a number that is not
+        one of ours. A clinic without a number of its own answers on the deployment's number
+        (or on any, when the deployment has none configured, as a one-clinic setup may)."""
+        clinic = uow.clinics.by_sender(to or "")
+        if clinic is None and not to:  # the console or the CLI, with one clinic
+            clinics = uow.clinics.list()
+            return clinics[0] if len(clinics) == 1 else None
+        if clinic is None or clinic.settings.twilio_from_number is not None:
+            return clinic
+        shared = self.settings.twilio_from_number
+        if to and shared and to != shared:
+            return None
+        return clinic
+
+    def sender_of(self, message: Message) -> str | None:
+        """The number or Messaging Service a text goes out from: its clinic's (read when it
+        is sent, so a changed number takes effect at once)."""
+        if message.clinic_id is None:
+            return None
+        with self.make_uow() as uow:
+            clinic = uow.clinics.get(message.clinic_id)
+        return self.clinic_config(clinic).sender if clinic else None
+
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the
         service has a dispatcher thread). Returns how many texts the gateway accepted."""
@@ -74,7 +109,7 @@ def build_runtime(
 ) -> Runtime:
     """Wire everything from settings. Connects lazily: nothing is opened until first use."""
     engine = make_engine(settings.database_url)
-    if notifier is None and settings.slack_bot_token and settings.slack_channel:
+    if notifier is None and settings.slack_bot_token:  # clinics may name their own channels
         from bot.slack.notifier import slack_notifier
 
         notifier = slack_notifier(settings, engine)
@@ -86,22 +121,28 @@ def build_runtime(
         webhooks_ready.set()
         notifier.published(events)
 
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         make_uow=uow_factory(engine, published),
-        sender=sender or sms_sender(settings),
+        sender=sender or ConsoleSender(),
         policy=settings.policy(),
         notifier=notifier,
         outbox_ready=outbox_ready,
         webhooks_ready=webhooks_ready,
     )
+    if sender is None:
+        runtime.sender = sms_sender(settings, sender_of=runtime.sender_of)
+    return runtime
 
 
-def sms_sender(settings: Settings) -> SmsSender:
-    """Twilio when it is configured; otherwise texts are printed and kept in the outbox."""
+def sms_sender(
+    settings: Settings, sender_of: Callable[[Message], str | None] | None = None
+) -> SmsSender:
+    """Twilio when it is configured; otherwise texts are printed and kept in the outbox.
+    `sender_of` gives a text's clinic's own number or Messaging Service."""
     if not twilio_ready(settings):
-        return ConsoleSender()
+        return ConsoleSender(sender_of=sender_of)
     from bot.sms.twilio_sender import TwilioSender
 
     token = settings.twilio_auth_token
@@ -113,6 +154,7 @@ def sms_sender(settings: Settings) -> SmsSender:
         status_callback=settings.public_url.rstrip("/") + "/sms/status",
         base_url=settings.twilio_api_base_url,
         within=settings.sms_lease_seconds,
+        sender_of=sender_of,
     )
 
 
@@ -123,6 +165,11 @@ def banner(settings: Settings) -> list[str]:
         lines.append("SMS: no Twilio credentials; texts go to the console and the outbox only.")
     else:
         lines.append(f"SMS: Twilio; webhooks at {settings.public_url.rstrip('/')}/sms/inbound.")
+        if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
+            lines.append(
+                "SMS: no TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID; every clinic "
+                "must set its own number."
+            )
     if not (settings.slack_bot_token and settings.slack_signing_secret):
         lines.append("Slack: no credentials; the Slack bot is off.")
     elif not settings.staff_ids:

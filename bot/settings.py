@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.adaptive import AdaptiveBatch
-from core.policy import AUTO_BATCH_MOST, Policy, QuietHours
-
-
-def _parse_clock(text: str) -> time:
-    hours, _, minutes = text.strip().partition(":")
-    return time(int(hours), int(minutes or 0))
+from core.clinics import ClinicSettings, parse_clock, parse_quiet_hours, settings_policy
+from core.policy import Policy
 
 
 class Settings(BaseSettings):
@@ -72,15 +67,14 @@ class Settings(BaseSettings):
     @field_validator("quiet_hours")
     @classmethod
     def _valid_quiet_hours(cls, value: str) -> str:
-        if value.strip():
-            _quiet_hours(value)
+        parse_quiet_hours(value)
         return value
 
     @field_validator("stats_time")
     @classmethod
     def _valid_stats_time(cls, value: str) -> str:
         try:
-            _parse_clock(value)
+            parse_clock(value)
         except ValueError as exc:
             raise ValueError(f"expected HH:MM, got {value!r}") from exc
         return value
@@ -92,18 +86,27 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:/// and postgresql:// URLs are supported")
         return value
 
-    def policy(self) -> Policy:
-        auto = self.offer_batch_size == "auto"
-        return Policy(
-            batch_size=AUTO_BATCH_MOST if auto else int(self.offer_batch_size),
-            adaptive=AdaptiveBatch() if auto else None,
-            hold_minutes=self.offer_hold_minutes,
-            cutoff_minutes=self.offer_cutoff_minutes,
-            quiet_hours=_quiet_hours(self.quiet_hours) if self.quiet_hours.strip() else None,
+    def clinic_defaults(self) -> ClinicSettings:
+        """The environment's settings: what a clinic gets for every setting it leaves unset."""
+        return ClinicSettings(
+            slack_channel=self.slack_channel or None,
+            slack_staff=tuple(sorted(self.staff_ids)),
+            twilio_from_number=self.twilio_from_number or None,
+            twilio_messaging_service_sid=self.twilio_messaging_service_sid or None,
+            clinic_phone=self.clinic_phone or None,
+            offer_batch_size=self.offer_batch_size,
+            offer_hold_minutes=self.offer_hold_minutes,
+            offer_cutoff_minutes=self.offer_cutoff_minutes,
+            quiet_hours=self.quiet_hours.strip(),
             cap_per_day=self.cap_per_day,
             cap_per_week=self.cap_per_week,
             max_wait_days=self.max_wait_days,
+            stats_time=self.stats_time.strip(),
         )
+
+    def policy(self) -> Policy:
+        """The deployment's policy; a clinic's own is `core.clinics.clinic_config(...).policy`."""
+        return settings_policy(self.clinic_defaults(), Policy())
 
     @property
     def sms_lease(self) -> timedelta:
@@ -114,21 +117,7 @@ class Settings(BaseSettings):
         return frozenset(part.strip() for part in self.slack_staff.split(",") if part.strip())
 
 
-def _quiet_hours(value: str) -> QuietHours:
-    try:
-        start, end = value.split("-")
-        quiet = QuietHours(_parse_clock(start), _parse_clock(end))
-    except ValueError as exc:
-        raise ValueError(f"expected HH:MM-HH:MM, got {value!r}") from exc
-    if quiet.start == quiet.end:
-        raise ValueError("quiet hours start and end are the same; leave it empty for none")
-    return quiet
-
-
 def twilio_ready(settings: Settings) -> bool:
-    """Credentials and a sender: enough to text through Twilio."""
-    return bool(
-        settings.twilio_account_sid
-        and settings.twilio_auth_token
-        and (settings.twilio_from_number or settings.twilio_messaging_service_sid)
-    )
+    """Credentials: enough to text through Twilio. The sender is each clinic's own number or
+    Messaging Service, else TWILIO_FROM_NUMBER / TWILIO_MESSAGING_SERVICE_SID."""
+    return bool(settings.twilio_account_sid and settings.twilio_auth_token)

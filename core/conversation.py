@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import mask_phone, record
+from core.clinics import patient_timezone
 from core.errors import (
     Conflict,
     IllegalTransition,
@@ -69,9 +70,11 @@ def receive_sms(
     policy: Policy,
     templates: Templates = DEFAULT_TEMPLATES,
     contact: str = "",
+    clinic: Clinic | None = None,
 ) -> Reply:
     """Act on one inbound text and return the answer. Raises DuplicateMessage when `sid` was
-    received before (see `stored_reply`)."""
+    received before (see `stored_reply`). `clinic` is the clinic whose number the text was
+    sent to: only its offers are answered (`templates` and `contact` are then its own)."""
     standing = uow.openings.standing(phone)
     client = standing.client
     intent = classify(body, first_name=client.first_name if client else None)
@@ -83,12 +86,13 @@ def receive_sms(
             status=MessageStatus.RECEIVED,
             kind=f"inbound_{intent}",
             client_id=client.id if client else None,
+            clinic_id=clinic.id if clinic else None,
             provider_sid=sid,
             created_at=now,
             updated_at=now,
         )
     )
-    talk = _Talk.of(uow, standing, phone, now, policy, templates, contact)
+    talk = _Talk.of(uow, standing, phone, now, policy, templates, contact, clinic)
     outcome = _settle(talk, intent, body)
     answer = _act(talk, intent, outcome, body)
     if outcome is not intent:
@@ -149,15 +153,21 @@ class _Talk:
         policy: Policy,
         templates: Templates,
         contact: str,
+        routed: Clinic | None = None,
     ) -> _Talk:
         client, latest, opening = standing.client, standing.offer, standing.opening
         clinic = standing.clinic
+        if routed is not None and opening is not None and opening.clinic_id != routed.id:
+            # Sent to another clinic's number. A pending offer is always the client's latest
+            # (one at a time), so this clinic has none open for them.
+            latest = opening = None
+        clinic = routed or clinic
         if clinic is None and client is not None and client.id is not None:
             entries = active_entries(uow, client.id)  # no offer yet: the clinic of their entry
             clinic = uow.clinics.get(entries[0].clinic_id) if entries else None
         if clinic is None:
             clinics = uow.clinics.list()
-            clinic = clinics[0] if clinics else None
+            clinic = clinics[0] if len(clinics) == 1 else None
         pending = booking = None
         if latest is not None and opening is not None:
             if latest.status is OfferStatus.PENDING and latest.expires_at > now:
@@ -176,9 +186,7 @@ class _Talk:
 
     @property
     def timezone(self) -> str:
-        if self.client is not None and self.client.timezone:
-            return self.client.timezone
-        return self.clinic.timezone if self.clinic else "UTC"
+        return patient_timezone(self.client, self.clinic)
 
     def say(self, template: str, opening: Opening | None = None) -> str:
         """`template` for this client; `opening` gives {when}, {provider} and {expires}."""

@@ -10,6 +10,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from core.audit import record
+from core.clinics import the_clinic
 from core.errors import InvalidInput, NotFound
 from core.model import EventKind
 from core.ports import UnitOfWork
@@ -42,13 +43,7 @@ def add_endpoint(
 ) -> WebhookEndpoint:
     """Register a receiver for a clinic's events (the only clinic when none is named). Its
     secret is made here and shown once."""
-    if clinic_id is None:
-        clinics = uow.clinics.list()
-        if len(clinics) != 1 or clinics[0].id is None:
-            raise InvalidInput("Say which clinic the endpoint is for.", field="clinic_id")
-        clinic_id = clinics[0].id
-    elif uow.clinics.get(clinic_id) is None:
-        raise NotFound(f"Clinic {clinic_id} does not exist.")
+    clinic_id = the_clinic(uow, clinic_id, "the endpoint").id or 0
     endpoint = WebhookEndpoint(
         clinic_id=clinic_id,
         url=_valid_url(url),

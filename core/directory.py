@@ -9,6 +9,7 @@ import phonenumbers
 
 from core import limits
 from core.audit import record
+from core.clinic_settings import ClinicSettings
 from core.errors import Conflict, InvalidInput, NotFound
 from core.model import (
     Appointment,
@@ -84,11 +85,25 @@ def parse_hours(spec: dict[str, str]) -> WeeklyHours:
     return hours
 
 
-def add_clinic(*, uow: UnitOfWork, name: str, timezone: str, now: datetime, actor: str) -> Clinic:
+def add_clinic(
+    *,
+    uow: UnitOfWork,
+    name: str,
+    timezone: str,
+    now: datetime,
+    actor: str,
+    settings: ClinicSettings | None = None,
+) -> Clinic:
     limits.check_fields({"name": name, "timezone": timezone}, limits.CLINIC_FIELDS)
     if not name.strip():
         raise InvalidInput("A clinic needs a name.", field="name")
-    clinic = uow.clinics.add(Clinic(name=name.strip(), timezone=check_timezone(timezone)))
+    clinic = uow.clinics.add(
+        Clinic(
+            name=name.strip(),
+            timezone=check_timezone(timezone),
+            settings=settings or ClinicSettings(),
+        )
+    )
     record(uow, EventKind.CLINIC_ADDED, actor=actor, now=now, clinic_id=clinic.id)
     return clinic
 

@@ -1,4 +1,4 @@
-"""Editing the clinic's reference data: clients, providers and services."""
+"""Editing the reference data: clinics (their settings), clients, providers and services."""
 
 from __future__ import annotations
 
@@ -8,10 +8,56 @@ from typing import Any
 
 from core import limits
 from core.audit import record
+from core.clinic_settings import ClinicSettings
 from core.directory import check_timezone, normalize_phone, parse_hours
 from core.errors import Conflict, InvalidInput, NotFound
-from core.model import AppointmentType, Client, EventKind, Provider, Service
+from core.model import AppointmentType, Client, Clinic, EventKind, Provider, Service
 from core.ports import UnitOfWork
+
+
+def update_clinic(
+    *, uow: UnitOfWork, clinic_id: int, changes: dict[str, Any], now: datetime, actor: str
+) -> Clinic:
+    """Rename a clinic, move its time zone, or change its settings. `changes["settings"]`
+    changes only the settings it names; a setting sent as null goes back to the deployment's
+    default, and so does a template sent as null."""
+    clinic = uow.clinics.get(clinic_id)
+    if clinic is None:
+        raise NotFound(f"Clinic {clinic_id} does not exist.")
+    _only(changes, {"name", "timezone", "settings"})
+    limits.check_fields({k: v for k, v in changes.items() if k != "settings"}, limits.CLINIC_FIELDS)
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = (changes["name"] or "").strip()
+        if not values["name"]:
+            raise InvalidInput("A clinic needs a name.", field="name")
+    if "timezone" in changes:
+        values["timezone"] = check_timezone(changes["timezone"] or "")
+    if changes.get("settings") is not None:
+        values["settings"] = merged_settings(clinic.settings, changes["settings"])
+    updated = replace(clinic, **values)
+    uow.clinics.save(updated)
+    record(
+        uow,
+        EventKind.CLINIC_UPDATED,
+        actor=actor,
+        now=now,
+        clinic_id=clinic_id,
+        fields=sorted(changes),
+        settings=sorted(changes.get("settings") or {}),
+    )
+    return updated
+
+
+def merged_settings(current: ClinicSettings, changes: Any) -> ClinicSettings:
+    """`current` with `changes` over it, checked as a whole (ClinicSettings.from_dict)."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("Settings must be an object of name: value.", field="settings")
+    data = {**current.to_dict(), **changes}
+    if isinstance(changes.get("templates"), dict):
+        data["templates"] = {**(current.templates or {}), **changes["templates"]}
+        data["templates"] = {k: v for k, v in data["templates"].items() if v is not None} or None
+    return ClinicSettings.from_dict({k: v for k, v in data.items() if v is not None})
 
 
 def update_client(

@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from core.audit import mask_phone, record
+from core.clinics import clinic_policy, patient_timezone
 from core.fill import fail_offer
-from core.model import Client, EventKind, Message, MessageStatus, OfferStatus
+from core.model import Client, Clinic, EventKind, Message, MessageStatus, OfferStatus
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES, confirm_sent, earlier, held, release
 from core.policy import Policy
 from core.ports import SendResult, SmsSender, UnitOfWork
@@ -120,11 +121,13 @@ def _may_send(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) 
     client = uow.clients.get(message.client_id) if message.client_id else None
     if client is None:
         return True
+    clinic = uow.clinics.get(message.clinic_id) if message.clinic_id else None
+    policy = clinic_policy(clinic, policy)
     if not client.reachable:
         _cancel(uow, message, "opted_out" if client.sms_opt_out else "invalid_phone", now)
         fail_offer_of(uow, message, now, policy)
         return False
-    if _quiet_now(uow, client, message, now, policy):
+    if _quiet_now(client, clinic, message, now, policy):
         if message.kind == "offer":  # a held offer must not wake anyone: the fill waits instead
             _cancel(uow, message, "quiet_hours", now)
             fail_offer_of(uow, message, now, policy)
@@ -139,13 +142,13 @@ def _may_send(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) 
 
 
 def _quiet_now(
-    uow: UnitOfWork, client: Client, message: Message, now: datetime, policy: Policy
+    client: Client, clinic: Clinic | None, message: Message, now: datetime, policy: Policy
 ) -> bool:
     if policy.quiet_hours is None or message.kind in ANSWERS:
         return False
-    clinic = uow.clinics.get(message.clinic_id) if message.clinic_id else None
-    timezone = client.timezone or (clinic.timezone if clinic else None)
-    return timezone is not None and policy.quiet_hours.contains(now, timezone)
+    if client.timezone is None and clinic is None:
+        return False  # no zone to read the hours in
+    return policy.quiet_hours.contains(now, patient_timezone(client, clinic))
 
 
 def cap_reached(

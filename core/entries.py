@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core import limits
 from core.audit import record
+from core.clinics import the_clinic
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.fill import advance_locked
 from core.lifecycle import Journal, close_offers, lock_opening
@@ -152,14 +153,23 @@ def remove_from_waitlist(
 
 
 def expire_old_entries(
-    *, uow: UnitOfWork, days: int, now: datetime, policy: Policy, actor: str = "scheduler"
+    *,
+    uow: UnitOfWork,
+    days: int,
+    now: datetime,
+    policy: Policy,
+    actor: str = "scheduler",
+    clinic_id: int | None = None,
 ) -> dict[str, int]:
-    """Expire active entries past their expires_at or added more than `days` days ago."""
+    """Expire active entries past their expires_at or added more than `days` days ago (of
+    one clinic when `clinic_id` is given: each clinic has its own max wait)."""
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise InvalidInput("Days must be at least 1.", field="days")
     if days > limits.MAX_DAYS:  # before it reaches timedelta, which overflows
         raise InvalidInput(f"Days must be at most {limits.MAX_DAYS} (ten years).", field="days")
-    ids = uow.entries.ids_to_expire(now=now, created_before=now - timedelta(days=days))
+    ids = uow.entries.ids_to_expire(
+        now=now, created_before=now - timedelta(days=days), clinic_id=clinic_id
+    )
     for entry_id in ids:
         _end(uow, entry_id, EntryStatus.EXPIRED, EventKind.ENTRY_EXPIRED, actor, now, policy)
     return {"expired": len(ids)}
@@ -226,15 +236,12 @@ def get_waitlist_stats(
 
 
 def _report_timezone(uow: UnitOfWork, clinic_id: int | None, timezone: str | None) -> str:
-    if clinic_id is not None:
-        clinic = uow.clinics.get(clinic_id)
-        if clinic is None:
-            raise NotFound(f"Clinic {clinic_id} does not exist.")
-        return clinic.timezone
-    if timezone:
+    """The clinic's zone; across several clinics, `timezone` if given, else UTC days."""
+    if clinic_id is None and timezone:
         return timezone
-    clinics = uow.clinics.list()
-    return clinics[0].timezone if len(clinics) == 1 else "UTC"
+    if clinic_id is None and len(uow.clinics.list()) != 1:
+        return "UTC"
+    return the_clinic(uow, clinic_id).timezone
 
 
 def validate(
@@ -255,8 +262,7 @@ def validate(
             f"The end date {end} is before the start date {start}.", field="preferred_date_end"
         )
     if end and (previous is None or previous.preferred_date_end != end):
-        clinic = uow.clinics.get(entry.clinic_id)
-        today = now.astimezone(ZoneInfo(clinic.timezone if clinic else "UTC")).date()
+        today = now.astimezone(ZoneInfo(the_clinic(uow, entry.clinic_id).timezone)).date()
         if end < today:
             raise InvalidInput(
                 f"The date range ends {end}, already past: it could never be matched.",
@@ -339,15 +345,7 @@ def _only_editable(values: dict[str, Any]) -> None:
 
 
 def _clinic_id(uow: UnitOfWork, clinic_id: int | None) -> int:
-    if clinic_id is not None:
-        if uow.clinics.get(clinic_id) is None:
-            raise NotFound(f"Clinic {clinic_id} does not exist.")
-        return clinic_id
-    clinics = uow.clinics.list()
-    if len(clinics) != 1:
-        raise InvalidInput("Say which clinic the entry is for.", field="clinic_id")
-    assert clinics[0].id is not None
-    return clinics[0].id
+    return the_clinic(uow, clinic_id, "the entry").id or 0
 
 
 def _end(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.adaptive import adaptive_room
+from core.clinics import clinic_policy, patient_timezone
 from core.errors import Conflict, InvalidInput, NotFound
 from core.lifecycle import (
     Journal,
@@ -127,12 +128,14 @@ def declare_opening(
     if starts_at <= now:
         raise InvalidInput("An opening must start in the future.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=minutes)
+    clinic = _clinic(uow, provider.clinic_id)
+    policy = clinic_policy(clinic, policy)
     check_opening(
         uow=uow,
         provider=provider,
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=_clinic(uow, provider.clinic_id).timezone,
+        timezone=clinic.timezone,
         now=now,
         policy=policy,
     )
@@ -197,6 +200,7 @@ def advance(
     if opening.status is not OpeningStatus.OPEN:
         return step
     clinic = clinic or _clinic(uow, opening.clinic_id)
+    policy = clinic_policy(clinic, policy)
     if pending is None:
         pending = uow.offers.for_opening(opening.id or 0)
     pending = [o for o in pending if o.status is OfferStatus.PENDING]
@@ -242,7 +246,7 @@ def advance(
                 )  # fmt: skip
                 step.skipped.append(candidate)
                 continue
-            timezone = candidate.client.timezone or clinic.timezone
+            timezone = patient_timezone(candidate.client, clinic)
             if policy.quiet_hours and policy.quiet_hours.contains(now, timezone):
                 until = policy.quiet_hours.next_end(now, timezone)
                 _note_once(

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from core.audit import make_event
+from core.clinics import clinic_policy, clinic_templates, patient_timezone
 from core.errors import Conflict, IllegalTransition, NotFound
 from core.model import (
     Appointment,
@@ -36,7 +37,7 @@ from core.model import (
 from core.outbox import outbound_sms
 from core.policy import Policy
 from core.ports import UnitOfWork
-from core.texts import DEFAULT_TEMPLATES, local_clock, local_when, render
+from core.texts import local_clock, local_when, render
 
 
 @dataclass
@@ -56,17 +57,18 @@ class Journal:
         clinic: Clinic,
         opening: Opening,
         kind: str,
-        template: str,
         now: datetime,
         offer_id: int | None,
         expires_at: datetime | None = None,
     ) -> None:
-        """Queue `template` for the client about the opening, in their words and time zone:
-        clinic, first name, when the slot is, and when the offer lapses if given."""
-        zone = client.timezone or clinic.timezone
+        """Queue the clinic's `kind` template (core.texts.Templates) for the client about the
+        opening, in their words and time zone: clinic, first name, when the slot is, and when
+        the offer lapses if given."""
+        zone = patient_timezone(client, clinic)
         values = {"when": local_when(opening.starts_at, zone)}
         if expires_at is not None:
             values["expires"] = local_clock(expires_at, zone)
+        template = getattr(clinic_templates(clinic.settings), kind)
         body = render(template, clinic=clinic.name, first=client.first_name, **values)
         message = outbound_sms(
             client=client, clinic_id=clinic.id, kind=kind, body=body, now=now, offer_id=offer_id
@@ -116,7 +118,8 @@ def open_slot(
     origin_appointment_id: int | None = None,
     **data: Any,
 ) -> Opening:
-    """A new open opening for the slot, with its cut-off under the policy."""
+    """A new open opening for the slot, with its cut-off under the clinic's policy."""
+    policy = clinic_policy(uow.clinics.get(clinic_id), policy)
     opening = uow.openings.add(
         Opening(
             clinic_id=clinic_id,
@@ -238,7 +241,6 @@ def offer_entries(
             clinic=clinic,
             opening=opening,
             kind="offer",
-            template=DEFAULT_TEMPLATES.offer,
             now=now,
             offer_id=offer.id,
             expires_at=offer.expires_at,
@@ -257,12 +259,12 @@ def offer_entries(
     return offers
 
 
-# How each way of ending an offer is recorded, and the text its client gets (None: none).
-_ENDINGS: dict[OfferStatus, tuple[EventKind, str | None, str | None]] = {
-    OfferStatus.DECLINED: (EventKind.OFFER_DECLINED, "declined", DEFAULT_TEMPLATES.declined),
-    OfferStatus.LAPSED: (EventKind.OFFER_LAPSED, "lapsed", DEFAULT_TEMPLATES.lapsed),
-    OfferStatus.WITHDRAWN: (EventKind.OFFER_WITHDRAWN, "withdrawn", DEFAULT_TEMPLATES.withdrawn),
-    OfferStatus.FAILED: (EventKind.OFFER_FAILED, None, None),
+# How each way of ending an offer is recorded, and the text (template) its client gets.
+_ENDINGS: dict[OfferStatus, tuple[EventKind, str | None]] = {
+    OfferStatus.DECLINED: (EventKind.OFFER_DECLINED, "declined"),
+    OfferStatus.LAPSED: (EventKind.OFFER_LAPSED, "lapsed"),
+    OfferStatus.WITHDRAWN: (EventKind.OFFER_WITHDRAWN, "withdrawn"),
+    OfferStatus.FAILED: (EventKind.OFFER_FAILED, None),
 }
 
 
@@ -317,9 +319,9 @@ def _ended(
     """After offers ended as `status`: their entries wait again, each ending is recorded (with
     `reason` if given) and, if `notify`, each client is told. `known` spares reading clients
     the caller already has."""
-    kind, text_kind, template = _ENDINGS[status]
+    kind, text_kind = _ENDINGS[status]
     _back_to_waiting(uow, [offer.entry_id for offer in closed], now=now, actor=actor)
-    texted = notify and text_kind is not None and template is not None
+    texted = notify and text_kind is not None
     clients = _clients(uow, [offer.client_id for offer in closed], known) if texted else {}
     extra = {"reason": reason} if reason else {}
     for offer in closed:
@@ -335,13 +337,12 @@ def _ended(
             **extra,
         )
         client = clients.get(offer.client_id)
-        if client is not None and text_kind is not None and template is not None:
+        if client is not None and text_kind is not None:
             journal.text(
                 client=client,
                 clinic=clinic,
                 opening=opening,
                 kind=text_kind,
-                template=template,
                 now=now,
                 offer_id=offer.id,
             )
@@ -411,7 +412,6 @@ def book(
         clinic=clinic,
         opening=opening,
         kind="booked",
-        template=DEFAULT_TEMPLATES.booked,
         now=now,
         offer_id=offer.id,
     )

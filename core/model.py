@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.clinic_settings import ClinicSettings
 from core.errors import IllegalTransition
 
 
@@ -72,6 +73,7 @@ class EventKind(StrEnum):
     """What an Event records. The Slack notifier reads the same names."""
 
     CLINIC_ADDED = "ClinicAdded"
+    CLINIC_UPDATED = "ClinicUpdated"
     CLIENT_ADDED = "ClientAdded"
     CLIENT_UPDATED = "ClientUpdated"
     CLIENT_UNREACHABLE = "ClientUnreachable"
@@ -152,6 +154,7 @@ class Clinic:
     timezone: str
     id: int | None = None
     contact: str = ""
+    settings: ClinicSettings = field(default_factory=ClinicSettings)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.clinics import clinic_policy, patient_timezone
 from core.dispatch import cap_reached
 from core.errors import (
     Conflict,
@@ -98,12 +99,13 @@ def offer_opening(
     client = uow.clients.get(entry.client_id)
     clinic = uow.clinics.get(opening.clinic_id)
     assert client is not None and clinic is not None
+    policy = clinic_policy(clinic, policy)
     if not client.reachable:
         why = "has opted out of texts" if client.sms_opt_out else "has no valid mobile number"
         raise Conflict(f"{client.first_name} {why}; the offer cannot be sent.")
     if uow.offers.pending_for_client(client.id or 0) is not None:
         raise Conflict(f"{client.first_name} already holds another pending offer.")
-    timezone = client.timezone or clinic.timezone
+    timezone = patient_timezone(client, clinic)
     if policy.quiet_hours and policy.quiet_hours.contains(now, timezone):
         until = policy.quiet_hours.next_end(now, timezone)
         raise Conflict(

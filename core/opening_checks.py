@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.clinics import clinic_policy
 from core.errors import Conflict, InvalidInput
 from core.lifecycle import ensure_free
 from core.matching import slot_spec, weekday_of
@@ -31,6 +32,7 @@ def check_opening(
     is) or Conflict, with a message staff can act on; return when the slot may be opened."""
     if starts_at <= now:
         raise InvalidInput("That time has already passed.", field="starts_at")
+    policy = clinic_policy(uow.clinics.get(provider.clinic_id), policy)
     if now >= starts_at - policy.cutoff:
         minutes = int(policy.cutoff.total_seconds() // 60)
         raise InvalidInput(
@@ -85,6 +87,7 @@ def would_text(
     policy: Policy,
 ) -> list[Candidate]:
     """The candidates the first batch of offers would go to (reachable ones, best first)."""
+    policy = clinic_policy(uow.clinics.get(clinic_id), policy)
     spec = slot_spec(
         clinic_id=clinic_id,
         timezone=timezone,

@@ -77,6 +77,7 @@ class Candidate:
 @dataclass(frozen=True)
 class EntryFilter:
     clinic_id: int | None = None
+    clinic_ids: tuple[int, ...] = ()  # entries of any of these clinics (a STAFF token's)
     statuses: tuple[EntryStatus, ...] = ()
     service_id: int | None = None
     provider_ids: tuple[int, ...] = ()  # entries preferring any of them
@@ -108,7 +109,19 @@ class ClinicRepository(Protocol):
     def add(self, clinic: Clinic) -> Clinic: ...
     def get(self, clinic_id: int) -> Clinic | None: ...
     def get_by_name(self, name: str) -> Clinic | None: ...
-    def list(self) -> list[Clinic]: ...
+    def list(self) -> list[Clinic]:
+        """Every clinic, by id."""
+        ...
+
+    def by_slack_channel(self, channel_id: str) -> Clinic | None:
+        """The clinic whose own Slack channel (settings.slack_channel) is `channel_id`."""
+        ...
+
+    def by_sender(self, phone_e164: str) -> Clinic | None:
+        """The clinic a text sent to `phone_e164` is for (core.clinics.sender_match): the
+        clinic with that number, else the only clinic with no number of its own."""
+        ...
+
     def save(self, clinic: Clinic) -> None: ...
 
 
@@ -219,12 +232,20 @@ class EntryRepository(Protocol):
 
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]: ...
 
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The clinics each client has a waitlist entry or an appointment at, in one query;
+        clients with neither are left out."""
+        ...
+
     def average_wait_days(self, clinic_id: int | None = None) -> float | None:
         """Mean of (booked_at - created_at) in days over booked entries; None if none."""
         ...
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
-        """Active entries whose expires_at <= now or created_at < created_before."""
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
+        """Active entries (of the clinic, if given) whose expires_at <= now or created_at <
+        created_before."""
         ...
 
     def list_by_open_slots(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.clinics import clinic_policy
 from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
 from core.model import Appointment, Provider
@@ -118,6 +119,7 @@ def notify_waitlist_clients(
     service = uow.services.get(service_id)
     if service is None:
         raise NotFound(f"Service {service_id} does not exist.")
+    policy = clinic_policy(uow.clinics.get(service.clinic_id), policy)
     query = candidate_query(
         day_spec(clinic_id=service.clinic_id, day=day, service_id=service_id),
         now=now,

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import string
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from core.wording import local_clock, local_when
 
-__all__ = ["DEFAULT_TEMPLATES", "Templates", "local_clock", "local_when", "render"]
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "Templates",
+    "check_template",
+    "local_clock",
+    "local_when",
+    "render",
+]
 
 
 @dataclass(frozen=True)
@@ -145,3 +153,55 @@ def gsm_safe(text: str) -> str:
 def gsm_length(text: str) -> int:
     """Septets: extension characters take two."""
     return sum(2 if char in GSM_EXTENDED else 1 for char in text)
+
+
+# What a template may and must use: what its default uses; the offer must also say when it
+# expires. {clinic} is in every default, so every text names who sends it.
+_LONG = {
+    "clinic": "Northside Physiotherapy and Sports Medicine Group",
+    "first": "Maximiliana-Alexandra",
+    "provider": "Dr. Bartholomew Fitzgerald-Worthington",
+    "when": "Wed Dec 30 10:30 AM",
+    "expires": "10:45 PM",
+    "contact": " Questions? Call +1 555 123 4567.",
+}
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def check_template(name: str, text: str) -> str | None:
+    """Why `text` cannot be the `name` template, or None if it can: it must be a known
+    template, in the GSM-7 alphabet, use the placeholders it needs and no others, and still
+    fit one segment when filled with long names."""
+    default = getattr(DEFAULT_TEMPLATES, name, None)
+    if not isinstance(default, str) or name.startswith("_"):
+        known = ", ".join(f.name for f in fields(Templates))
+        return f"there is no template called '{name}' (known: {known})."
+    try:
+        used = placeholders(text)
+    except ValueError as exc:
+        return f"it is not a valid template ({exc}); write placeholders as {{name}}."
+    allowed = placeholders(default) | {"clinic", "first"}
+    unknown = sorted(used - allowed)
+    if unknown or any(not n.isidentifier() for n in used):
+        return (
+            f"unknown placeholder {{{(unknown or sorted(used))[0]}}}; it may use "
+            + ", ".join(f"{{{n}}}" for n in sorted(allowed))
+            + "."
+        )
+    required = placeholders(default) & ({"clinic", "when", "expires"})
+    missing = sorted(required - used)
+    if missing:
+        return f"it must include {{{missing[0]}}}."
+    if gsm_safe(text) != text:
+        odd = next(c for c in text if c not in GSM_BASIC and c not in GSM_EXTENDED)
+        return f"'{odd}' is not in the SMS (GSM-7) alphabet."
+    filled = render(text, **_LONG)
+    if gsm_length(filled) > SEGMENT:
+        return (
+            f"with long names it is {gsm_length(filled)} characters, more than one SMS "
+            f"({SEGMENT}); shorten it."
+        )
+    return None

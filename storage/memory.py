@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.clinics import sender_match
 from core.errors import Conflict, DuplicateMessage, SlotConflict
 from core.lease import Finding, Verdict
 from core.matching import entry_fits
@@ -71,11 +72,39 @@ class _Table:
 
 
 class FakeClinics(_Table):
+    """Like the table: no two clinics share a name, a number or a channel."""
+
+    def add(self, obj: Any) -> Any:
+        self._unique(obj)
+        return super().add(obj)
+
+    def save(self, obj: Any) -> None:
+        self._unique(obj)
+        super().save(obj)
+
+    def _unique(self, clinic: Clinic) -> None:
+        for other in self.all():
+            if other.id == clinic.id:
+                continue
+            if other.name == clinic.name:
+                raise Conflict("A clinic with that name already exists.")
+            mine, theirs = clinic.settings, other.settings
+            if mine.twilio_from_number and mine.twilio_from_number == theirs.twilio_from_number:
+                raise Conflict("Another clinic already texts from that number.")
+            if mine.slack_channel and mine.slack_channel == theirs.slack_channel:
+                raise Conflict("Another clinic already uses that Slack channel.")
+
     def get_by_name(self, name: str) -> Clinic | None:
         return next((c for c in self.all() if c.name == name), None)
 
     def list(self) -> list[Clinic]:
         return self.all()
+
+    def by_slack_channel(self, channel_id: str) -> Clinic | None:
+        return next((c for c in self.all() if c.settings.slack_channel == channel_id), None)
+
+    def by_sender(self, phone_e164: str) -> Clinic | None:
+        return sender_match(self.all(), phone_e164)
 
 
 class FakeClients(_Table):
@@ -168,6 +197,13 @@ class FakeEntries(_Table):
         super().__init__()
         self.uow = uow
 
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        found: dict[int, set[int]] = {}
+        for row in [*self.all(), *self.uow.appointments.all()]:
+            if row.client_id in client_ids:
+                found.setdefault(row.client_id, set()).add(row.clinic_id)
+        return found
+
     def move(
         self,
         entry_ids: Sequence[int],
@@ -204,6 +240,7 @@ class FakeEntries(_Table):
             f = filters
             return (
                 f.clinic_id in (None, e.clinic_id)
+                and (not f.clinic_ids or e.clinic_id in f.clinic_ids)
                 and (not f.statuses or e.status in f.statuses)
                 and f.service_id in (None, e.service_id)
                 and f.client_id in (None, e.client_id)
@@ -261,11 +298,14 @@ class FakeEntries(_Table):
         ]
         return sum(waits) / len(waits) if waits else None
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
         return [
             e.id
             for e in self.all()
             if e.is_active
+            and clinic_id in (None, e.clinic_id)
             and ((e.expires_at and e.expires_at <= now) or e.created_at < created_before)
         ]
 

@@ -403,10 +403,14 @@ class Entries(FakeEntries, _Indexed):
             for _, week, entry, client_id, day in found[: query.limit]
         ]
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
         self.scope = sorted(self.active)
         try:
-            return super().ids_to_expire(now=now, created_before=created_before)
+            return super().ids_to_expire(
+                now=now, created_before=created_before, clinic_id=clinic_id
+            )
         finally:
             self.scope = None
 

@@ -67,12 +67,25 @@ class Base(DeclarativeBase):
 
 
 class ClinicRow(Base):
+    """`settings` holds what the clinic sets (core.clinics.ClinicSettings.to_dict). Its own
+    number and channel are copied out of it so that routing finds a clinic by index, and so
+    that no two clinics claim the same number or channel."""
+
     __tablename__ = "clinics"
+    __table_args__ = (
+        Index("uq_clinics_sms_number", "sms_number", unique=True),
+        Index("uq_clinics_slack_channel", "slack_channel", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     contact: Mapped[str] = mapped_column(String(200), default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), default=dict
+    )
+    sms_number: Mapped[str | None] = mapped_column(String(20))
+    slack_channel: Mapped[str | None] = mapped_column(String(80))
 
 
 class ClientRow(Base):

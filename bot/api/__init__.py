@@ -8,7 +8,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from bot.api import appointments, directory, errors, offers, requests, stats, webhooks
+from bot.api import (
+    appointments,
+    clinics,
+    directory,
+    errors,
+    offers,
+    requests,
+    stats,
+    webhooks,
+)
 from bot.api.context import known_query_only
 from bot.api.idempotency import KEY_PATTERN, MAX_KEY, IdempotencyMiddleware
 from bot.api.schemas import ErrorEnvelope
@@ -31,7 +40,7 @@ def mount(app: FastAPI, runtime: Runtime) -> None:
     """Add the /apis/v1 routes, their error handlers and their OpenAPI description."""
     app.state.runtime = runtime
     api = APIRouter(prefix=PREFIX, responses=_ERRORS, dependencies=[Depends(known_query_only)])
-    for module in (requests, offers, stats, appointments, directory, webhooks):
+    for module in (requests, offers, stats, appointments, directory, clinics, webhooks):
         api.include_router(module.router)
     app.include_router(api)
     app.add_middleware(IdempotencyMiddleware, runtime=runtime, prefix=PREFIX)
@@ -60,7 +69,12 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             routes=app.routes,
         )
         schema.setdefault("components", {})["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "HS256 JWT with sub, exp, role; STAFF may add clinic_ids.",
+            }
         }
         for path, operations in schema.get("paths", {}).items():
             if not path.startswith(PREFIX):

@@ -20,6 +20,7 @@ from bot.api.schemas import (
     Opening,
     PageEnvelope,
 )
+from bot.api.scope import one_clinic, seen
 from bot.runtime import Runtime
 from core import directory, fill
 from core.errors import NotFound
@@ -41,6 +42,9 @@ def create_appointment(
         raise InvalidQuery("scheduled_at", "scheduled_at needs a time zone offset.")
 
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        provider = uow.providers.get(body.provider_id)
+        missing = f"Provider {body.provider_id} does not exist at that service's clinic."
+        seen(caller, provider.clinic_id if provider else None, missing)
         if body.scheduled_at <= runtime.clock():
             raise InvalidQuery("scheduled_at", "An appointment must be booked in the future.")
         appointment = directory.book_appointment(
@@ -78,7 +82,7 @@ def list_appointments(
     first, last = parse_date("start_date", start_date), parse_date("end_date", end_date)
     with unit_of_work(request) as (uow, _):
         found = uow.appointments.list(
-            clinic_id=clinic_id,
+            clinic_id=one_clinic(caller, clinic_id),
             client_id=patient_id,
             provider_id=provider_id,
             start=datetime(first.year, first.month, first.day, tzinfo=UTC) if first else None,
@@ -99,6 +103,9 @@ def cancel_appointment(
     request: Request, caller: StaffCaller, appointment_id: IdPath, body: CancelBody | None = None
 ) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        appointment = uow.appointments.get(appointment_id)
+        if appointment is not None:
+            seen(caller, appointment.clinic_id, f"Appointment A-{appointment_id} does not exist.")
         step = fill.handle_cancellation(
             uow=uow,
             appointment_id=appointment_id,
@@ -121,6 +128,6 @@ def cancel_appointment(
 def get_opening(request: Request, caller: StaffCaller, opening_id: IdPath) -> dict[str, Any]:
     with unit_of_work(request) as (uow, _):
         opening = uow.openings.get(opening_id)
-        if opening is None:
+        if opening is None or not caller.sees(opening.clinic_id):
             raise NotFound(f"Opening {opening_id} does not exist.")
         return ok(mapping.opening_item(opening, uow.offers.for_opening(opening_id)))

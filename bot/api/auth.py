@@ -6,6 +6,7 @@ algorithm-confusion tokens fail verification.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -38,10 +39,24 @@ class Principal:
     sub: str
     role: Role
     patient_id: int | None = None
+    # A STAFF token's `clinic_ids`: the clinics it may see. None: every clinic (ADMIN, and a
+    # STAFF token without the claim, as in a one-clinic deployment).
+    clinic_ids: frozenset[int] | None = None
 
     @property
     def is_patient(self) -> bool:
         return self.role is Role.USER
+
+    def sees(self, clinic_id: int | None) -> bool:
+        """Whether objects of this clinic exist for the caller (others are 404 to them)."""
+        return self.clinic_ids is None or clinic_id in self.clinic_ids
+
+    def clinic_filter(self, clinic_id: int | None) -> tuple[int | None, tuple[int, ...]]:
+        """A list's clinic filter: (the one clinic asked for, the clinics it may see). A
+        clinic not theirs is NotFound, as its objects are."""
+        if clinic_id is not None and not self.sees(clinic_id):
+            raise NotFound(f"Clinic {clinic_id} does not exist.")
+        return clinic_id, tuple(sorted(self.clinic_ids or ()))
 
     @property
     def actor(self) -> str:
@@ -56,6 +71,7 @@ def mint_token(
     patient_id: int | None = None,
     minutes: int = 60,
     now: datetime | None = None,
+    clinic_ids: Sequence[int] | None = None,
 ) -> str:
     """A signed token for local use and tests."""
     secret = _secret(settings)
@@ -70,6 +86,8 @@ def mint_token(
     }
     if patient_id is not None:
         claims["patient_id"] = patient_id
+    if clinic_ids is not None:
+        claims["clinic_ids"] = list(clinic_ids)
     if settings.jwt_issuer:
         claims["iss"] = settings.jwt_issuer
     if settings.jwt_audience:
@@ -109,7 +127,12 @@ def verify_token(settings: Settings, token: str) -> Principal:
     patient_id = _patient_id(claims.get("patient_id"))
     if role is Role.USER and patient_id is None:
         raise Unauthorized(f"A USER token needs a numeric patient_id from 1 to {MAX_ID}.")
-    return Principal(sub=str(claims["sub"]), role=role, patient_id=patient_id)
+    clinic_ids = None
+    if role is Role.STAFF and claims.get("clinic_ids") is not None:
+        clinic_ids = _clinic_ids(claims["clinic_ids"])
+    return Principal(
+        sub=str(claims["sub"]), role=role, patient_id=patient_id, clinic_ids=clinic_ids
+    )
 
 
 def principal(request: Request) -> Principal:
@@ -135,6 +158,17 @@ def _secret(settings: Settings) -> str:
     if settings.jwt_secret is None or not settings.jwt_secret.get_secret_value():
         raise Unauthorized("The API is not configured: WAITLIST_JWT_SECRET is not set.")
     return settings.jwt_secret.get_secret_value()
+
+
+def _clinic_ids(value: object) -> frozenset[int]:
+    """The `clinic_ids` claim: a list of clinic ids (or one id, or "1,2")."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        items = [items]
+    ids = [_patient_id(item.strip() if isinstance(item, str) else item) for item in items]
+    if any(i is None for i in ids):
+        raise Unauthorized(f"The token's clinic_ids must be ids from 1 to {MAX_ID}.")
+    return frozenset(i for i in ids if i is not None)
 
 
 def _patient_id(value: object) -> int | None:

@@ -33,6 +33,7 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
+from bot.api.scope import client_seen, clients_seen, one_clinic, seen
 from bot.runtime import Runtime
 from core import archive, directory, directory_changes
 from core.errors import NotFound
@@ -56,9 +57,9 @@ def list_clients(
         found = uow.clients.list(
             offset=paging.offset, limit=paging.page_size, archived=include_archived == "true"
         )
-    return ok(
-        [mapping.client_item(c) for c in found.items], pagination=paging.pagination(found.total)
-    )
+        seen_ids = clients_seen(uow, caller, [c.id or 0 for c in found.items])
+        shown = [c for c in found.items if c.id in seen_ids]
+    return ok([mapping.client_item(c) for c in shown], pagination=paging.pagination(found.total))
 
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
@@ -82,6 +83,8 @@ def get_client(request: Request, caller: Caller, client_id: IdPath) -> dict[str,
         client = uow.clients.get(client_id)
         if client is None or (caller.is_patient and client_id != caller.patient_id):
             raise NotFound(f"Client {client_id} does not exist.")
+        if not caller.is_patient and not client_seen(uow, caller, client_id):
+            raise NotFound(f"Client {client_id} does not exist.")
     return ok(mapping.client_item(client))
 
 
@@ -90,6 +93,8 @@ def update_client(
     request: Request, caller: StaffCaller, client_id: IdPath, body: ClientChanges
 ) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        if not client_seen(uow, caller, client_id):
+            raise NotFound(f"Client {client_id} does not exist.")
         client = directory_changes.update_client(
             uow=uow,
             client_id=client_id,
@@ -111,7 +116,9 @@ def list_providers(
     include_archived: ArchivedQuery = "false",
 ) -> Any:
     with unit_of_work(request) as (uow, _):
-        found = uow.providers.list(clinic_id, archived=include_archived == "true")
+        found = uow.providers.list(
+            one_clinic(caller, clinic_id), archived=include_archived == "true"
+        )
         return _page(paging, [mapping.provider_item(p) for p in found])
 
 
@@ -139,6 +146,7 @@ def get_provider(request: Request, caller: StaffCaller, provider_id: IdPath) -> 
         provider = uow.providers.get(provider_id)
     if provider is None:
         raise NotFound(f"Provider {provider_id} does not exist.")
+    seen(caller, provider.clinic_id, f"Provider {provider_id} does not exist.")
     return ok(mapping.provider_item(provider))
 
 
@@ -170,7 +178,9 @@ def list_services(
     include_archived: ArchivedQuery = "false",
 ) -> Any:
     with unit_of_work(request) as (uow, _):
-        found = uow.services.list(clinic_id, archived=include_archived == "true")
+        found = uow.services.list(
+            one_clinic(caller, clinic_id), archived=include_archived == "true"
+        )
         return _page(paging, [mapping.service_item(s) for s in found])
 
 
@@ -193,6 +203,7 @@ def get_service(request: Request, caller: Caller, service_id: IdPath) -> dict[st
         service = uow.services.get(service_id)
     if service is None:
         raise NotFound(f"Service {service_id} does not exist.")
+    seen(caller, service.clinic_id, f"Service {service_id} does not exist.")
     return ok(mapping.service_item(service))
 
 
@@ -233,6 +244,8 @@ _ARCHIVE = (
 )
 def archive_client(request: Request, caller: StaffCaller, client_id: IdPath) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        if not client_seen(uow, caller, client_id):
+            raise NotFound(f"Client {client_id} does not exist.")
         client = archive.archive_client(
             uow=uow,
             client_id=client_id,

@@ -12,6 +12,7 @@ from bot.api.context import Caller, IdPath, StaffCaller, in_transaction, unit_of
 from bot.api.errors import ok
 from bot.api.requests import DATE_PATTERN, parse_date, request_items, visible_entry
 from bot.api.schemas import Decision, Envelope, OfferBody, OfferOut, SlotGroup
+from bot.api.scope import seen
 from bot.runtime import Runtime
 from core import offers, slots
 from core.model import Offer
@@ -59,6 +60,11 @@ def offer(
     request: Request, caller: StaffCaller, request_id: IdPath, body: OfferBody
 ) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        visible_entry(uow, caller, request_id)
+        appointment = uow.appointments.get(body.appointment_id)
+        if appointment is not None:
+            missing = f"Appointment A-{body.appointment_id} does not exist."
+            seen(caller, appointment.clinic_id, missing)
         made = offers.offer_appointment(
             uow=uow,
             entry_id=request_id,

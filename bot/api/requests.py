@@ -15,6 +15,7 @@ from bot.api.auth import Principal
 from bot.api.context import MAX_ID, Caller, IdPath, PageQuery, in_transaction, unit_of_work
 from bot.api.errors import InvalidQuery, ok
 from bot.api.schemas import Envelope, NewRequest, PageEnvelope, RequestChanges, WaitlistRequest
+from bot.api.scope import client_seen, one_clinic, seen
 from bot.runtime import Runtime
 from core import entries
 from core.availability import list_by_available_slots
@@ -78,8 +79,10 @@ def list_requests(
     first, last = parse_date("start_date", start_date), parse_date("end_date", end_date)
     if first and last and last < first:
         raise InvalidQuery("end_date", "end_date is before start_date.")
+    clinic_id, clinic_ids = caller.clinic_filter(clinic_id)
     filters = EntryFilter(
         clinic_id=clinic_id,
+        clinic_ids=clinic_ids,
         client_id=caller.patient_id if caller.is_patient else patient_id,
         statuses=mapping.API_STATUSES[status] if status else (),
         priority=priority,
@@ -135,10 +138,12 @@ def create_request(request: Request, caller: Caller, body: NewRequest) -> dict[s
         raise InvalidInput("Say which patient the request is for.", field="patient_id")
 
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
+        if not caller.is_patient and not client_seen(uow, caller, patient_id):
+            raise NotFound(f"Client {patient_id} does not exist.")
         entry = entries.add_to_waitlist(
             uow=uow,
             client_id=patient_id,
-            clinic_id=clinic_id,
+            clinic_id=one_clinic(caller, clinic_id),
             actor=caller.actor,
             now=runtime.clock(),
             **mapping.engine_changes(fields),
@@ -210,6 +215,7 @@ def visible_entry(uow: UnitOfWork, caller: Principal, entry_id: int) -> Waitlist
     entry = uow.entries.get(entry_id)
     if entry is None or (caller.is_patient and entry.client_id != caller.patient_id):
         raise NotFound(f"Waitlist request {entry_id} does not exist.")
+    seen(caller, entry.clinic_id, f"Waitlist request {entry_id} does not exist.")
     return entry
 
 

@@ -404,3 +404,51 @@ class WebhookDelivery(BaseModel):
     delivered_at: datetime | None
     created_at: datetime
     payload: dict[str, Any]
+
+
+class ClinicSettingsBody(_Body):
+    """What a clinic sets for itself. Leave a setting out (or send null) for the deployment's
+    default (its environment variable)."""
+
+    slack_channel: str | None = Field(None, description="Slack channel id for this clinic")
+    slack_staff: list[str] | None = Field(
+        None, description="Slack user or channel ids allowed to change things"
+    )
+    twilio_from_number: str | None = Field(
+        None, description="E.164 number texts go from; inbound texts to it are this clinic's"
+    )
+    twilio_messaging_service_sid: str | None = Field(
+        None, description="Messaging Service (MG…) texts go through instead of the number"
+    )
+    clinic_phone: str | None = Field(None, description="Phone said in HELP replies")
+    offer_batch_size: int | Literal["auto"] | None = Field(
+        None, description="Offers out at once (1–100) or 'auto'"
+    )
+    offer_hold_minutes: int | None = Field(None, description="How long an offer holds (1–1440)")
+    offer_cutoff_minutes: int | None = Field(
+        None, description="No offers this close to the slot (0–10080)"
+    )
+    quiet_hours: str | None = Field(
+        None, description="'21:00-08:00' in the patient's (else clinic's) zone; '' = none"
+    )
+    cap_per_day: int | None = Field(None, description="Offers a patient may get a day; 0 = no cap")
+    cap_per_week: int | None = Field(None, description="Offers a patient may get a week")
+    max_wait_days: int | None = Field(None, description="Entries expire after this many days")
+    stats_time: str | None = Field(None, description="Daily stats post, HH:MM clinic time")
+    templates: dict[str, str | None] | None = Field(
+        None, description="SMS template name → text, e.g. {'offer': '{clinic}: Hi {first}, …'}"
+    )
+
+
+class ClinicChanges(_Body):
+    name: Plain | None = Field(None, min_length=1, max_length=limits.PLACE_NAME)
+    timezone: str | None = Field(None, description="IANA time zone, e.g. America/Chicago")
+    settings: ClinicSettingsBody | None = None
+
+
+class Clinic(BaseModel):
+    id: str
+    name: str
+    timezone: str
+    settings: dict[str, Any] = Field(description="What the clinic sets itself")
+    effective: dict[str, Any] = Field(description="Its settings over the deployment defaults")

@@ -17,6 +17,7 @@ from core.deliveries import recover_deliveries
 from core.entries import expire_old_entries, get_waitlist_stats
 from core.fill import sweep_fills
 from core.lease import Lease
+from core.model import Clinic
 from core.outbox import recover_sends
 from core.reports import fold_entry_counts
 from storage.repositories.idempotency import purge_idempotency_keys
@@ -25,11 +26,20 @@ from storage.transaction import run_in_transaction
 Summary = dict[str, Any]
 
 
-def clinic_timezone(runtime: Runtime) -> str:
-    """The clinic's own time zone when the database holds one clinic, else WAITLIST_TIMEZONE."""
+def clinics_of(runtime: Runtime, clinic_id: int | None) -> list[Clinic]:
+    """The clinic a per-clinic job runs for; every clinic when none is named."""
     with runtime.make_uow() as uow:
-        clinics = uow.clinics.list()
-    return clinics[0].timezone if len(clinics) == 1 else runtime.settings.timezone
+        if clinic_id is None:
+            return uow.clinics.list()
+        clinic = uow.clinics.get(clinic_id)
+    return [clinic] if clinic is not None else []
+
+
+def each(summaries: dict[int, Summary]) -> Summary:
+    """One clinic's summary as it is; several side by side."""
+    if len(summaries) == 1:
+        return next(iter(summaries.values()))
+    return {"clinics": {str(k): v for k, v in summaries.items()}}
 
 
 def run_sweep(runtime: Runtime, now: datetime) -> Summary:
@@ -41,30 +51,40 @@ def run_sweep(runtime: Runtime, now: datetime) -> Summary:
     return asdict(report)
 
 
-def run_expire_entries(runtime: Runtime, now: datetime) -> Summary:
-    """Expire entries past their expires_at or older than WAITLIST_MAX_WAIT_DAYS."""
-    result = run_in_transaction(
-        runtime.make_uow,
-        lambda uow: expire_old_entries(
-            uow=uow,
-            days=runtime.settings.max_wait_days,
-            now=now,
-            policy=runtime.policy,
-            actor="scheduler",
-        ),
-    )
-    return result
+def run_expire_entries(runtime: Runtime, now: datetime, clinic_id: int | None = None) -> Summary:
+    """Expire a clinic's entries past their expires_at or older than its max wait (its own
+    setting, else WAITLIST_MAX_WAIT_DAYS); every clinic's when none is named."""
+    done = {}
+    for clinic in clinics_of(runtime, clinic_id):
+        days = runtime.clinic_config(clinic).policy.max_wait_days
+        done[clinic.id or 0] = run_in_transaction(
+            runtime.make_uow,
+            lambda uow, days=days, clinic=clinic: expire_old_entries(
+                uow=uow,
+                days=days,
+                now=now,
+                policy=runtime.policy,
+                actor="scheduler",
+                clinic_id=clinic.id,
+            ),
+        )
+    return each(done) if done else {"expired": 0}
 
 
-def run_stats_post(runtime: Runtime, now: datetime) -> Summary:
-    """Post yesterday's numbers and the 30-day chart to the clinic's Slack channel."""
-    timezone = clinic_timezone(runtime)
-    with runtime.make_uow() as uow:
-        stats = get_waitlist_stats(uow=uow, now=now, timezone=timezone)
-    fills = stats["fills"]
-    chart = fills_chart(fills["last30Days"]["days"])
-    posted = post_stats(runtime.settings, stats, chart, day=fills["yesterday"]["date"])
-    return {"posted": posted, "day": fills["yesterday"]["date"]}
+def run_stats_post(runtime: Runtime, now: datetime, clinic_id: int | None = None) -> Summary:
+    """Post a clinic's numbers of yesterday (its local day) and the 30-day chart to its Slack
+    channel; every clinic's, each to its own channel, when none is named."""
+    done = {}
+    for clinic in clinics_of(runtime, clinic_id):
+        config = runtime.clinic_config(clinic)
+        with runtime.make_uow() as uow:
+            stats = get_waitlist_stats(uow=uow, now=now, clinic_id=clinic.id)
+        fills = stats["fills"]
+        chart = fills_chart(fills["last30Days"]["days"])
+        day = fills["yesterday"]["date"]
+        posted = post_stats(runtime.settings, stats, chart, day=day, config=config)
+        done[clinic.id or 0] = {"posted": posted, "day": day}
+    return each(done) if done else {"posted": False}
 
 
 def recover_and_send(runtime: Runtime, now: datetime) -> Summary:

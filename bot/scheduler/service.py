@@ -1,4 +1,10 @@
-"""APScheduler set-up: when each job fires, in the clinic's time zone, and catching up at start.
+"""APScheduler set-up: when each job fires, in each clinic's time zone, and catching up at
+start.
+
+The sweep is one job for every clinic. The daily jobs run per clinic, at the clinic's own
+local times (its stats time, and EXPIRE_AT), each named `<job>:<clinic id>` so that each
+clinic's run happens once across instances; they are rescheduled when a clinic is added or
+its time zone or stats time changes (checked on every sweep).
 
 The job store is in memory, so a restart forgets what was due while the process was down:
 at start the sweep runs at once, and a daily job whose time passed less than its grace
@@ -18,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime import Runtime
-from bot.scheduler.jobs import AFTER, JOBS, clinic_timezone, tick_of
+from bot.scheduler.jobs import AFTER, JOBS, tick_of
 from bot.scheduler.once import run_once
 
 log = logging.getLogger("waitlist.scheduler")
@@ -77,13 +83,22 @@ def run_job(
     actor: str = "scheduler",
 ) -> dict[str, Any] | None:
     """Run job `name` now, once across instances for its tick; None if it had already run.
-    What the job leaves to do after its commit (`AFTER`) runs here, outside the lock."""
-    job = JOBS[name]
+    `stats_post:3` is clinic 3's run of `stats_post` (its tick is that clinic's local day,
+    so `timezone` is the clinic's). What the job leaves to do after its commit (`AFTER`)
+    runs here, outside the lock."""
+    base, _, clinic = name.partition(":")
+    job = JOBS[base]
     now = runtime.clock()
-    tick = tick or tick_of(name, now, timezone=timezone, every_seconds=every_seconds)
-    summary = run_once(runtime, name, tick, lambda: job(runtime, now), now=now, actor=actor)
-    if summary is not None and name in AFTER:
-        summary = {**summary, **AFTER[name](runtime, now)}
+    tick = tick or tick_of(base, now, timezone=timezone, every_seconds=every_seconds)
+
+    def action() -> dict[str, Any]:
+        if clinic:
+            return job(runtime, now, int(clinic))  # type: ignore[call-arg]
+        return job(runtime, now)
+
+    summary = run_once(runtime, name, tick, action, now=now, actor=actor)
+    if summary is not None and base in AFTER:
+        summary = {**summary, **AFTER[base](runtime, now)}
     return summary
 
 
@@ -93,29 +108,26 @@ class Scheduler:
     def __init__(self, runtime: Runtime, *, every_seconds: int = SWEEP_SECONDS) -> None:
         self.runtime = runtime
         self.every_seconds = every_seconds
-        self.timezone = clinic_timezone(runtime)
-        self._scheduler = BackgroundScheduler(timezone=ZoneInfo(self.timezone))
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+        # clinic id -> (time zone, stats time) its daily jobs are scheduled for
+        self._clinics: dict[int, tuple[str, str]] = {}
+        self._zones: dict[str, str] = {"sweep": "UTC"}  # job name -> zone of its ticks
 
     def start(self) -> None:
         now = datetime.now(UTC)
-        zone = ZoneInfo(self.timezone)
-        for name, trigger in triggers(
-            self.runtime.settings.stats_time, zone, self.every_seconds
-        ).items():
-            grace = GRACE[name]
-            self._scheduler.add_job(
-                self._fire,
-                trigger,
-                args=[name],
-                id=name,
-                name=name,
-                misfire_grace_time=int(grace.total_seconds()),
-                coalesce=True,
-                max_instances=1,
-                next_run_time=trigger.get_next_fire_time(None, now)
-                if name == "sweep"
-                else _first_run(trigger, now, grace),
-            )
+        sweep = every(self.every_seconds)
+        self._scheduler.add_job(
+            self._fire,
+            sweep,
+            args=["sweep"],
+            id="sweep",
+            name="sweep",
+            misfire_grace_time=int(GRACE["sweep"].total_seconds()),
+            coalesce=True,
+            max_instances=1,
+            next_run_time=sweep.get_next_fire_time(None, now),
+        )
+        self.sync_clinics(now)
         # The sweep also runs once at start, apart from its trigger: an IntervalTrigger
         # would count its later fire times from this run, off the shared ones.
         self._scheduler.add_job(
@@ -127,11 +139,46 @@ class Scheduler:
         )
         self._scheduler.start()
         log.info(
-            "scheduler started (%s): sweep every %ss, stats daily at %s",
-            self.timezone,
+            "scheduler started: sweep every %ss; daily jobs of %d clinic(s) at their local times",
             self.every_seconds,
-            self.runtime.settings.stats_time,
+            len(self._clinics),
         )
+
+    def sync_clinics(self, now: datetime | None = None) -> None:
+        """Schedule each clinic's daily jobs at its own local times; reschedule those whose
+        clinic changed zone or stats time, and drop those of clinics gone."""
+        now = now or datetime.now(UTC)
+        with self.runtime.make_uow() as uow:
+            configs = [self.runtime.clinic_config(c) for c in uow.clinics.list()]
+        wanted = {c.clinic_id: (c.timezone, f"{c.stats_time:%H:%M}") for c in configs}
+        for clinic_id in set(self._clinics) - set(wanted):
+            for job in ("expire_entries", "stats_post"):
+                self._remove(f"{job}:{clinic_id}")
+        for clinic_id, (zone, stats_time) in wanted.items():
+            if self._clinics.get(clinic_id) == (zone, stats_time):
+                continue
+            for job, trigger in triggers(stats_time, ZoneInfo(zone)).items():
+                if job == "sweep":
+                    continue
+                name = f"{job}:{clinic_id}"
+                self._zones[name] = zone
+                self._scheduler.add_job(
+                    self._fire,
+                    trigger,
+                    args=[name],
+                    id=name,
+                    name=name,
+                    replace_existing=True,
+                    misfire_grace_time=int(GRACE[job].total_seconds()),
+                    coalesce=True,
+                    max_instances=1,
+                    next_run_time=_first_run(trigger, now, GRACE[job]),
+                )
+        self._clinics = wanted
+
+    def _remove(self, name: str) -> None:
+        if self._scheduler.get_job(name) is not None:
+            self._scheduler.remove_job(name)
 
     def shutdown(self, wait: bool = True) -> None:
         if self._scheduler.running:
@@ -144,8 +191,13 @@ class Scheduler:
 
     def _fire(self, name: str) -> None:
         try:
+            if name == "sweep":
+                self.sync_clinics()
             summary = run_job(
-                self.runtime, name, timezone=self.timezone, every_seconds=self.every_seconds
+                self.runtime,
+                name,
+                timezone=self._zones.get(name, "UTC"),
+                every_seconds=self.every_seconds,
             )
         except Exception:
             # Logged and left for the next run, which sweeps whatever this one missed.

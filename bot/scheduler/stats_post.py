@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.settings import Settings
+from core.clinics import ClinicConfig
 from core.reports import RATES_EXPLAINED
 
 log = logging.getLogger("waitlist.stats")
@@ -47,10 +48,11 @@ def stats_text(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def stats_blocks(stats: dict[str, Any]) -> list[dict[str, Any]]:
+def stats_blocks(stats: dict[str, Any], clinic: str | None = None) -> list[dict[str, Any]]:
     counts = stats["counts"]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Waitlist daily stats"}},
+        *_clinic_line(clinic),
         _fields(
             (
                 "Active",
@@ -91,6 +93,12 @@ def stats_blocks(stats: dict[str, Any]) -> list[dict[str, Any]]:
     return blocks
 
 
+def _clinic_line(clinic: str | None) -> list[dict[str, Any]]:
+    if not clinic:
+        return []
+    return [{"type": "context", "elements": [{"type": "plain_text", "text": clinic}]}]
+
+
 def _fields(*pairs: tuple[str, str]) -> dict[str, Any]:
     return {
         "type": "section",
@@ -98,18 +106,22 @@ def _fields(*pairs: tuple[str, str]) -> dict[str, Any]:
     }
 
 
-def post_stats(settings: Settings, stats: dict[str, Any], chart: bytes, *, day: str) -> bool:
-    """Post the stats and upload the chart. False (and the numbers logged) when Slack is not
-    configured or refuses; the error is logged, never raised, so the job still completes."""
-    if settings.slack_bot_token is None or not settings.slack_channel:
-        log.info("stats (Slack not configured):\n%s", stats_text(stats))
+def post_stats(
+    settings: Settings, stats: dict[str, Any], chart: bytes, *, day: str, config: ClinicConfig
+) -> bool:
+    """Post the stats and upload the chart to the clinic's channel. False (and the numbers
+    logged) when Slack is not configured or refuses; the error is logged, never raised, so
+    the job still completes."""
+    channel = config.slack_channel
+    if settings.slack_bot_token is None or not channel:
+        log.info("stats of %s (Slack not configured):\n%s", config.name, stats_text(stats))
         return False
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
     try:
         posted = client.chat_postMessage(
-            channel=settings.slack_channel, text=stats_text(stats), blocks=stats_blocks(stats)
+            channel=channel, text=stats_text(stats), blocks=stats_blocks(stats, config.name)
         )
         # The upload needs the channel's id; the post answers with it even when given a name.
         client.files_upload_v2(

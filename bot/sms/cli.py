@@ -10,6 +10,7 @@ from core.audit import mask_phone
 from core.directory import normalize_phone
 from core.errors import NotFound
 from core.model import Message
+from core.ports import UnitOfWork
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -21,6 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     reply.add_argument("phone")
     reply.add_argument("text", nargs="+")
+    reply.add_argument("--to", help="the clinic number it is sent to (with several clinics)")
     reply.set_defaults(sms_action=_reply)
     outbox = actions.add_parser("outbox", help="texts sent and waiting, newest first")
     outbox.add_argument("--limit", type=int, default=20)
@@ -34,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 def _reply(runtime: Runtime, args: argparse.Namespace) -> list[str]:
     from bot.sms.inbound import handle_sms
 
-    answer = handle_sms(runtime, args.phone, " ".join(args.text))
+    answer = handle_sms(runtime, args.phone, " ".join(args.text), to=args.to)
     runtime.dispatch_now()
     lines = [f"Reply: {answer}"] if answer else ["(no reply text; see the outbox)"]
     return lines
@@ -43,18 +45,19 @@ def _reply(runtime: Runtime, args: argparse.Namespace) -> list[str]:
 def _outbox(runtime: Runtime, args: argparse.Namespace) -> list[str]:
     with runtime.make_uow() as uow:
         messages = [m for m in uow.messages.recent(args.limit * 3) if m.direction == "outbound"]
-    tz = ZoneInfo(runtime.settings.timezone)
-    return [_line(m, tz) for m in messages[: args.limit]] or ["The outbox is empty."]
+        zones = _zones(runtime, uow)
+    return [_line(m, zones) for m in messages[: args.limit]] or ["The outbox is empty."]
 
 
 def _history(runtime: Runtime, args: argparse.Namespace) -> list[str]:
     phone = normalize_phone(args.phone)
-    tz = ZoneInfo(runtime.settings.timezone)
     with runtime.make_uow() as uow:
         client = uow.clients.get_by_phone(phone)
         if client is None or client.id is None:
             raise NotFound(f"No client has the phone {mask_phone(phone)}.")
         messages = uow.messages.for_client(client.id, limit=args.limit)
+        zones = _zones(runtime, uow)
+    tz = zones[None]
     if client.sms_opt_out:
         when = client.opted_out_at.astimezone(tz) if client.opted_out_at else None
         consent = f"opted out {when:%Y-%m-%d %H:%M} saying {client.opt_out_text!r}"
@@ -63,10 +66,20 @@ def _history(runtime: Runtime, args: argparse.Namespace) -> list[str]:
     else:
         consent = "may be texted"
     lines = [f"{client.first_name} {client.last_name} ({mask_phone(client.phone)}): {consent}"]
-    return lines + [_line(m, tz) for m in messages]
+    return lines + [_line(m, zones) for m in messages]
 
 
-def _line(message: Message, tz: ZoneInfo) -> str:
+def _zones(runtime: Runtime, uow: UnitOfWork) -> dict[int | None, ZoneInfo]:
+    """Each clinic's zone by id; None: the first clinic's, for texts of no clinic."""
+    zones: dict[int | None, ZoneInfo] = {
+        c.id: runtime.clinic_config(c).zone for c in uow.clinics.list()
+    }
+    zones[None] = next(iter(zones.values()), ZoneInfo("UTC"))
+    return zones
+
+
+def _line(message: Message, zones: dict[int | None, ZoneInfo]) -> str:
+    tz = zones.get(message.clinic_id, zones[None])
     at = message.created_at.astimezone(tz) if message.created_at else None
     arrow = "<-" if message.direction == "inbound" else "->"
     stamp = f"{at:%m-%d %H:%M}" if at else "?"

@@ -11,6 +11,7 @@ twice. All of one send, retries and lookups included, ends well within the outbo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,6 +79,7 @@ class TwilioSender:
         attempts: int = 4,
         backoff: float = 0.5,
         within: float | None = None,
+        sender_of: Callable[[Message], str | None] | None = None,
     ) -> None:
         """`within`: seconds one send may take in all (the outbox's lease). Each request's
         timeout is cut to an eighth of it and retries stop at half of it, so the last request
@@ -91,6 +93,7 @@ class TwilioSender:
         self.client = TwilioClient(account_sid, auth_token, http_client=http)
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
+        self.sender_of = sender_of  # the clinic's sender for a text, else the ones above
         self.status_callback = status_callback
         self.attempts = attempts
         self.backoff = backoff
@@ -152,7 +155,10 @@ class TwilioSender:
 
     def _route(self, message: Message) -> dict[str, Any]:
         route: dict[str, Any] = {}
-        if self.messaging_service_sid:
+        own = self.sender_of(message) if self.sender_of else None
+        if own:  # the clinic's own number or Messaging Service
+            route["messaging_service_sid" if own.startswith("MG") else "from_"] = own
+        elif self.messaging_service_sid:
             route["messaging_service_sid"] = self.messaging_service_sid
         else:
             route["from_"] = self.from_number

@@ -50,7 +50,9 @@ def router(runtime: Runtime) -> APIRouter:
         sender, sid = form.get("From", ""), form.get("MessageSid") or form.get("SmsSid")
         if not sender or not sid:
             return PlainTextResponse("From and MessageSid are required", status_code=400)
-        text = await run_in_threadpool(handle_sms, runtime, sender, form.get("Body", ""), sid)
+        text = await run_in_threadpool(
+            handle_sms, runtime, sender, form.get("Body", ""), sid, form.get("To") or None
+        )
         reply = MessagingResponse()
         if text:
             reply.message(text)

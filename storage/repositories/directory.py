@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
+from core.clinics import ClinicSettings, sender_match
 from core.errors import Conflict, WaitlistError
 from core.model import (
     AppointmentType,
@@ -34,7 +35,26 @@ from storage.tables import ClientRow, ClinicRow, MessageRow, ProviderRow, Servic
 def _clinic_conflict(rule: str) -> WaitlistError | None:
     if rule in ("uq_clinics_name", "clinics.name"):
         return Conflict("A clinic with that name already exists.")
+    if rule in ("uq_clinics_sms_number", "clinics.sms_number"):
+        return Conflict("Another clinic already texts from that number.")
+    if rule in ("uq_clinics_slack_channel", "clinics.slack_channel"):
+        return Conflict("Another clinic already uses that Slack channel.")
     return None
+
+
+def to_clinic(row: ClinicRow) -> Clinic:
+    values = domain_values(row, Clinic, skip=("settings",))
+    return Clinic(**values, settings=ClinicSettings.from_dict(row.settings, check=False))
+
+
+def _clinic_values(clinic: Clinic) -> dict[str, Any]:
+    """The row's columns; the clinic's own number and channel copied out for routing."""
+    return {
+        **row_values(clinic, skip=("id", "settings")),
+        "settings": clinic.settings.to_dict(),
+        "sms_number": clinic.settings.twilio_from_number,
+        "slack_channel": clinic.settings.slack_channel,
+    }
 
 
 def _client_conflict(rule: str) -> WaitlistError | None:
@@ -45,7 +65,7 @@ def _client_conflict(rule: str) -> WaitlistError | None:
 
 class SqlClinicRepository(SqlRepository):
     def add(self, clinic: Clinic) -> Clinic:
-        row = ClinicRow(**row_values(clinic, skip=("id",)))
+        row = ClinicRow(**_clinic_values(clinic))
         with guarded(self.session, _clinic_conflict):
             self.session.add(row)
         clinic.id = row.id
@@ -53,20 +73,38 @@ class SqlClinicRepository(SqlRepository):
 
     def get(self, clinic_id: int) -> Clinic | None:
         row = self.session.get(ClinicRow, clinic_id)
-        return Clinic(**domain_values(row, Clinic)) if row else None
+        return to_clinic(row) if row else None
 
     def get_by_name(self, name: str) -> Clinic | None:
         row = self.session.scalars(select(ClinicRow).where(ClinicRow.name == name)).first()
-        return Clinic(**domain_values(row, Clinic)) if row else None
+        return to_clinic(row) if row else None
 
     def list(self) -> list[Clinic]:
         rows = self.session.scalars(select(ClinicRow).order_by(ClinicRow.id))
-        return [Clinic(**domain_values(row, Clinic)) for row in rows]
+        return [to_clinic(row) for row in rows]
+
+    def by_slack_channel(self, channel_id: str) -> Clinic | None:
+        row = self.session.scalars(
+            select(ClinicRow).where(ClinicRow.slack_channel == channel_id)
+        ).first()
+        return to_clinic(row) if row else None
+
+    def by_sender(self, phone_e164: str) -> Clinic | None:
+        # One statement: the clinic with this number, and the clinics with no number of their
+        # own (they text from the deployment's), numbered ones first.
+        rows = self.session.scalars(
+            select(ClinicRow)
+            .where(or_(ClinicRow.sms_number == phone_e164, ClinicRow.sms_number.is_(None)))
+            .order_by(ClinicRow.sms_number.is_(None), ClinicRow.id)
+            .limit(2)
+        ).all()
+        return sender_match([to_clinic(row) for row in rows], phone_e164)
 
     def save(self, clinic: Clinic) -> None:
         row = existing(self.session.get(ClinicRow, clinic.id), f"Clinic {clinic.id}")
         with guarded(self.session, _clinic_conflict):
-            update_row(row, clinic)
+            for name, value in _clinic_values(clinic).items():
+                setattr(row, name, value)
 
 
 def to_client(row: Any) -> Client:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -33,7 +34,7 @@ from storage.repositories.entry_mapping import (
     to_entry,
 )
 from storage.repositories.open_slots import page_by_open_slots
-from storage.tables import ClientRow, EntryProviderRow, EntryRow
+from storage.tables import AppointmentRow, ClientRow, EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
     "created_at": EntryRow.created_at,
@@ -118,6 +119,21 @@ class SqlEntryRepository(SqlRepository):
     def candidates(self, query: CandidateQuery) -> list[Candidate]:
         return find_candidates(self.session, query)
 
+    def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
+        if not client_ids:
+            return {}
+        ids = list(client_ids)
+        query = union(
+            select(EntryRow.client_id, EntryRow.clinic_id).where(EntryRow.client_id.in_(ids)),
+            select(AppointmentRow.client_id, AppointmentRow.clinic_id).where(
+                AppointmentRow.client_id.in_(ids)
+            ),
+        )
+        found: dict[int, set[int]] = {}
+        for client_id, clinic_id in self.session.execute(query):
+            found.setdefault(client_id, set()).add(clinic_id)
+        return found
+
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]:
         query = select(EntryRow.status, func.count()).group_by(EntryRow.status)
         if clinic_id is not None:
@@ -140,7 +156,9 @@ class SqlEntryRepository(SqlRepository):
         average = self.session.scalar(query)
         return None if average is None else float(average)
 
-    def ids_to_expire(self, *, now: datetime, created_before: datetime) -> list[int]:
+    def ids_to_expire(
+        self, *, now: datetime, created_before: datetime, clinic_id: int | None = None
+    ) -> list[int]:
         query = (
             select(EntryRow.id)
             .where(
@@ -149,6 +167,8 @@ class SqlEntryRepository(SqlRepository):
             )
             .order_by(EntryRow.id)
         )
+        if clinic_id is not None:
+            query = query.where(EntryRow.clinic_id == clinic_id)
         return list(self.session.scalars(query))
 
     def list_by_open_slots(
@@ -215,6 +235,8 @@ def _filter_conditions(filters: EntryFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if filters.clinic_id is not None:
         conditions.append(EntryRow.clinic_id == filters.clinic_id)
+    if filters.clinic_ids:
+        conditions.append(EntryRow.clinic_id.in_(filters.clinic_ids))
     if filters.statuses:
         conditions.append(EntryRow.status.in_([str(s) for s in filters.statuses]))
     if filters.service_id is not None:

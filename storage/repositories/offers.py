@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
 
+from core.clinics import ClinicSettings
 from core.errors import Conflict, SlotTaken, WaitlistError
 from core.model import Client, Clinic, Offer, OfferStatus, Opening, OpeningStatus
 from core.ports import Standing
@@ -110,6 +111,8 @@ class SqlOpeningRepository(SqlRepository):
             offer["status"] = OfferStatus(offer["status"])
         if opening is not None:
             opening["status"] = OpeningStatus(opening["status"])
+        if clinic is not None:
+            clinic["settings"] = ClinicSettings.from_dict(clinic["settings"] or {}, check=False)
         return Standing(
             _of(Client, client), _of(Offer, offer), _of(Opening, opening), _of(Clinic, clinic)
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision: str = "20261128_0100"
-down_revision: str | None = "20261128_0070"
+down_revision: str | None = "20261128_0080"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,214 @@
+"""REST for a group: each clinic's settings (read by its staff, changed by ADMIN), and a
+STAFF token that sees only its own clinics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.api.auth import Role, mint_token
+from bot.app import create_app
+from bot.runtime import build_runtime
+from bot.settings import Settings
+from core import fill
+from core.policy import Policy
+from tests.groups.group import NOW, Group, build_group
+
+SECRET = "test-secret-for-hs256-0123456789abcdef"  # a dummy, long enough for HS256
+
+
+class Api:
+    def __init__(self, client: TestClient, settings: Settings, group: Group) -> None:
+        self.client, self.settings, self.group = client, settings, group
+
+    def headers(self, role: Role, clinic_ids: list[int] | None = None) -> dict[str, str]:
+        token = mint_token(self.settings, sub="someone", role=role, clinic_ids=clinic_ids)
+        return {"Authorization": f"Bearer {token}"}
+
+    def east_staff(self) -> dict[str, str]:
+        return self.headers(Role.STAFF, [self.group.east.clinic.id or 0])
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    settings = Settings(
+        WAITLIST_DATABASE_URL=database_url,
+        WAITLIST_JWT_SECRET=SECRET,
+        SLACK_BOT_TOKEN=None,
+        SLACK_SIGNING_SECRET=None,
+        TWILIO_ACCOUNT_SID=None,
+        WAITLIST_CAP_PER_DAY=0,
+    )
+    runtime = build_runtime(settings)
+    runtime.clock = lambda: NOW
+    group = build_group(runtime.make_uow)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        yield Api(client, settings, group)
+    runtime.close()
+
+
+def _west_objects(api: Api) -> dict[str, list[int]]:
+    """Ids of Bayside's entry, appointment, opening, provider and service."""
+    group = api.group
+    pat, holder = group.client("Pat", 1), group.client("Holder", 2)
+    entry = group.entry(group.west, pat)
+    appointment = group.appointment(group.west, holder, group.west.local(18, 11))
+    spare = group.appointment(group.west, holder, group.west.local(18, 15))
+    with group.make_uow() as uow:
+        step = fill.handle_cancellation(
+            uow=uow, appointment_id=appointment.id or 0, actor="t", now=NOW, policy=Policy()
+        )
+        uow.commit()
+    return {
+        "entry": [entry.id or 0],
+        "appointment": [spare.id or 0],
+        "opening": [step.opening.id or 0],
+        "provider": [group.west.provider.id or 0],
+        "service": [group.west.service.id or 0],
+        "client": [holder.id or 0],
+        "clinic": [group.west.clinic.id or 0],
+    }
+
+
+def test_staff_of_one_clinic_probing_500_ids_of_another_gets_only_404(api: Api) -> None:
+    west = _west_objects(api)
+    eve = api.group.client("Eve", 3)
+    own = api.group.entry(api.group.east, eve).id  # Downtown's entry
+    probes: list[tuple[str, str, dict[str, Any] | None]] = []
+    for i in range(1, 41):  # thirteen routes, 40 ids each, the other clinic's among them
+        probes += [
+            ("GET", f"/apis/v1/waitlist-requests/{i}", None),
+            ("PATCH", f"/apis/v1/waitlist-requests/{i}", {"notes": "x"}),
+            ("DELETE", f"/apis/v1/waitlist-requests/{i}", None),
+            ("GET", f"/apis/v1/waitlist-requests/{i}/matching-slots", None),
+            ("POST", f"/apis/v1/waitlist-requests/{i}/accept", None),
+            ("POST", f"/apis/v1/waitlist-requests/{i}/decline", None),
+            ("POST", f"/apis/v1/waitlist-requests/{own}/offer", {"appointment_id": i}),
+            ("GET", f"/apis/v1/openings/{i}", None),
+            ("POST", f"/apis/v1/appointments/{i}/cancel", None),
+            ("GET", f"/apis/v1/providers/{i}", None),
+            ("GET", f"/apis/v1/services/{i}", None),
+            ("GET", f"/apis/v1/clinics/{i}", None),
+            ("GET", f"/apis/v1/clients/{i + 1}", None),  # the holder, booked at Bayside only
+        ]
+    headers = api.east_staff()
+    east_ids = {api.group.east.provider.id, api.group.east.clinic.id, api.group.east.service.id}
+    answers = []
+    for method, path, body in probes:
+        mine = path.startswith(("/apis/v1/providers/", "/apis/v1/clinics/", "/apis/v1/services/"))
+        if mine and int(path.rsplit("/", 1)[1]) in east_ids:
+            continue  # Downtown's own
+        if path.split("/")[3:5] == ["waitlist-requests", str(own)] and "offer" not in path:
+            continue  # Downtown's own entry
+        if path == f"/apis/v1/clients/{eve.id}":
+            continue  # on Downtown's list
+        answers.append(api.client.request(method, path, headers=headers, json=body))
+    assert len(answers) >= 500
+    assert {a.status_code for a in answers} == {404}, [
+        (a.request.url.path, a.status_code) for a in answers if a.status_code != 404
+    ][:5]
+    assert {a.json()["code"] for a in answers} == {4040}
+    for kind, ids in west.items():
+        assert ids[0] >= 1, kind
+
+
+def test_staff_lists_show_only_their_clinics(api: Api) -> None:
+    _west_objects(api)
+    headers = api.east_staff()
+    listed = api.client.get("/apis/v1/waitlist-requests", headers=headers).json()
+    assert listed["data"] == [] and listed["pagination"]["total"] == 0
+    other = api.group.west.clinic.id
+    refused = api.client.get(f"/apis/v1/waitlist-requests?clinic_id={other}", headers=headers)
+    assert refused.status_code == 404
+    stats = api.client.get(f"/apis/v1/waitlist-stats?clinic_id={other}", headers=headers)
+    assert stats.status_code == 404
+    everyone = api.client.get("/apis/v1/waitlist-requests", headers=api.headers(Role.ADMIN))
+    assert everyone.json()["pagination"]["total"] == 1
+
+
+def test_a_clinic_shows_its_own_settings_and_what_is_in_effect(api: Api) -> None:
+    east = api.group.east.clinic.id
+    found = api.client.get(f"/apis/v1/clinics/{east}", headers=api.east_staff())
+    assert found.status_code == 200
+    data = found.json()["data"]
+    assert data["timezone"] == "America/New_York"
+    assert data["settings"]["twilio_from_number"] == "+16175550100"
+    assert data["settings"]["offer_batch_size"] == 1
+    assert data["effective"]["offer_batch_size"] == 1
+    assert data["effective"]["offer_hold_minutes"] == 15  # the deployment's default
+
+
+def test_admin_changes_settings_and_staff_may_not(api: Api) -> None:
+    east = api.group.east.clinic.id
+    path = f"/apis/v1/clinics/{east}"
+    body = {"settings": {"offer_hold_minutes": 20, "quiet_hours": "", "offer_batch_size": None}}
+    refused = api.client.patch(path, headers=api.east_staff(), json=body)
+    assert refused.status_code == 403
+    changed = api.client.patch(path, headers=api.headers(Role.ADMIN), json=body)
+    assert changed.status_code == 200, changed.text
+    data = changed.json()["data"]
+    assert data["settings"]["offer_hold_minutes"] == 20
+    assert "offer_batch_size" not in data["settings"]  # null: back to the default
+    assert data["effective"]["offer_batch_size"] == 3
+    assert data["effective"]["quiet_hours"] == ""
+    assert data["settings"]["twilio_from_number"] == "+16175550100"  # untouched
+
+
+@pytest.mark.parametrize(
+    ("settings", "field", "words"),
+    [
+        ({"templates": {"offer": "{clinic}: Hi {first}, spot {when}."}}, "offer", "{expires}"),
+        ({"templates": {"offer": "{clinic} {when} {expires} {surname}"}}, "offer", "surname"),
+        ({"templates": {"help": "{clinic}: " + "x" * 150}}, "help", "160"),
+        ({"templates": {"nope": "{clinic}"}}, "nope", "no template"),
+        ({"quiet_hours": "9pm to 8am"}, "quiet_hours", "HH:MM"),
+        ({"twilio_from_number": "12"}, "twilio_from_number", "phone"),
+        ({"offer_hold_minutes": 0}, "offer_hold_minutes", "between"),
+    ],
+)
+def test_a_bad_setting_is_a_clear_error_and_changes_nothing(
+    api: Api, settings: dict[str, Any], field: str, words: str
+) -> None:
+    east = api.group.east.clinic.id
+    answer = api.client.patch(
+        f"/apis/v1/clinics/{east}", headers=api.headers(Role.ADMIN), json={"settings": settings}
+    )
+    assert answer.status_code == 400, answer.text
+    envelope = answer.json()
+    assert envelope["code"] == 4000
+    assert field in answer.text and words in answer.text
+    after = api.client.get(f"/apis/v1/clinics/{east}", headers=api.headers(Role.ADMIN))
+    assert after.json()["data"]["settings"]["offer_batch_size"] == 1
+
+
+def test_two_clinics_cannot_share_a_number(api: Api) -> None:
+    east = api.group.east.clinic.id
+    answer = api.client.patch(
+        f"/apis/v1/clinics/{east}",
+        headers=api.headers(Role.ADMIN),
+        json={"settings": {"twilio_from_number": "+14155550100"}},
+    )
+    assert answer.status_code == 409
+
+
+def test_the_clinic_list_shows_a_staff_token_only_its_clinics(api: Api) -> None:
+    mine = api.client.get("/apis/v1/clinics", headers=api.east_staff()).json()
+    every = api.client.get("/apis/v1/clinics", headers=api.headers(Role.ADMIN)).json()
+    assert [c["name"] for c in mine["data"]] == ["Downtown"]
+    assert mine["pagination"]["total"] == 1
+    assert [c["name"] for c in every["data"]] == ["Downtown", "Bayside"]
+
+
+def test_staff_list_the_clients_of_their_clinics_and_those_of_none(api: Api) -> None:
+    group = api.group
+    group.entry(group.east, group.client("Eve", 1))
+    group.entry(group.west, group.client("Wes", 2))
+    both = group.client("Bo", 3)
+    group.entry(group.east, both)
+    group.entry(group.west, both)
+    group.client("New", 4)
+    listed = api.client.get("/apis/v1/clients", headers=api.east_staff()).json()["data"]
+    assert sorted(c["first_name"] for c in listed) == ["Bo", "Eve", "New"]
