@@ -109,7 +109,7 @@ def build_runtime(
 ) -> Runtime:
     """Wire everything from settings. Connects lazily: nothing is opened until first use."""
     engine = make_engine(settings.database_url)
-    if notifier is None and settings.slack_bot_token and settings.slack_channel:
+    if notifier is None and settings.slack_bot_token:  # clinics may name their own channels
         from bot.slack.notifier import slack_notifier
 
         notifier = slack_notifier(settings, engine)

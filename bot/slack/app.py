@@ -18,9 +18,10 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack import blocks
-from bot.slack.auth import is_staff
+from bot.slack.acting_clinic import read_group
 from bot.slack.commands import error_reply, run_line
 from bot.slack.commands.base import Context, Reply
+from bot.slack.errors import CommandError
 from bot.slack.home import home_view
 from bot.slack.modal import CALLBACK_ID, CLIENT_SEARCH, client_options, submit_add
 
@@ -126,14 +127,24 @@ def _forms(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         user = body["user"]["id"]
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
-        if not is_staff(runtime.settings, user, channel):
+        meta = json.loads(view.get("private_metadata") or "{}")
+        channel = meta.get("channel", "")
+        ctx = Context(runtime, user, channel, changes=True, example="add")
+        if not ctx.staff_somewhere():
             ack(
                 response_action="errors",
                 errors={"first_name": "Only clinic staff can add entries."},
             )
             return
-        result = submit_add(Context(runtime, user, channel), view["state"]["values"])
+        try:  # the clinic the form was opened for; its staff only
+            if meta.get("clinic"):
+                ctx.adopt(int(meta["clinic"]), "This form")
+            else:
+                ctx.adopt(ctx.clinic.clinic_id, "This form")
+        except CommandError as exc:
+            ack(response_action="errors", errors={"first_name": exc.message})
+            return
+        result = submit_add(ctx, view["state"]["values"])
         if isinstance(result, dict):
             ack(response_action="errors", errors=result)
             return
@@ -150,7 +161,7 @@ def _forms(app: App, runtime: Runtime) -> None:
         # Answered before the ack on purpose: the options are the ack's body (one LIKE query).
         view = body.get("view") or {}
         channel = json.loads(view.get("private_metadata") or "{}").get("channel", "")
-        if not is_staff(runtime.settings, body["user"]["id"], channel):
+        if not Context(runtime, body["user"]["id"], channel).staff_somewhere():
             ack(options=[])
             return
         with runtime.make_uow() as uow:
@@ -163,8 +174,12 @@ def _home(app: App, runtime: Runtime) -> None:
     def on_home(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
+        group = read_group(runtime)
+        # Each clinic the user may act on; someone on no staff list reads them all, as
+        # every read-only command lets them.
+        shown = group.of_user(event["user"]) or list(group.clinics)
         with runtime.make_uow() as uow:
-            view = home_view(uow, now=runtime.clock(), timezone=runtime.settings.timezone)
+            view = home_view(uow, now=runtime.clock(), clinics=shown)
         client.views_publish(user_id=event["user"], view=view)
 
 

@@ -1,11 +1,11 @@
-"""Who may change things: the staff allow-list of Slack user and/or channel IDs."""
+"""Who may change things at a clinic: its staff allow-list of Slack user and/or channel IDs
+(a clinic that sets none has the deployment's, `WAITLIST_SLACK_STAFF`)."""
 
 from __future__ import annotations
 
-from bot.settings import Settings
+from collections.abc import Collection
 
 
-def is_staff(settings: Settings, user_id: str, channel_id: str = "") -> bool:
-    """Anyone when no allow-list is configured (the start-up banner warns about it)."""
-    allowed = settings.staff_ids
-    return not allowed or user_id in allowed or bool(channel_id and channel_id in allowed)
+def may_act(staff: Collection[str], user_id: str, channel_id: str = "") -> bool:
+    """Anyone when the list is empty (the start-up banner warns about it)."""
+    return not staff or user_id in staff or bool(channel_id and channel_id in staff)

@@ -1,12 +1,15 @@
-"""The App Home tab: open openings, pending offers with their time left, and the stats."""
+"""The App Home tab: for each clinic the user may act on, its open openings, pending offers
+with their time left, and its stats."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.slack import blocks
 from bot.slack.commands.stats import describe
+from core.clinics import ClinicConfig
 from core.entries import get_waitlist_stats
 from core.model import ACTIVE_STATUSES, OfferStatus
 from core.ports import EntryFilter, UnitOfWork
@@ -15,18 +18,36 @@ from core.reachability import unreachable_words
 _SHOWN = 10
 
 
-def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any]:
-    providers = {p.id: p.name for p in uow.providers.list()}
+def home_view(uow: UnitOfWork, *, now: datetime, clinics: Sequence[ClinicConfig]) -> dict[str, Any]:
+    """One section per clinic, each in its own time zone; a clinic's name heads its section
+    only when there are several."""
+    body: list[dict[str, Any]] = [blocks.header("Waitlist")]
+    open_ids = uow.openings.open_ids()
+    for n, clinic in enumerate(clinics):
+        if len(clinics) > 1:
+            body += [blocks.divider()] if n else []
+            body.append(blocks.header(clinic.name))
+        body += _clinic(uow, now, clinic, open_ids)
+    body.append(blocks.context("Type `/waitlist help` in any channel for the commands."))
+    return {"type": "home", "blocks": body}
+
+
+def _clinic(
+    uow: UnitOfWork, now: datetime, clinic: ClinicConfig, open_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    timezone, clinic_id = clinic.timezone, clinic.clinic_id
+    providers = {p.id: p.name for p in uow.providers.list(clinic_id)}
     openings = sorted(
-        (o for o in (uow.openings.get(i) for i in uow.openings.open_ids()) if o is not None),
+        (
+            o
+            for o in (uow.openings.get(i) for i in open_ids)
+            if o is not None and o.clinic_id == clinic_id
+        ),
         key=lambda o: o.starts_at,
     )
-    today = now.astimezone(blocks.ZoneInfo(timezone)).date()
-    body: list[dict[str, Any]] = [blocks.header("Waitlist")]
-    todays = [
-        o for o in openings if o.starts_at.astimezone(blocks.ZoneInfo(timezone)).date() == today
-    ]
-    body.append(blocks.section(f"*Today's open openings* ({len(todays)})"))
+    today = now.astimezone(clinic.zone).date()
+    todays = [o for o in openings if o.starts_at.astimezone(clinic.zone).date() == today]
+    body = [blocks.section(f"*Today's open openings* ({len(todays)})")]
     for opening in todays:
         body.append(
             blocks.context(
@@ -47,20 +68,21 @@ def home_view(uow: UnitOfWork, *, now: datetime, timezone: str) -> dict[str, Any
     body.append(blocks.divider())
     body.append(blocks.section(f"*Pending offers* ({len(pending)})"))
     body.extend(blocks.context(line) for line in pending)
-    body.extend(_unreachable(uow))
+    body.extend(_unreachable(uow, clinic_id))
     later = len(openings) - len(todays)
     if later:
         body.append(blocks.context(f"{later} more open opening(s) on later days."))
     body.append(blocks.divider())
-    body.append(blocks.section(describe(get_waitlist_stats(uow=uow, now=now, timezone=timezone))))
-    body.append(blocks.context("Type `/waitlist help` in any channel for the commands."))
-    return {"type": "home", "blocks": body}
+    stats = get_waitlist_stats(uow=uow, now=now, clinic_id=clinic_id, timezone=timezone)
+    body.append(blocks.section(describe(stats)))
+    return body
 
 
-def _unreachable(uow: UnitOfWork) -> list[dict[str, Any]]:
+def _unreachable(uow: UnitOfWork, clinic_id: int) -> list[dict[str, Any]]:
     """Active entries the fill skips because their client cannot be texted, and why."""
     found = uow.entries.list(
-        EntryFilter(statuses=tuple(ACTIVE_STATUSES), reachable=False), limit=_SHOWN
+        EntryFilter(clinic_id=clinic_id, statuses=tuple(ACTIVE_STATUSES), reachable=False),
+        limit=_SHOWN,
     )
     if not found.total:
         return []

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.slack import parser
 from bot.slack.blocks import when
 from bot.slack.errors import CommandError
 from bot.slack.parser import Directory, fold
 from bot.slack.refs import parse_ref
+from core.clinics import ClinicConfig
 from core.model import Appointment, AppointmentStatus, Client, EntryStatus, WaitlistEntry
 from core.ports import EntryFilter, UnitOfWork
 
@@ -43,16 +45,22 @@ class ClientBook:
         return list(found.values())
 
 
-def directory(uow: UnitOfWork) -> Directory:
-    """Everything a line may name, for parsing inside this unit of work."""
+def directory(uow: UnitOfWork, clinic_id: int) -> Directory:
+    """Everything a line at this clinic may name, for parsing inside this unit of work
+    (clients are every clinic's: one person may wait at several)."""
     return Directory(
-        services=uow.services.list(), providers=uow.providers.list(), clients=ClientBook(uow)
+        services=uow.services.list(clinic_id),
+        providers=uow.providers.list(clinic_id),
+        clients=ClientBook(uow),
     )
 
 
-def entry_and_rest(uow: UnitOfWork, args: str, example: str) -> tuple[int, str]:
+def entry_and_rest(
+    uow: UnitOfWork, args: str, example: str, *, clinic_id: int | None = None
+) -> tuple[int, str]:
     """The entry a line starts with — `W-12`, or the name of a client with one active entry
-    (`Jane Doe`, `maria`) — and the words after it. `example` shows the command with a ref."""
+    (`Jane Doe`, `maria`; at `clinic_id` when the line's clinic is known) — and the words
+    after it. `example` shows the command with a ref."""
     words = args.split()
     if not words:
         raise CommandError(f"Say which entry, e.g. `{example}`.")
@@ -63,7 +71,7 @@ def entry_and_rest(uow: UnitOfWork, args: str, example: str) -> tuple[int, str]:
         clients = book.by_name(words[:n])
         if clients:
             typed = " ".join(words[:n])
-            return _only_active(uow, clients, typed, example), " ".join(words[n:])
+            return _only_active(uow, clients, typed, example, clinic_id), " ".join(words[n:])
     typed = " ".join(words[:2]) if all(w.isalpha() for w in words[:2]) else words[0]
     raise CommandError(
         f"I couldn't find an entry or a client called '{typed}'; say the entry, "
@@ -71,12 +79,14 @@ def entry_and_rest(uow: UnitOfWork, args: str, example: str) -> tuple[int, str]:
     )
 
 
-def _only_active(uow: UnitOfWork, clients: list[Client], typed: str, example: str) -> int:
+def _only_active(
+    uow: UnitOfWork, clients: list[Client], typed: str, example: str, clinic_id: int | None
+) -> int:
     active: list[WaitlistEntry] = []
+    waiting = (EntryStatus.WAITING, EntryStatus.OFFERED)
     for client in clients:
         found = uow.entries.list(
-            EntryFilter(client_id=client.id, statuses=(EntryStatus.WAITING, EntryStatus.OFFERED)),
-            limit=10,
+            EntryFilter(clinic_id=clinic_id, client_id=client.id, statuses=waiting), limit=10
         )
         active += found.items
     if len(active) == 1 and active[0].id is not None:
@@ -90,12 +100,22 @@ def _only_active(uow: UnitOfWork, clients: list[Client], typed: str, example: st
     )
 
 
+class Where(Protocol):
+    """The line's clinic, asked for only when a slot must be read (Context)."""
+
+    @property
+    def clinic(self) -> ClinicConfig: ...
+
+    def zone_of(self, clinic_id: int) -> str: ...
+
+
 def appointment_and_rest(
-    uow: UnitOfWork, args: str, *, now: datetime, timezone: str
+    uow: UnitOfWork, args: str, *, now: datetime, clinic_id: int | None, where: Where
 ) -> tuple[int, str]:
     """The booked appointment a `cancel` line names — `A-7`, a client with one upcoming
-    appointment (`Maria Garcia`), or a provider's slot (`dr johnson tomorrow 10am`) — and the
-    words after it (the reason; none after a slot)."""
+    appointment (`Maria Garcia`; at `clinic_id` when the line's clinic is known), or a
+    provider's slot at the line's clinic (`dr johnson tomorrow 10am`) — and the words after
+    it (the reason; none after a slot)."""
     words = args.split()
     if not words:
         raise CommandError("Say which appointment, e.g. `/waitlist cancel A-7`.")
@@ -105,12 +125,17 @@ def appointment_and_rest(
     for n in range(min(_LONGEST_NAME, len(words)), 0, -1):
         clients = book.by_name(words[:n])
         if clients:
-            return _only_upcoming(uow, clients, " ".join(words[:n]), now, timezone), " ".join(
-                words[n:]
-            )
+            typed = " ".join(words[:n])
+            return _only_upcoming(uow, clients, typed, now, clinic_id, where), " ".join(words[n:])
+    clinic = where.clinic
+    timezone = clinic.timezone
     try:
         slot = parser.parse_slot(
-            args, directory=directory(uow), now=now, timezone=timezone, service=False
+            args,
+            directory=directory(uow, clinic.clinic_id),
+            now=now,
+            timezone=timezone,
+            service=False,
         )
     except parser.ParseError:
         raise CommandError(
@@ -137,18 +162,29 @@ def appointment_and_rest(
 
 
 def _only_upcoming(
-    uow: UnitOfWork, clients: list[Client], typed: str, now: datetime, timezone: str
+    uow: UnitOfWork,
+    clients: list[Client],
+    typed: str,
+    now: datetime,
+    clinic_id: int | None,
+    where: Where,
 ) -> int:
     upcoming: list[Appointment] = []
     for client in clients:
         page = uow.appointments.list(client_id=client.id, start=now, limit=10)
-        upcoming += [a for a in page.items if a.status is AppointmentStatus.BOOKED]
+        upcoming += [
+            a
+            for a in page.items
+            if a.status is AppointmentStatus.BOOKED and clinic_id in (None, a.clinic_id)
+        ]
     if len(upcoming) == 1 and upcoming[0].id is not None:
         return upcoming[0].id
     if not upcoming:
         raise CommandError(f"'{typed}' has no upcoming appointment booked.")
     upcoming.sort(key=lambda a: a.scheduled_at)
-    listed = ", ".join(f"{a.ref} ({when(a.scheduled_at, timezone)})" for a in upcoming)
+    listed = ", ".join(
+        f"{a.ref} ({when(a.scheduled_at, where.zone_of(a.clinic_id))})" for a in upcoming
+    )
     raise CommandError(
         f"'{typed}' has {listed}; say which, e.g. `/waitlist cancel {upcoming[0].ref}`."
     )

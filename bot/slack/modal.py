@@ -59,7 +59,7 @@ def client_options(uow: UnitOfWork, text: str, limit: int = 20) -> list[dict[str
 
 
 def add_view(
-    services: list[Service], providers: list[Provider], channel_id: str = ""
+    services: list[Service], providers: list[Provider], channel_id: str = "", clinic_id: int = 0
 ) -> dict[str, Any]:
     text = {"type": "plain_text_input"}
     hours = [
@@ -121,7 +121,7 @@ def add_view(
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "private_metadata": json.dumps({"channel": channel_id}),
+        "private_metadata": json.dumps({"channel": channel_id, "clinic": clinic_id}),
         "title": _plain("Add to waitlist"),
         "submit": _plain("Add"),
         "close": _plain("Cancel"),
@@ -209,7 +209,12 @@ def submit_add(ctx: Context, state: dict[str, Any]) -> Reply | dict[str, str]:
                     actor=ctx.actor,
                 )
             entry = add_to_waitlist(
-                uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **preferences
+                uow=uow,
+                client_id=client.id or 0,
+                clinic_id=ctx.clinic.clinic_id,
+                actor=ctx.actor,
+                now=now,
+                **preferences,
             )
             view = entry_view(uow, entry)
             uow.commit()

@@ -1,5 +1,8 @@
-"""Fill progress in the clinic's Slack channel: one thread per opening (its parent message is
+"""Fill progress in each clinic's Slack channel: one thread per opening (its parent message is
 kept up to date), plus texts from patients the SMS side could not understand.
+
+Each clinic's events go to its own channel (a clinic that sets none uses the deployment's),
+with times in its own zone: both from `core.clinics.clinic_config`.
 
 `published` only queues; a single background thread talks to Slack, in commit order, so a
 slow or failing Slack never delays nor breaks a transaction. Patients appear by first name and
@@ -13,6 +16,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -20,8 +24,9 @@ from sqlalchemy import Engine
 
 from bot.settings import Settings
 from bot.slack import blocks
-from core.model import Event, EventKind
-from core.ports import UnitOfWork
+from core.clinics import ClinicConfig, clinic_config
+from core.model import ACTIVE_STATUSES, Clinic, Event, EventKind
+from core.ports import EntryFilter, UnitOfWork
 from storage.repositories.slack_threads import SlackThreads
 from storage.uow import uow_factory
 
@@ -58,17 +63,27 @@ CHANNEL_KINDS = frozenset(
 SYSTEM_KINDS = frozenset({EventKind.WEBHOOK_ENDPOINT_DISABLED})
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where one event is told: the clinic's channel, in the clinic's zone."""
+
+    channel: str | None
+    timezone: str
+
+
 class SlackNotifier:
     def __init__(
         self,
         client: WebClient,
-        channel: str,
+        channel: str | None,
         make_uow: Callable[[], UnitOfWork],
         threads: SlackThreads,
-        timezone: str,
+        configure: Callable[[Clinic], ClinicConfig],
     ) -> None:
+        """`channel` is the deployment's, for what belongs to no clinic; `configure` is the
+        runtime's `clinic_config`."""
         self.client, self.channel, self.make_uow = client, channel, make_uow
-        self.threads, self.timezone = threads, timezone
+        self.threads, self.configure = threads, configure
         self._queue: queue.Queue[list[Event]] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -105,38 +120,83 @@ class SlackNotifier:
 
     def deliver(self, event: Event) -> None:
         if event.kind == EventKind.WEBHOOK_ENDPOINT_DISABLED:
-            self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
+            if self.channel:
+                self.client.chat_postMessage(channel=self.channel, text=_webhook_disabled(event))
+            else:
+                _unposted(event)
             return
         if event.kind in CHANNEL_KINDS:
-            self.client.chat_postMessage(channel=self.channel, text=self._from_patient(event))
+            text = self._from_patient(event)
+            channels = self._patient_channels(event)
+            for channel in channels:
+                self.client.chat_postMessage(channel=channel, text=text)
+            if not channels:
+                _unposted(event)
             return
         if event.opening_id is None:
             return
-        channel, ts = self._thread(event.opening_id)
+        where = self._where(event)
+        thread = self._thread(event.opening_id, where)
+        if thread is None:
+            _unposted(event)
+            return
         if event.kind == EventKind.OPENING_CREATED:
             return  # the parent message is the announcement
-        line = self._line(event)
+        channel, ts = thread
+        line = self._line(event, where.timezone)
         self.client.chat_postMessage(channel=channel, thread_ts=ts, text=line)
         if event.kind in (EventKind.OPENING_FILLED, EventKind.OPENING_EXPIRED):
-            head = self._headline(event.opening_id)
+            head = self._headline(event.opening_id, where.timezone)
             self.client.chat_update(
                 channel=channel, ts=ts, text=head, blocks=[blocks.section(head)]
             )
 
-    def _thread(self, opening_id: int) -> tuple[str, str]:
+    def _where(self, event: Event) -> Where:
+        """The channel and zone of the event's clinic (its opening's, when it has one)."""
+        with self.make_uow() as uow:
+            opening = uow.openings.get(event.opening_id) if event.opening_id else None
+            clinic_id = opening.clinic_id if opening is not None else event.clinic_id
+            clinic = uow.clinics.get(clinic_id) if clinic_id is not None else None
+            if clinic is None:  # a one-clinic deployment's events need not name it
+                clinics = uow.clinics.list()
+                clinic = clinics[0] if len(clinics) == 1 else None
+        if clinic is None:
+            return Where(self.channel, "UTC")
+        config = self.configure(clinic)
+        return Where(config.slack_channel or self.channel, config.timezone)
+
+    def _patient_channels(self, event: Event) -> list[str]:
+        """Where a patient's news goes: their clinic's channel when the event names it (or
+        its opening does); else (an opt-out, a wrong number: news about the person) the
+        channel of each clinic they wait at; else the deployment's."""
+        if event.clinic_id is not None or event.opening_id is not None or event.client_id is None:
+            channel = self._where(event).channel
+            return [channel] if channel else []
+        with self.make_uow() as uow:
+            waiting = uow.entries.list(
+                EntryFilter(client_id=event.client_id, statuses=tuple(ACTIVE_STATUSES)), limit=50
+            ).items
+            clinics = [uow.clinics.get(i) for i in sorted({e.clinic_id for e in waiting})]
+        channels = [self.configure(c).slack_channel or self.channel for c in clinics if c]
+        found = list(dict.fromkeys(c for c in channels if c))
+        return found or ([self.channel] if self.channel else [])
+
+    def _thread(self, opening_id: int, where: Where) -> tuple[str, str] | None:
         found = self.threads.get(opening_id)
         if found is not None:
             return found
+        if not where.channel:
+            return None
         # Announced as it was when opened; its end updates the parent when that comes.
-        head = self._headline(opening_id, as_opened=True)
+        head = self._headline(opening_id, where.timezone, as_opened=True)
         posted = self.client.chat_postMessage(
-            channel=self.channel, text=head, blocks=[blocks.section(head)]
+            channel=where.channel, text=head, blocks=[blocks.section(head)]
         )
         return self.threads.remember(
             opening_id, str(posted["channel"]), str(posted["ts"]), datetime.now(UTC)
         )
 
-    def _headline(self, opening_id: int, *, as_opened: bool = False) -> str:
+    def _headline(self, opening_id: int, timezone: str, *, as_opened: bool = False) -> str:
         with self.make_uow() as uow:
             opening = uow.openings.get(opening_id)
             if opening is None:
@@ -146,7 +206,7 @@ class SlackNotifier:
             filled = uow.entries.get(opening.filled_entry_id) if opening.filled_entry_id else None
             client = uow.clients.get(filled.client_id) if filled else None
         what = f"{service.name if service else 'a slot'} with {provider.name if provider else '?'}"
-        head = f"*{opening.ref}* {blocks.when(opening.starts_at, self.timezone)} · {what}"
+        head = f"*{opening.ref}* {blocks.when(opening.starts_at, timezone)} · {what}"
         if as_opened:
             return f":calendar: {head} — filling from the waitlist"
         if opening.status == "filled" and client is not None and filled is not None:
@@ -164,16 +224,16 @@ class SlackNotifier:
             client = uow.clients.get(entry.client_id) if entry else None
         return blocks.client_line(client.first_name if client else "?", f"W-{event.entry_id}")
 
-    def _line(self, event: Event) -> str:
+    def _line(self, event: Event, timezone: str) -> str:
         who = self._who(event)
         data = event.data
         if event.kind == EventKind.OFFER_SENT:
             until = _moment(data.get("expires_at"))
-            hold = f", holds until {blocks.when(until, self.timezone)}" if until else ""
+            hold = f", holds until {blocks.when(until, timezone)}" if until else ""
             return f"Offered to {who}{hold}."
         if event.kind == EventKind.OFFER_DEFERRED:
             until = _moment(data.get("until"))
-            later = f" (texts resume {blocks.when(until, self.timezone)})" if until else ""
+            later = f" (texts resume {blocks.when(until, timezone)})" if until else ""
             return f"{who} waits for quiet hours to end{later}."
         if event.kind == EventKind.CANDIDATE_SKIPPED:
             return f"Skipped {who}: {data.get('reason', 'cannot be texted')}."
@@ -229,6 +289,11 @@ class SlackNotifier:
         return f":speech_balloon: A text {who} was not understood: {words}"
 
 
+def _unposted(event: Event) -> None:
+    """No channel for it (its clinic sets none, nor does the deployment): the log tells it."""
+    log.info("event %s opening=%s entry=%s", event.kind, event.opening_id, event.entry_id)
+
+
 def _moment(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -239,14 +304,20 @@ def _moment(value: object) -> datetime | None:
 
 
 def slack_notifier(settings: Settings, engine: Engine) -> SlackNotifier | None:
-    """The notifier for this configuration, or None without a bot token and a channel."""
-    if settings.slack_bot_token is None or not settings.slack_channel:
+    """The notifier for this configuration, or None without a bot token. Clinics name their
+    own channels, so a deployment without a channel of its own may still post."""
+    if settings.slack_bot_token is None:
         return None
     client = WebClient(
         token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
     )
+    defaults, policy = settings.clinic_defaults(), settings.policy()
     return SlackNotifier(
-        client, settings.slack_channel, uow_factory(engine), SlackThreads(engine), settings.timezone
+        client,
+        settings.slack_channel or None,
+        uow_factory(engine),
+        SlackThreads(engine),
+        lambda clinic: clinic_config(clinic, defaults, policy),
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.slack.auth import is_staff
+import re
+from dataclasses import replace
+
 from bot.slack.commands import (
     add,
     cancel,
@@ -14,12 +16,16 @@ from bot.slack.commands import (
     offer,
     opening,
     remove,
+    settings,
     show,
     stats,
 )
 from bot.slack.commands.base import Command, Context, Reply
 from bot.slack.errors import CommandError, NotAllowed
+from bot.slack.grammar.clinics import Named, named_clinic
+from bot.slack.parser import fold
 from core import limits
+from core.clinics import ClinicConfig
 
 COMMANDS: dict[str, Command] = {
     module.NAME: module  # type: ignore[misc]
@@ -34,6 +40,7 @@ COMMANDS: dict[str, Command] = {
         cancel,
         opening,
         stats,
+        settings,
         expire,
         help,
     )
@@ -50,18 +57,35 @@ def run_line(ctx: Context, line: str, *, trusted: bool = False) -> Reply:
     command = COMMANDS.get(name)
     if command is None:
         raise CommandError(f"I don't know `{name}`. Try `/waitlist help` for the list of commands.")
-    if (
-        command.CHANGES
-        and not trusted
-        and not is_staff(ctx.runtime.settings, ctx.user_id, ctx.channel_id)
-    ):
+    trusted = trusted or ctx.trusted
+    if command.CHANGES and not trusted and not ctx.staff_somewhere():
         raise NotAllowed(
             f"Sorry, only clinic staff can use `/waitlist {name}`. "
             "Ask an admin to add you to the staff list; `/waitlist help` works for everyone."
         )
     # Core's text rules on the whole line, before any word of it is read.
     limits.check_text(args, field="command", limit=limits.COMMAND, multiline=True)
-    return command.run(ctx, args.strip())
+    named = _named_clinic(ctx, args)
+    ctx = replace(
+        ctx,
+        trusted=trusted,
+        changes=command.CHANGES,
+        named=named,
+        example=f"{name} {named.rest}".strip(),
+        _acting=None,
+    )
+    return command.run(ctx, named.rest.strip())
+
+
+def _named_clinic(ctx: Context, args: str) -> Named[ClinicConfig]:
+    """`at <clinic>` read out of the line; only a group has clinics to tell apart."""
+    clinics = ctx.group.clinics
+    if len(clinics) < 2 or not re.search(r"\bat\b", args, re.IGNORECASE):
+        return Named(None, args)
+    with ctx.uow() as uow:
+        names = [x.name for x in (*uow.services.list(), *uow.providers.list())]
+    reserved = {word for name in names for word in fold(name).split()}
+    return named_clinic(args, clinics, reserved)
 
 
 def error_reply(error: Exception) -> Reply | None:

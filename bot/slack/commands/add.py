@@ -28,17 +28,26 @@ def run(ctx: Context, args: str) -> Reply:
     if not args.strip():
         from bot.slack.modal import add_view
 
+        clinic_id = ctx.clinic.clinic_id
         with ctx.uow() as uow:
-            view = add_view(uow.services.list(), uow.providers.list(), ctx.channel_id)
+            view = add_view(
+                uow.services.list(clinic_id),
+                uow.providers.list(clinic_id),
+                ctx.channel_id,
+                clinic_id,
+            )
         return Reply(
             "Opening the Add form. In text, try `/waitlist add Jane Doe +1 555 123 4567 botox`.",
             modal=view,
         )
-    now, timezone = ctx.now(), ctx.timezone
+    clinic = ctx.clinic  # read before the transaction opens: one connection at a time
+    now, timezone = ctx.now(), clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         try:
-            parsed = parser.parse_add(args, directory=directory(uow), now=now, timezone=timezone)
+            parsed = parser.parse_add(
+                args, directory=directory(uow, clinic.clinic_id), now=now, timezone=timezone
+            )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
         client = uow.clients.get(parsed.client_id) if parsed.client_id else None
@@ -52,7 +61,12 @@ def run(ctx: Context, args: str) -> Reply:
                 actor=ctx.actor,
             )
         entry = add_to_waitlist(
-            uow=uow, client_id=client.id or 0, actor=ctx.actor, now=now, **parsed.preferences
+            uow=uow,
+            client_id=client.id or 0,
+            clinic_id=clinic.clinic_id,
+            actor=ctx.actor,
+            now=now,
+            **parsed.preferences,
         )
         view = entry_view(uow, entry)
         message = f"Added {entry.ref} for {client.first_name} {client.last_name}."

@@ -6,6 +6,7 @@ from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.lookup import appointment_and_rest
 from core import limits
+from core.errors import NotFound
 from core.fill import FillStep, handle_cancellation
 from core.ports import UnitOfWork
 
@@ -16,11 +17,18 @@ CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
-    timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        appointment_id, rest = appointment_and_rest(uow, args, now=ctx.now(), timezone=timezone)
+        appointment_id, rest = appointment_and_rest(
+            uow, args, now=ctx.now(), clinic_id=known, where=ctx
+        )
+        appointment = uow.appointments.get(appointment_id)
+    if appointment is None:
+        raise NotFound(f"Appointment A-{appointment_id} does not exist.")
     reason = rest.strip('"“” ') or None
     limits.check_optional_text(reason, field="reason", limit=limits.REASON)
+    clinic = ctx.adopt(appointment.clinic_id, appointment.ref)
+    timezone = clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         step = handle_cancellation(
@@ -28,7 +36,7 @@ def run(ctx: Context, args: str) -> Reply:
             appointment_id=appointment_id,
             actor=ctx.actor,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=clinic.policy,
             reason=reason,
         )
         message = describe_step(uow, step, timezone)

@@ -20,18 +20,22 @@ CHANGES = True
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, changes = entry_and_rest(uow, args, "/waitlist edit W-12 mornings")
-    if not changes:
-        raise CommandError(
-            f"Say what changes for W-{entry_id}, e.g. `/waitlist edit W-{entry_id} mornings`."
+        entry_id, changes = entry_and_rest(
+            uow, args, "/waitlist edit W-12 mornings", clinic_id=known
         )
-    now, timezone = ctx.now(), ctx.timezone
+        if not changes:
+            raise CommandError(
+                f"Say what changes for W-{entry_id}, e.g. `/waitlist edit W-{entry_id} mornings`."
+            )
+        clinic = ctx.entry_clinic(entry_id, uow)
+    now, timezone = ctx.now(), clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         try:
             parsed = parser.parse_edit(
-                changes, directory=directory(uow), now=now, timezone=timezone
+                changes, directory=directory(uow, clinic.clinic_id), now=now, timezone=timezone
             )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None

@@ -21,11 +21,17 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError(f"'{text}' is not a number of days. Try `/waitlist expire 30`.")
     if len(text) > len(str(MAX_DAYS)):  # too big for the rule below, and for int() itself
         raise CommandError(f"Days must be at most {MAX_DAYS} (ten years).")
-    days = int(text) if text else ctx.runtime.settings.max_wait_days
+    clinic = ctx.clinic
+    days = int(text) if text else clinic.policy.max_wait_days
 
     def work(uow: UnitOfWork) -> Reply:
         result = expire_old_entries(
-            uow=uow, days=days, now=ctx.now(), policy=ctx.runtime.policy, actor=ctx.actor
+            uow=uow,
+            days=days,
+            now=ctx.now(),
+            policy=clinic.policy,
+            actor=ctx.actor,
+            clinic_id=clinic.clinic_id,
         )
         n = result["expired"]
         message = (

@@ -21,4 +21,13 @@ def run(ctx: Context, args: str) -> Reply:
         '9am-2pm Feb 15 to Feb 28 priority 2 "no weekends"`. '
         "An entry can be named by its client too: `/waitlist remove Jane Doe`."
     )
-    return Reply(text, [blocks.section(text), blocks.context(example)])
+    notes = [blocks.section(text), blocks.context(example)]
+    clinics = [c.name for c in ctx.group.clinics]
+    if len(clinics) > 1:
+        notes.append(
+            blocks.context(
+                "A command acts on the clinic of the channel it is typed in; elsewhere add "
+                f"`at <clinic>` ({', '.join(clinics)}), e.g. `/waitlist list at {clinics[0]}`."
+            )
+        )
+    return Reply(text, notes)

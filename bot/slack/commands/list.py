@@ -30,16 +30,22 @@ _STATUSES: dict[str, tuple[EntryStatus, ...]] = {
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
-    now, timezone = ctx.now(), ctx.timezone  # before the transaction: one connection at a time
+    clinic = ctx.clinic  # before the transaction: one connection at a time
+    now, timezone = ctx.now(), clinic.timezone
     with ctx.uow() as uow:
         try:
             asked = parser.parse_filters(
-                args, directory=directory(uow), statuses=list(_STATUSES), now=now, timezone=timezone
+                args,
+                directory=directory(uow, clinic.clinic_id),
+                statuses=list(_STATUSES),
+                now=now,
+                timezone=timezone,
             )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
         statuses = tuple(s for name in asked.statuses or ("active",) for s in _STATUSES[name])
         filters = EntryFilter(
+            clinic_id=clinic.clinic_id,
             statuses=statuses,
             service_id=asked.service.id if asked.service else None,
             provider_ids=(asked.provider.id or 0,) if asked.provider else (),
@@ -60,6 +66,8 @@ def run(ctx: Context, args: str) -> Reply:
     words = args.split()
     base = " ".join(words[:-2] if len(words) >= 2 and words[-2].lower() == "page" else words)
     line = f"list {base or 'active'}"
+    if len(ctx.group.clinics) > 1:  # the pager's buttons work from App Home and DMs too
+        line += f" at {clinic.name}"
     return Reply(
         f"{title}: {found.total}",
         blocks.entry_list(

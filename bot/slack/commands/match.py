@@ -22,18 +22,20 @@ LIMIT = 10
 def run(ctx: Context, args: str) -> Reply:
     from bot.slack import parser
 
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, dates = entry_and_rest(uow, args, "/waitlist match W-12")
+        entry_id, dates = entry_and_rest(uow, args, "/waitlist match W-12", clinic_id=known)
+        timezone = ctx.entry_clinic(entry_id, uow).timezone
     start = end = None
     said = ""
     if dates:
         try:
-            found = parser.parse_range(dates, now=ctx.now(), timezone=ctx.timezone)
+            found = parser.parse_range(dates, now=ctx.now(), timezone=timezone)
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
         start, end, said = found.start, found.end, f" ({found.understood})"
     search_end = end
-    first = start or ctx.now().astimezone(ZoneInfo(ctx.timezone)).date()
+    first = start or ctx.now().astimezone(ZoneInfo(timezone)).date()
     if end and (end - first).days > MAX_RANGE_DAYS:  # the first stretch of a long range
         search_end = first + timedelta(days=MAX_RANGE_DAYS)
         said += f"; the first {MAX_RANGE_DAYS} days searched"
@@ -49,6 +51,6 @@ def run(ctx: Context, args: str) -> Reply:
     count = sum(len(g["slots"]) for g in groups)
     return Reply(
         f"{count} free slot(s) for W-{entry_id}{said}",
-        blocks.slot_list(f"W-{entry_id}", groups, ctx.timezone),
+        blocks.slot_list(f"W-{entry_id}", groups, timezone),
         reading={"entry_id": entry_id, "start": start, "end": end},
     )

@@ -28,14 +28,15 @@ CHANGES = True
 
 
 def run(ctx: Context, args: str) -> Reply:
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, slot = entry_and_rest(uow, args, "/waitlist offer W-12 A-7")
+        entry_id, slot = entry_and_rest(uow, args, "/waitlist offer W-12 A-7", clinic_id=known)
+        ctx.entry_clinic(entry_id, uow)  # the entry's clinic is the one the offer is made at
     if not slot:
         return _open_openings(ctx, entry_id)
     if not re.fullmatch(r"[AaOo]-?\d+|[Pp]\d+@\S+", slot):
         return _typed_slot(ctx, entry_id, slot)
-    target, now, policy = slot, ctx.now(), ctx.runtime.policy
-    timezone = ctx.timezone  # read before the transaction opens: one connection at a time
+    target, now, policy, timezone = slot, ctx.now(), ctx.policy, ctx.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         common = dict(uow=uow, entry_id=entry_id, actor=ctx.actor, now=now, policy=policy)
@@ -58,11 +59,15 @@ def _typed_slot(ctx: Context, entry_id: int, text: str) -> Reply:
     from bot.slack import parser
     from bot.slack.commands.opening import checked
 
-    now, timezone, policy = ctx.now(), ctx.timezone, ctx.runtime.policy
+    now, timezone, policy, clinic_id = ctx.now(), ctx.timezone, ctx.policy, ctx.clinic.clinic_id
     with ctx.uow() as uow:
         try:
             slot = parser.parse_slot(
-                text, directory=directory(uow), now=now, timezone=timezone, service=False
+                text,
+                directory=directory(uow, clinic_id),
+                now=now,
+                timezone=timezone,
+                service=False,
             )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
@@ -116,9 +121,11 @@ def _slot(token: str) -> tuple[int, datetime]:
 
 
 def _open_openings(ctx: Context, entry_id: int) -> Reply:
+    clinic_id = ctx.clinic.clinic_id
     with ctx.uow() as uow:
         openings = [o for o in (uow.openings.get(i) for i in uow.openings.open_ids()) if o]
-        providers = {p.id: p.name for p in uow.providers.list()}
+        openings = [o for o in openings if o.clinic_id == clinic_id]
+        providers = {p.id: p.name for p in uow.providers.list(clinic_id)}
     if not openings:
         text = f"No openings are open right now. Try `/waitlist match W-{entry_id}`."
         return Reply(text, [blocks.section(text)])

@@ -15,7 +15,8 @@ from bot.slack.commands.base import Context, Reply
 from bot.slack.commands.cancel import describe_step
 from bot.slack.errors import CommandError
 from bot.slack.lookup import directory
-from core.errors import InvalidInput, WaitlistError
+from core import limits
+from core.errors import InvalidInput, NotFound, WaitlistError
 from core.fill import declare_opening
 from core.opening_checks import check_opening, would_text
 from core.ports import UnitOfWork
@@ -38,10 +39,13 @@ def run(ctx: Context, args: str) -> Reply:
         raise CommandError(
             "Say who, what and when, e.g. `/waitlist opening Dr. Lee Botox Tue 2pm`."
         )
-    now, timezone = ctx.now(), ctx.timezone
+    clinic = ctx.clinic  # read before the unit of work opens: one connection at a time
+    now, timezone = ctx.now(), clinic.timezone
     with ctx.uow() as uow:
         try:
-            slot = parser.parse_slot(args, directory=directory(uow), now=now, timezone=timezone)
+            slot = parser.parse_slot(
+                args, directory=directory(uow, clinic.clinic_id), now=now, timezone=timezone
+            )
         except parser.ParseError as exc:
             raise CommandError(exc.message) from None
         assert slot.service is not None and slot.provider is not None
@@ -56,7 +60,7 @@ def run(ctx: Context, args: str) -> Reply:
             starts_at=slot.starts_at,
             ends_at=ends_at,
             now=now,
-            policy=ctx.runtime.policy,
+            policy=clinic.policy,
         )
     until = blocks.clock(ends_at.astimezone(blocks.ZoneInfo(timezone)))
     start = blocks.when(slot.starts_at, timezone)
@@ -112,7 +116,7 @@ def checked(
             ends_at=ends_at,
             timezone=ctx.timezone,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=ctx.policy,
         )
     except InvalidInput as exc:
         phrase = day_phrase if exc.field == "weekday" else time_phrase
@@ -123,7 +127,12 @@ def checked(
 
 def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
     starts_at = datetime.strptime(start, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
-    timezone = ctx.timezone
+    with ctx.uow() as uow:  # read before the transaction opens: one connection at a time
+        provider = uow.providers.get(limits.check_id(int(provider_id), field="provider_id"))
+    if provider is None:
+        raise NotFound(f"Provider {provider_id} does not exist.")
+    clinic = ctx.adopt(provider.clinic_id, provider.name)
+    timezone = clinic.timezone
 
     def work(uow: UnitOfWork) -> Reply:
         step = declare_opening(
@@ -133,7 +142,7 @@ def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
             starts_at=starts_at,
             actor=ctx.actor,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=clinic.policy,
         )
         message = describe_step(uow, step, timezone)
         return Reply(message, blocks.confirmation(message))

@@ -25,8 +25,10 @@ def reason_of(text: str) -> str | None:
 
 
 def run(ctx: Context, args: str) -> Reply:
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, rest = entry_and_rest(uow, args, "/waitlist remove W-12")
+        entry_id, rest = entry_and_rest(uow, args, "/waitlist remove W-12", clinic_id=known)
+        policy = ctx.entry_clinic(entry_id, uow).policy
     reason = reason_of(rest)
 
     def work(uow: UnitOfWork) -> Reply:
@@ -35,7 +37,7 @@ def run(ctx: Context, args: str) -> Reply:
             entry_id=entry_id,
             actor=ctx.actor,
             now=ctx.now(),
-            policy=ctx.runtime.policy,
+            policy=policy,
             reason=reason,
         )
         message = f"{entry.ref} is off the waitlist (cancelled)" + (

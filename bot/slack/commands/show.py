@@ -16,10 +16,12 @@ CHANGES = False
 
 
 def run(ctx: Context, args: str) -> Reply:
+    known = ctx.known_clinic_id  # read before the unit of work opens: one connection at a time
     with ctx.uow() as uow:
-        entry_id, rest = entry_and_rest(uow, args, "/waitlist show W-12")
+        entry_id, rest = entry_and_rest(uow, args, "/waitlist show W-12", clinic_id=known)
         if rest:
             raise CommandError(f"I didn't understand '{rest}'; say just the entry, e.g. W-12.")
+        ctx.entry_clinic(entry_id, uow)
         entry = get_waitlist_entry(uow=uow, entry_id=entry_id)
         view = entry_view(uow, entry)
     return Reply(

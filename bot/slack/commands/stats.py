@@ -20,8 +20,11 @@ CHANGES = False
 def run(ctx: Context, args: str) -> Reply:
     if args.strip():
         raise CommandError("`stats` takes no arguments.")
+    clinic = ctx.clinic
     with ctx.uow() as uow:
-        stats = get_waitlist_stats(uow=uow, now=ctx.now(), timezone=ctx.timezone)
+        stats = get_waitlist_stats(
+            uow=uow, now=ctx.now(), clinic_id=clinic.clinic_id, timezone=clinic.timezone
+        )
     text = describe(stats)
     return Reply(text, [blocks.section(text)])
 
