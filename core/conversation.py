@@ -156,12 +156,11 @@ class _Talk:
         routed: Clinic | None = None,
     ) -> _Talk:
         client, latest, opening = standing.client, standing.offer, standing.opening
-        clinic = standing.clinic
         if routed is not None and opening is not None and opening.clinic_id != routed.id:
             # Sent to another clinic's number. A pending offer is always the client's latest
             # (one at a time), so this clinic has none open for them.
             latest = opening = None
-        clinic = routed or clinic
+        clinic = routed or standing.clinic
         if clinic is None and client is not None and client.id is not None:
             entries = active_entries(uow, client.id)  # no offer yet: the clinic of their entry
             clinic = uow.clinics.get(entries[0].clinic_id) if entries else None

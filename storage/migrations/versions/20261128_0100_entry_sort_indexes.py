@@ -7,7 +7,7 @@ of reading and sorting every filtered row. PostgreSQL's indexes do not hold the 
 row, so id is a column of each (the created_at index gains it too).
 
 Revision ID: 20261128_0100
-Revises: 20261128_0070
+Revises: 20261128_0080
 """
 
 from __future__ import annotations
