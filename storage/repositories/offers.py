@@ -112,7 +112,7 @@ class SqlOpeningRepository(SqlRepository):
         if opening is not None:
             opening["status"] = OpeningStatus(opening["status"])
         if clinic is not None:  # stored as JSON, already checked
-            clinic["settings"] = ClinicSettings.from_dict(clinic["settings"], check=False)
+            clinic["settings"] = ClinicSettings.from_dict(clinic["settings"] or {}, check=False)
         return Standing(
             _of(Client, client), _of(Offer, offer), _of(Opening, opening), _of(Clinic, clinic)
         )
