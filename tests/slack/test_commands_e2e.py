@@ -301,7 +301,7 @@ def test_stats_reports_counts_and_fills(slack: SlackHttp) -> None:
     slack.command("stats")
 
     assert slack.reply_text() == (
-        "Waitlist: 1 entries (waiting 1 · offered 0 · booked 0 · cancelled 0 · expired 0)\n"
+        "Waitlist: 1 entry (waiting 1 · offered 0 · booked 0 · cancelled 0 · expired 0)\n"
         "Active 1 · conversion 0% · average wait to booking 0 days\n"
         "Yesterday (2026-02-15): openings 0, filled 0, expired unfilled 0, "
         "median time to fill –, offers sent 0, accepted 0%\n"

@@ -207,6 +207,6 @@ def test_app_home_shows_openings_offers_and_stats(slack: SlackHttp) -> None:
     assert "Today's open openings (1)" in text
     assert "O-1 · Mon Feb 16 2:00 PM · Dr. Johnson" in text
     assert "Jane (W-1) for O-1 · 15 min left" in text
-    assert "Waitlist: 1 entries" in text and "Active 1 · conversion 0%" in text
+    assert "Waitlist: 1 entry" in text and "Active 1 · conversion 0%" in text
     assert "Yesterday (2026-02-15): openings 0, filled 0" in text
     assert "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0" in text

@@ -32,7 +32,7 @@ def run(ctx: Context, args: str) -> Reply:
 def describe(stats: dict[str, Any]) -> str:
     counts = " · ".join(f"{k} {v}" for k, v in stats["counts"].items())
     lines = [
-        f"*Waitlist:* {stats['total']} entries ({counts})",
+        f"*Waitlist:* {stats['total']} entr{'y' if stats['total'] == 1 else 'ies'} ({counts})",
         f"Active {stats['activeCount']} · conversion {stats['conversionRate']}% · "
         f"average wait to booking {stats['averageWaitDays']} days",
     ]
