@@ -277,6 +277,13 @@ SPOKEN: list[tuple[str, dict[str, Any], list[str]]] = [
     ("botox anytime after 11:30am", times(time(11, 30), None), ["after 11:30 AM"]),
     ("botox lunch break", times(time(12), time(13)), ["12:00 PM-1:00 PM"]),
     ("botox flexible", {}, ["any time"]),
+    (
+        "botox tues/thurs after lunch",
+        {"preferred_days": (2, 4), **times(time(13), None)},
+        ["Tue, Thu", "after 1:00 PM"],
+    ),
+    ("botox early next week", dates(d(2, 16), d(2, 18)), ["Feb 16 - Feb 18"]),
+    ("botox late next week", dates(d(2, 19), d(2, 22)), ["Feb 19 - Feb 22"]),
 ]
 
 

@@ -235,6 +235,21 @@ def _relative(ctx: Line, i: int) -> Period | None:
     if (word, ctx.norm(j + 1), ctx.norm(j + 2)) == ("week", "after", "next"):
         first, last = _week(today, 2)
         return j + 3 - i, first, last
+    if word in ("early", "late") and (ctx.norm(j + 1), ctx.norm(j + 2)) in (
+        ("this", "week"),
+        ("next", "week"),
+    ):  # `early next week`: Monday to Wednesday; `late next week`: Thursday to Sunday
+        monday, sunday = _week(today, 1 if ctx.norm(j + 1) == "next" else 0)
+        monday = sunday - timedelta(days=6)
+        first, last = (
+            (monday, monday + timedelta(days=2))
+            if word == "early"
+            else (monday + timedelta(days=3), sunday)
+        )
+        if last < today:
+            ctx.found.problems.append(f"'{ctx.span(i, j + 3 - i)}' has passed.")
+            return j + 3 - i, first, last
+        return j + 3 - i, max(first, today), last
     if word in ("this", "next", "coming") and ctx.norm(j + 1) in ("week", "month", "weekend"):
         unit = ctx.norm(j + 1)
         ahead = 0 if word == "this" else 1

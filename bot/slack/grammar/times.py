@@ -28,6 +28,8 @@ NAMED = {
     ("lunchtime",): (time(12), time(13)),
     ("lunch",): (time(12), time(13)),
     ("lunch", "break"): (time(12), time(13)),
+    ("after", "lunch"): (time(13), None),
+    ("before", "lunch"): (None, time(12)),
     ("lunch", "hour"): (time(12), time(13)),
     ("over", "lunch"): (time(12), time(13)),
     ("before", "work"): (None, time(9)),
