@@ -8,7 +8,7 @@ from datetime import datetime
 
 from core.audit import mask_phone
 from core.lease import Finding, Verdict
-from core.model import Message
+from core.model import Clinic, Message
 from core.ports import SendResult
 
 
@@ -16,13 +16,13 @@ class ConsoleSender:
     def __init__(
         self,
         write: Callable[[str], None] = print,
-        sender_of: Callable[[Message], str | None] | None = None,
+        sender_of: Callable[[Message, Clinic | None], str | None] | None = None,
     ) -> None:
         self.write = write
         self.sender_of = sender_of  # the number a text would go from, when there is one
 
-    def send(self, message: Message) -> SendResult:
-        sender = self.sender_of(message) if self.sender_of else None
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
+        sender = self.sender_of(message, clinic) if self.sender_of else None
         source = f" from {sender}" if sender else ""
         self.write(f"  SMS{source} to {mask_phone(message.phone)}: {message.body}")
         return SendResult(ok=True, provider_sid=f"console-{uuid.uuid4().hex}")

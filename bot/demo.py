@@ -18,7 +18,16 @@ from core.conversation import receive_sms
 from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.keywords import Intent
 from core.matching import mismatch, slot_spec
-from core.model import Appointment, Client, EntryStatus, Event, Message, OfferStatus, TimeSlot
+from core.model import (
+    Appointment,
+    Client,
+    Clinic,
+    EntryStatus,
+    Event,
+    Message,
+    OfferStatus,
+    TimeSlot,
+)
 from core.policy import Policy
 from core.ports import EntryFilter, SendResult, UnitOfWork
 from core.ranking import candidate_query, rank
@@ -43,7 +52,7 @@ class _NamedSender:
     names: dict[str, str]
     write: Write
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         who = self.names.get(message.phone, "?")
         self.write(f"      SMS to {who:<6} {message.body}")
         return SendResult(ok=True, provider_sid=f"demo-{message.id}")

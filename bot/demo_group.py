@@ -39,8 +39,8 @@ class _FromSender:
     names: dict[str, str]
     write: Write
 
-    def send(self, message: Message) -> SendResult:
-        source = self.runtime.sender_of(message) or "(deployment number)"
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
+        source = self.runtime.sender_of(message, clinic) or "(deployment number)"
         who = self.names.get(message.phone, "?")
         self.write(f"      SMS from {source} to {who:<6} {message.body}")
         return SendResult(ok=True, provider_sid=f"demo-out-{message.id}")

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bot.console_sms import ConsoleSender
 from bot.settings import Settings, twilio_ready
-from core.clinics import ClinicConfig, ClinicSettings, clinic_config
+from core.clinics import ClinicConfig, ClinicSettings, clinic_config, clinic_sender
 from core.model import Clinic, Event, EventKind, Message
 from core.policy import Policy
 from core.ports import SmsSender, StaffNotifier, UnitOfWork
@@ -75,14 +75,13 @@ class Runtime:
             return None
         return clinic
 
-    def sender_of(self, message: Message) -> str | None:
-        """The number or Messaging Service a text goes out from: its clinic's (read when it
-        is sent, so a changed number takes effect at once)."""
-        if message.clinic_id is None:
-            return None
-        with self.make_uow() as uow:
-            clinic = uow.clinics.get(message.clinic_id)
-        return self.clinic_config(clinic).sender if clinic else None
+    def sender_of(self, message: Message, clinic: Clinic | None = None) -> str | None:
+        """The number or Messaging Service a text goes out from: its clinic's, as read when
+        it is sent (by the dispatcher, or here), so a changed number takes effect at once."""
+        if clinic is None and message.clinic_id is not None:
+            with self.make_uow() as uow:
+                clinic = uow.clinics.get(message.clinic_id)
+        return clinic_sender(clinic, self.clinic_defaults) if clinic else None
 
     def dispatch_now(self) -> int:
         """Send what the outbox holds, here and now (the console and the CLI use this; the
@@ -116,9 +115,10 @@ def build_runtime(
     notifier = notifier or LogNotifier()
     outbox_ready, webhooks_ready = threading.Event(), threading.Event()
 
-    def published(events: list[Event]) -> None:
+    def published(events: list[Event], deliveries: int) -> None:
         outbox_ready.set()
-        webhooks_ready.set()
+        if deliveries:  # retries are found by the worker's own rounds
+            webhooks_ready.set()
         notifier.published(events)
 
     runtime = Runtime(

@@ -30,6 +30,7 @@ __all__ = [
     "ClinicSettings",
     "clinic_config",
     "clinic_policy",
+    "clinic_sender",
     "clinic_templates",
     "parse_clock",
     "parse_quiet_hours",
@@ -76,9 +77,7 @@ def clinic_config(
     from `defaults` (or given by a test); the clinic's knobs go over it either way."""
     merged = clinic.settings.over(defaults)
     base = policy if policy is not None else settings_policy(defaults, Policy())
-    own = clinic.settings
-    # The sender is one choice: a clinic that sets a number or a service uses its own pair.
-    sends = own if own.twilio_from_number or own.twilio_messaging_service_sid else defaults
+    sends = _sends(clinic, defaults)
     return ClinicConfig(
         clinic_id=clinic.id or 0,
         name=clinic.name,
@@ -93,6 +92,18 @@ def clinic_config(
         stats_time=parse_clock(merged.stats_time or "08:00"),
         templates=clinic_templates(merged),
     )
+
+
+def clinic_sender(clinic: Clinic, defaults: ClinicSettings) -> str | None:
+    """What `clinic`'s texts go out from (`ClinicConfig.sender`, without building the rest)."""
+    sends = _sends(clinic, defaults)
+    return sends.twilio_messaging_service_sid or sends.twilio_from_number
+
+
+def _sends(clinic: Clinic, defaults: ClinicSettings) -> ClinicSettings:
+    """The sender is one choice: a clinic that sets a number or a service uses its own pair."""
+    own = clinic.settings
+    return own if own.twilio_from_number or own.twilio_messaging_service_sid else defaults
 
 
 _POLICY_KNOBS = {

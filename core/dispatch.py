@@ -40,30 +40,46 @@ def dispatch_outbox(
 ) -> int:
     """Send what the outbox holds and is due. Returns how many texts the gateway accepted.
 
-    Each message is claimed in its own transaction before it is sent, so two dispatchers never
-    send the same one. With a `clock`, each claim is stamped with the time it is made, so a
-    long pass does not eat into the lease of its last messages (`core.outbox.recover_sends`).
+    Each message is claimed in a transaction of its own just before it is sent, so two
+    dispatchers never send the same one; the gateway's answer is recorded in the transaction
+    that claims the next one. With a `clock`, each claim is stamped with the time it is made,
+    so a long pass does not eat into the lease of its last messages
+    (`core.outbox.recover_sends`). A pass reads each clinic once.
     """
     hold = {"withdrawn": now - WITHDRAWN_GRACE}
     with uow_factory() as uow:
         queued = uow.messages.queued_past(limit, hold=hold)
         due = [m.id for m in queued if m.id is not None and _due(m, now, hold)]
+    clinics: dict[int, Clinic | None] = {}
     sent = 0
+    answered: tuple[Message, SendResult, datetime] | None = None
     for message_id in due:
         now = clock() if clock else now
         with uow_factory() as uow:
+            if answered is not None:
+                sent += settle_send(uow, *answered, policy)
+                answered = None
             message = uow.messages.claim(message_id, now)
-            if message is None:
-                continue
-            if not _may_send(uow, message, now, policy):
-                uow.commit()
-                continue
+            clinic = _clinic(uow, message, clinics)
+            sending = message is not None and _may_send(uow, message, clinic, now, policy)
             uow.commit()
-        result = sender.send(message)
+        if message is not None and sending:
+            answered = (message, sender.send(message, clinic), now)
+    if answered is not None:
         with uow_factory() as uow:
-            sent += settle_send(uow, message, result, now, policy)
+            sent += settle_send(uow, *answered, policy)
             uow.commit()
     return sent
+
+
+def _clinic(
+    uow: UnitOfWork, message: Message | None, clinics: dict[int, Clinic | None]
+) -> Clinic | None:
+    if message is None or message.clinic_id is None:
+        return None
+    if message.clinic_id not in clinics:
+        clinics[message.clinic_id] = uow.clinics.get(message.clinic_id)
+    return clinics[message.clinic_id]
 
 
 def settle_send(
@@ -115,13 +131,14 @@ def _due(message: Message, now: datetime, hold: Mapping[str, datetime]) -> bool:
     return now >= message.updated_at + retry_after(message.attempts)
 
 
-def _may_send(uow: UnitOfWork, message: Message, now: datetime, policy: Policy) -> bool:
+def _may_send(
+    uow: UnitOfWork, message: Message, clinic: Clinic | None, now: datetime, policy: Policy
+) -> bool:
     """Check the claimed message against the patient's protections; a message that must not
     go now is cancelled or put back in the queue."""
     client = uow.clients.get(message.client_id) if message.client_id else None
     if client is None:
         return True
-    clinic = uow.clinics.get(message.clinic_id) if message.clinic_id else None
     policy = clinic_policy(clinic, policy)
     if not client.reachable:
         _cancel(uow, message, "opted_out" if client.sms_opt_out else "invalid_phone", now)

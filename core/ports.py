@@ -546,7 +546,10 @@ class SendResult:
 
 
 class SmsSender(Protocol):
-    def send(self, message: Message) -> SendResult: ...
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
+        """Hand the text to the gateway. `clinic` is the text's clinic when the caller has
+        read it already (its own number or Messaging Service sends it); else it is read."""
+        ...
 
     def lookup(self, message: Message, *, since: datetime) -> Finding:
         """Whether the gateway has this message (same phone and text, created since `since`):

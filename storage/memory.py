@@ -641,7 +641,7 @@ class RecordingSender:
         self.answers = answers or []
         self.findings: list[Finding] = []
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         self.sent.append(message)
         if self.answers:
             return self.answers.pop(0)

@@ -61,7 +61,7 @@ class SqlUnitOfWork:
     def __init__(
         self,
         session_factory: Callable[[], Session],
-        after_commit: Callable[[list[Event]], None] | None = None,
+        after_commit: Callable[[list[Event], int], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._after_commit = after_commit
@@ -105,15 +105,17 @@ class SqlUnitOfWork:
                 session.close()
 
     def commit(self) -> None:
-        """Make the transaction stick, then hand the Events it recorded to `after_commit`.
-        Their webhook deliveries are written first, in the same transaction."""
+        """Make the transaction stick, then hand the Events it recorded to `after_commit`,
+        with the number of webhook deliveries they made (written first, in the same
+        transaction)."""
         session = self.session
         published = self._events.take_recorded()
+        deliveries = 0
         if published:
-            self.webhooks.enqueue(published, max(event.at for event in published))
+            deliveries = self.webhooks.enqueue(published, max(event.at for event in published))
         session.commit()
         if published and self._after_commit is not None:
-            self._after_commit(published)
+            self._after_commit(published, deliveries)
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -126,9 +128,10 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def uow_factory(
-    engine: Engine, after_commit: Callable[[list[Event]], None] | None = None
+    engine: Engine, after_commit: Callable[[list[Event], int], None] | None = None
 ) -> Callable[[], SqlUnitOfWork]:
     """What the services and entrypoints call to start a transaction. `after_commit` receives
-    the Events of each committed transaction (how staff get told)."""
+    the Events of each committed transaction (how staff get told) and how many webhook
+    deliveries it queued."""
     sessions = session_factory(engine)
     return lambda: SqlUnitOfWork(sessions, after_commit)

@@ -31,7 +31,7 @@ from core.dispatch import WITHDRAWN_GRACE, dispatch_outbox
 from core.errors import WaitlistError
 from core.fill import advance_fill, handle_cancellation
 from core.lease import Finding, Verdict
-from core.model import Message, OfferStatus, OpeningStatus
+from core.model import Clinic, Message, OfferStatus, OpeningStatus
 from core.policy import Policy
 from core.ports import SendResult
 from storage.memory_indexed import IndexedUnitOfWork
@@ -362,7 +362,7 @@ class _Gateway:
         self.openings: set[int] = set()
         self.calls = 0
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         self.calls += 1
         if message.offer_id is not None:
             offer = self.simulation.uow.offers.rows.get(message.offer_id)

@@ -30,7 +30,7 @@ from twilio.rest import Client as TwilioClient
 
 from core.audit import mask_phone
 from core.lease import Finding, Verdict
-from core.model import Message
+from core.model import Clinic, Message
 from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from core.ports import SendResult
 
@@ -79,7 +79,7 @@ class TwilioSender:
         attempts: int = 4,
         backoff: float = 0.5,
         within: float | None = None,
-        sender_of: Callable[[Message], str | None] | None = None,
+        sender_of: Callable[[Message, Clinic | None], str | None] | None = None,
     ) -> None:
         """`within`: seconds one send may take in all (the outbox's lease). Each request's
         timeout is cut to an eighth of it and retries stop at half of it, so the last request
@@ -98,7 +98,7 @@ class TwilioSender:
         self.attempts = attempts
         self.backoff = backoff
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         started = datetime.now(UTC)
         stop = stop_after_attempt(self.attempts)
         if self.give_up_after is not None:
@@ -112,7 +112,7 @@ class TwilioSender:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send_once(message, started)
+                    return self._send_once(message, clinic, started)
         except RetryError as exc:
             error = exc.last_attempt.exception()
             code = error.code if isinstance(error, _Retryable) else "error"
@@ -126,10 +126,10 @@ class TwilioSender:
             return SendResult(ok=False, error_code=code, permanent_error=code in PERMANENT_CODES)
         return SendResult(ok=False, error_code="error")  # unreachable: Retrying always runs once
 
-    def _send_once(self, message: Message, started: datetime) -> SendResult:
+    def _send_once(self, message: Message, clinic: Clinic | None, started: datetime) -> SendResult:
         try:
             sent = self.client.messages.create(
-                to=message.phone, body=message.body, **self._route(message)
+                to=message.phone, body=message.body, **self._route(message, clinic)
             )
         except TwilioRestException as exc:
             if exc.status == 429 or exc.status >= 500:
@@ -153,9 +153,9 @@ class TwilioSender:
         log.info("SMS %s to %s accepted", message.id, mask_phone(message.phone))
         return SendResult(ok=True, provider_sid=sent.sid)
 
-    def _route(self, message: Message) -> dict[str, Any]:
+    def _route(self, message: Message, clinic: Clinic | None = None) -> dict[str, Any]:
         route: dict[str, Any] = {}
-        own = self.sender_of(message) if self.sender_of else None
+        own = self.sender_of(message, clinic) if self.sender_of else None
         if own:  # the clinic's own number or Messaging Service
             route["messaging_service_sid" if own.startswith("MG") else "from_"] = own
         elif self.messaging_service_sid:

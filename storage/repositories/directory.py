@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from core.clinics import ClinicSettings, sender_match
 from core.errors import Conflict, WaitlistError
@@ -26,6 +26,7 @@ from storage.repositories.base import (
     domain_values,
     existing,
     guarded,
+    plain_connection,
     row_values,
     update_row,
 )
@@ -117,6 +118,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Read for every text sent (the dispatcher checks the client again): plain columns, built once.
+_CLIENT_BY_ID = select(*ClientRow.__table__.columns).where(
+    ClientRow.__table__.c.id == bindparam("client_id")
+)
+
+
 class SqlClientRepository(SqlRepository):
     def add(self, client: Client) -> Client:
         if client.created_at is None:
@@ -128,7 +135,8 @@ class SqlClientRepository(SqlRepository):
         return client
 
     def get(self, client_id: int) -> Client | None:
-        row = self.session.get(ClientRow, client_id)
+        found = plain_connection(self.session).execute(_CLIENT_BY_ID, {"client_id": client_id})
+        row = found.first()
         return to_client(row) if row else None
 
     def get_by_phone(self, phone: str) -> Client | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import Update, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import DuplicateMessage
@@ -50,6 +51,34 @@ def _message(row: Any) -> Message:
     return Message(**values)
 
 
+# Claiming and moving run for every text sent: built once, with bound parameters.
+_CLAIM = (
+    update(_MESSAGES)
+    .where(_MESSAGE.id == bindparam("message_id"), _MESSAGE.status == MessageStatus.QUEUED.value)
+    .values(
+        status=MessageStatus.SENDING.value,
+        attempts=_MESSAGE.attempts + 1,
+        updated_at=bindparam("now"),
+    )
+    .returning(*_MESSAGE_COLUMNS)
+)
+
+
+@cache
+def _move_statement(claimed: bool, changes: tuple[str, ...]) -> Update:
+    """The status move for one shape: whether the claim must still be the current one, and
+    which columns change with the status."""
+    query = update(_MESSAGES).where(
+        _MESSAGE.id == bindparam("message_id"),
+        _MESSAGE.status.in_(bindparam("from_", expanding=True)),
+    )
+    if claimed:
+        query = query.where(_MESSAGE.updated_at == bindparam("claimed_at"))
+    return query.values(
+        status=bindparam("to"), **{name: bindparam(f"new_{name}") for name in changes}
+    )
+
+
 class SqlMessageRepository(SqlRepository):
     def add(self, message: Message) -> Message:
         if message.created_at is None:
@@ -83,15 +112,8 @@ class SqlMessageRepository(SqlRepository):
         """Move a queued message to `sending` and count the attempt; None if it was no longer
         queued. The conditional UPDATE is what stops two dispatchers sending the same text."""
         claimed = self.session.execute(
-            update(_MESSAGES)
-            .where(_MESSAGE.id == message_id, _MESSAGE.status == MessageStatus.QUEUED.value)
-            .values(
-                status=MessageStatus.SENDING.value,
-                attempts=_MESSAGE.attempts + 1,
-                updated_at=now,
-            )
-            .returning(*_MESSAGE_COLUMNS)  # the claimed message, in the same statement
-        ).first()
+            _CLAIM, {"message_id": message_id, "now": now}
+        ).first()  # the claimed message, in the same statement
         if claimed is None:
             return None
         self._forget(message_id)
@@ -108,15 +130,18 @@ class SqlMessageRepository(SqlRepository):
     ) -> bool:
         """One `UPDATE … WHERE status IN (…)`: the database decides, so a delivery report and
         a send result racing on two connections cannot move a status backwards."""
-        query = update(MessageRow).where(
-            MessageRow.id == message_id,
-            MessageRow.status.in_([status.value for status in from_]),
-        )
-        if claimed_at is not None:
-            query = query.where(MessageRow.updated_at == claimed_at)
-        values = {name: plain(value) for name, value in (changes or {}).items()}
+        changes = changes or {}
+        values = {f"new_{name}": plain(value) for name, value in changes.items()}
+        statement = _move_statement(claimed_at is not None, tuple(changes))
         moved = self.session.execute(
-            query.values(status=to.value, **values).execution_options(synchronize_session=False)
+            statement,
+            {
+                "message_id": message_id,
+                "from_": [status.value for status in from_],
+                "to": to.value,
+                "claimed_at": claimed_at,
+                **values,
+            },
         )
         if moved.rowcount == 0:  # type: ignore[attr-defined]
             return False

@@ -26,7 +26,7 @@ def test_the_route_is_the_clinics_service_or_number_else_the_deployments() -> No
         from_number="+16175550000",
         messaging_service_sid=None,
         status_callback=None,
-        sender_of=lambda m: own.get(m.clinic_id or 0),
+        sender_of=lambda m, _clinic: own.get(m.clinic_id or 0),
     )
     assert sender._route(_message(1)) == {"messaging_service_sid": SERVICE}  # noqa: SLF001
     assert sender._route(_message(2)) == {"from_": "+14155550100"}  # noqa: SLF001

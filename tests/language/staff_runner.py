@@ -28,7 +28,7 @@ from bot.settings import Settings
 from bot.slack.commands import run_line
 from bot.slack.commands.base import Context, Reply
 from core.entries import add_to_waitlist
-from core.model import TIME_SLOT_HOURS, Message, WaitlistEntry
+from core.model import TIME_SLOT_HOURS, Clinic, Message, WaitlistEntry
 from core.ports import SendResult, UnitOfWork
 from storage.db import upgrade
 
@@ -48,7 +48,7 @@ EXACT, REFUSED_RIGHT, REFUSED_WRONGLY, SILENT, UNNAMED = (
 class Quiet:
     """An SMS gateway that accepts everything and sends nothing."""
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         return SendResult(ok=True, provider_sid=f"SM{message.id}")
 
 

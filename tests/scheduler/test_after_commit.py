@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.runtime import Runtime
 from bot.scheduler.once import lock_key
 from bot.scheduler.service import run_job
-from core.model import Message
+from core.model import Clinic, Message
 from core.ports import SendResult
 from tests.scenario import NOW, World, local
 from tests.scheduler.conftest import Clock, cancel, seed
@@ -26,13 +26,13 @@ class LockProbe(RecordingSender):
         self.runtime = runtime
         self.lock_free: list[bool] = []
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         with self.runtime.engine.connect() as other:
             self.lock_free.append(
                 bool(other.scalar(select(func.pg_try_advisory_xact_lock(lock_key("sweep")))))
             )
             other.rollback()
-        super().send(message)
+        super().send(message, clinic)
         return SendResult(ok=True, provider_sid=f"SMprobe{len(self.sent)}")
 
 

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
-from core.model import Message
+from core.model import Clinic, Message
 from core.ports import SendResult
 from tests.fakes.slack_api import FakeSlackApi
 from tests.scenario import NOW, World, build_world
@@ -36,7 +36,7 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[Message] = []
 
-    def send(self, message: Message) -> SendResult:
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
         self.sent.append(message)
         return SendResult(ok=True, provider_sid=f"SM{len(self.sent)}")
 

@@ -13,7 +13,7 @@ import pytest
 from core.delivery import record_delivery
 from core.dispatch import dispatch_outbox
 from core.lease import Finding, Lease, Verdict
-from core.model import Client, Message, MessageStatus, OfferStatus
+from core.model import Client, Clinic, Message, MessageStatus, OfferStatus
 from core.outbox import MESSAGE_RECOVERED, earlier, recover_sends
 from core.policy import Policy
 from core.ports import SendResult, UnitOfWork
@@ -72,8 +72,8 @@ class ReportingSender(RecordingSender):
         super().__init__()
         self.world, self.status, self.code = world, status, code
 
-    def send(self, message: Message) -> SendResult:
-        result = super().send(message)
+    def send(self, message: Message, clinic: Clinic | None = None) -> SendResult:
+        result = super().send(message, clinic)
         assert _report(self.world, message, self.status, self.code)
         return result
 

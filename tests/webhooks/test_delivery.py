@@ -309,6 +309,25 @@ def test_the_served_app_delivers_by_itself(runtime: Runtime, world: World, recei
     assert receiver.accepted_types() == ["appointment.cancelled"]
 
 
+def test_the_worker_is_woken_only_by_a_commit_that_queued_deliveries(
+    api: Api, world: World, runtime: Runtime, receiver: Receiver
+):
+    """Without endpoints a commit queues nothing, so the worker is left asleep (it still
+    looks by itself every few seconds, for retries); with one, the commit wakes it."""
+    ready = runtime.webhooks_ready
+    jane, appointment = waiting_and_booked(world)
+    ready.clear()
+    fill_one_slot(api, jane, appointment)
+    assert not ready.is_set()
+    register(api, receiver, ["appointment.cancelled"])
+    other = world.appointment(world.client("Cy", 3), local(18, 10))
+    ready.clear()
+    cancelled = api.post(f"{V1}/appointments/{other.id}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert ready.is_set()
+    assert drain(WebhookWorker(runtime)) == 1
+
+
 def test_a_url_that_cannot_be_parsed_is_refused_not_a_500(api: Api, world: World):
     body = {"url": "http://[::1/hooks", "event_types": ["offer.sent"]}
     refused = api.post(f"{V1}/webhook-endpoints", role=Role.ADMIN, json=body)
