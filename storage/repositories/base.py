@@ -107,6 +107,12 @@ class InsertNew(Insert):
     _post_values_clause = _SkipConflicts()
 
 
+@cache
+def _insert_new(table: Any) -> Any:
+    """Built once per table; each call's values are its parameters."""
+    return InsertNew(table).returning(table.c.id)
+
+
 def insert_new(
     session: Session,
     table: Any,
@@ -121,7 +127,7 @@ def insert_new(
     turned into a domain error by `translate` (a failed statement leaves SQLite's transaction
     usable)."""
     try:
-        added = session.scalar(InsertNew(table).values(values).returning(table.c.id))
+        added = session.scalar(_insert_new(table), values)
     except IntegrityError as exc:
         error = translate(violated(exc)) if translate else None
         if error is None:

@@ -43,7 +43,8 @@ def _clinic_conflict(rule: str) -> WaitlistError | None:
     return None
 
 
-def to_clinic(row: ClinicRow) -> Clinic:
+def to_clinic(row: Any) -> Clinic:
+    """A Clinic from an ORM object or a plain result row."""
     values = domain_values(row, Clinic, skip=("settings",))
     return Clinic(**values, settings=ClinicSettings.from_dict(row.settings, check=False))
 
@@ -91,14 +92,7 @@ class SqlClinicRepository(SqlRepository):
         return to_clinic(row) if row else None
 
     def by_sender(self, phone_e164: str) -> Clinic | None:
-        # One statement: the clinic with this number, and the clinics with no number of their
-        # own (they text from the deployment's), numbered ones first.
-        rows = self.session.scalars(
-            select(ClinicRow)
-            .where(or_(ClinicRow.sms_number == phone_e164, ClinicRow.sms_number.is_(None)))
-            .order_by(ClinicRow.sms_number.is_(None), ClinicRow.id)
-            .limit(2)
-        ).all()
+        rows = plain_connection(self.session).execute(_BY_SENDER, {"number": phone_e164})
         return sender_match([to_clinic(row) for row in rows], phone_e164)
 
     def save(self, clinic: Clinic) -> None:
@@ -118,9 +112,22 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Read for every text received. One statement: the clinic with this number, and the clinics
+# with no number of their own (they text from the deployment's), numbered ones first.
+_CLINIC = ClinicRow.__table__.c
+_BY_SENDER = (
+    select(*ClinicRow.__table__.columns)
+    .where(or_(_CLINIC.sms_number == bindparam("number"), _CLINIC.sms_number.is_(None)))
+    .order_by(_CLINIC.sms_number.is_(None), _CLINIC.id)
+    .limit(2)
+)
 # Read for every text sent (the dispatcher checks the client again): plain columns, built once.
 _CLIENT_BY_ID = select(*ClientRow.__table__.columns).where(
     ClientRow.__table__.c.id == bindparam("client_id")
+)
+
+_CLIENTS_BY_ID = select(*ClientRow.__table__.columns).where(
+    ClientRow.__table__.c.id.in_(bindparam("ids", expanding=True))
 )
 
 
@@ -146,9 +153,8 @@ class SqlClientRepository(SqlRepository):
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         if not client_ids:
             return {}
-        table = ClientRow.__table__
-        query = select(*table.columns).where(table.c.id.in_(list(client_ids)))
-        return {row.id: to_client(row) for row in self.session.execute(query)}
+        rows = self.session.execute(_CLIENTS_BY_ID, {"ids": list(client_ids)})
+        return {row.id: to_client(row) for row in rows}
 
     def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
         shown = [] if archived else [ClientRow.archived_at.is_(None)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -49,6 +50,42 @@ _ENTRIES = EntryRow.__table__
 _ENTRY_COLUMNS = tuple(_ENTRIES.columns)
 
 
+_GET = select(*_ENTRY_COLUMNS).where(_ENTRIES.c.id == bindparam("entry_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+
+
+@cache
+def _move_statement(skip_busy: bool, limited: bool, changes: tuple[str, ...]) -> Any:
+    """The status change of `move` for one shape, built once with bound parameters."""
+    ids = bindparam("ids", expanding=True)
+    if skip_busy:
+        free = select(_ENTRIES.c.id).where(
+            _ENTRIES.c.id.in_(ids), _ENTRIES.c.status == bindparam("current")
+        )
+        if limited:  # the first that are free, in the order given
+            order = bindparam("order", type_=ARRAY(Integer))
+            free = free.order_by(func.array_position(order, _ENTRIES.c.id)).limit(
+                bindparam("limit")
+            )
+        # Locked once, in a CTE: as a plain subquery the planner may run it again for
+        # each row, and a rerun no longer sees the rows just moved, so passes the limit.
+        chosen = free.with_for_update(skip_locked=True).cte("chosen")
+        which = _ENTRIES.c.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+    else:
+        which = _ENTRIES.c.id.in_(ids)
+    return (
+        update(_ENTRIES)
+        .where(which, _ENTRIES.c.status == bindparam("current"))
+        .values(
+            status=bindparam("to"),
+            updated_at=bindparam("now"),
+            updated_by=bindparam("actor"),
+            **{name: bindparam(f"new_{name}") for name in changes},
+        )
+        .returning(_ENTRIES.c.id)
+    )
+
+
 class SqlEntryRepository(SqlRepository):
     def add(self, entry: WaitlistEntry) -> WaitlistEntry:
         if entry.created_at is None:
@@ -62,10 +99,8 @@ class SqlEntryRepository(SqlRepository):
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
         # Plain rows, not ORM objects: lighter, and nothing in the session to go stale.
-        query = select(*_ENTRY_COLUMNS).where(_ENTRIES.c.id == entry_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
+        query = _GET_FOR_UPDATE if for_update else _GET
+        row = self.session.execute(query, {"entry_id": entry_id}).first()
         if row is None:
             return None
         return to_entry(row, providers_of(self.session, [row])[row.id])
@@ -92,28 +127,20 @@ class SqlEntryRepository(SqlRepository):
         skip_busy: bool = False,
         limit: int | None = None,
     ) -> list[int]:
-        values = {name: plain(value) for name, value in changes.items()}
-        if skip_busy and self.dialect == "postgresql":  # SQLite has one writer: none is busy
-            free = select(_ENTRIES.c.id).where(
-                _ENTRIES.c.id.in_(sorted(entry_ids)), _ENTRIES.c.status == current.value
-            )
-            if limit is not None:  # the first that are free, in the order given
-                order = bindparam("order", list(entry_ids), type_=ARRAY(Integer), unique=True)
-                free = free.order_by(func.array_position(order, _ENTRIES.c.id)).limit(limit)
-            # Locked once, in a CTE: as a plain subquery the planner may run it again for
-            # each row, and a rerun no longer sees the rows just moved, so passes the limit.
-            chosen = free.with_for_update(skip_locked=True).cte("chosen")
-            which = _ENTRIES.c.id.in_(select(chosen.prefix_with("MATERIALIZED").c.id))
+        skipping = skip_busy and self.dialect == "postgresql"  # SQLite: one writer, none busy
+        statement = _move_statement(skipping, limit is not None, tuple(changes))
+        parameters: dict[str, Any] = {
+            "current": current.value,
+            "to": status.value,
+            "now": now,
+            "actor": actor,
+            **{f"new_{name}": plain(value) for name, value in changes.items()},
+        }
+        if skipping:
+            parameters.update(ids=sorted(entry_ids), order=list(entry_ids), limit=limit)
         else:
-            which = _ENTRIES.c.id.in_(sorted(entry_ids[:limit]))
-        moved = set(
-            self.session.scalars(
-                update(_ENTRIES)
-                .where(which, _ENTRIES.c.status == current.value)
-                .values(status=status.value, updated_at=now, updated_by=actor, **values)
-                .returning(_ENTRIES.c.id)
-            )
-        )
+            parameters.update(ids=sorted(entry_ids[:limit]))
+        moved = set(self.session.scalars(statement, parameters))
         return [entry_id for entry_id in entry_ids if entry_id in moved]
 
     def candidates(self, query: CandidateQuery) -> list[Candidate]:

@@ -18,10 +18,16 @@ from storage.repositories.base import (
     existing,
     insert_new,
     plain,
+    plain_connection,
     row_values,
     update_row,
 )
 from storage.tables import EventRow, MessageRow
+
+_INSERT_RETURNING_ID = {
+    table: insert(table.__table__).returning(table.__table__.c.id)
+    for table in (MessageRow, EventRow)
+}
 
 
 def _insert_many(
@@ -33,8 +39,8 @@ def _insert_many(
     if not items:
         return
     rows = [row_values(item, skip=("id",)) for item in items]
-    statement = insert(table.__table__).returning(table.__table__.c.id)
-    ids = sorted(session.scalars(statement, rows))
+    statement = _INSERT_RETURNING_ID[table]
+    ids = sorted(plain_connection(session).execute(statement, rows).scalars())
     for item, item_id in zip(items, ids, strict=True):
         item.id = item_id
 
@@ -84,7 +90,7 @@ class SqlMessageRepository(SqlRepository):
         if message.created_at is None:
             message.created_at = datetime.now(UTC)
         values = row_values(message, skip=("id",))
-        message.id = self.session.scalar(insert(_MESSAGES).values(values).returning(_MESSAGE.id))
+        message.id = self.session.scalar(_INSERT_RETURNING_ID[MessageRow], values)
         return message
 
     def add_many(self, messages: Sequence[Message]) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
+from sqlalchemy import Select, Update, bindparam, case, func, select, update
 
 from core.clinics import ClinicSettings
 from core.errors import Conflict, SlotTaken, WaitlistError
@@ -82,6 +83,31 @@ def _standing_query() -> Select[Any]:
 
 _STANDING_QUERY = _standing_query()  # built once: only the phone changes
 
+# The other statements of the reply path, built once too.
+_SAVE_OPENING = (
+    update(OpeningRow.__table__)
+    .where(_OPENING.id == bindparam("opening_id"))
+    .values(
+        {
+            name: bindparam(f"new_{name}")
+            for name in (f.name for f in fields(Opening))
+            if name not in _FIXED and name in _OPENING
+        }
+    )
+)
+_LOCK_FOR_ENTRY = (
+    select(*_OPENING_COLUMNS)
+    .where(
+        _OPENING.id
+        == select(_OFFER.opening_id)
+        .where(_OFFER.entry_id == bindparam("entry_id"))
+        .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    .with_for_update()
+)
+
 
 def _split(row: Sequence[Any]) -> list[dict[str, Any] | None]:
     """The row's values per table of `_STANDING` (None for a table that matched nothing)."""
@@ -142,23 +168,12 @@ class SqlOpeningRepository(SqlRepository):
     def save(self, opening: Opening) -> None:
         # What an opening is for never changes after it is added, so no uniqueness rule can
         # fail here: a plain UPDATE, no savepoint.
-        changed = self.session.execute(
-            update(OpeningRow.__table__)
-            .where(_OPENING.id == opening.id)
-            .values(**row_values(opening, skip=_FIXED))
-        )
+        values = {f"new_{name}": value for name, value in row_values(opening, skip=_FIXED).items()}
+        changed = self.session.execute(_SAVE_OPENING, {"opening_id": opening.id, **values})
         existing(changed.rowcount or None, f"Opening {opening.ref}")  # type: ignore[attr-defined]
 
     def lock_for_entry(self, entry_id: int) -> Opening | None:
-        latest = (
-            select(_OFFER.opening_id)
-            .where(_OFFER.entry_id == entry_id)
-            .order_by(_OFFER.created_at.desc(), _OFFER.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        query = select(*_OPENING_COLUMNS).where(_OPENING.id == latest).with_for_update()
-        row = self.session.execute(query).first()
+        row = self.session.execute(_LOCK_FOR_ENTRY, {"entry_id": entry_id}).first()
         return _opening(row) if row else None
 
     def open_ids(self) -> list[int]:
@@ -192,8 +207,40 @@ def _offer_of(values: Mapping[str, Any]) -> Offer:
     return Offer(**{**values, "status": OfferStatus(values["status"])})
 
 
-def _pending_of(opening_id: int) -> tuple[ColumnElement[bool], ...]:
-    return (_OFFER.opening_id == opening_id, _OFFER.status == OfferStatus.PENDING.value)
+# The offer statements of the reply path, built once with bound parameters.
+_PENDING_OF_OPENING = (
+    _OFFER.opening_id == bindparam("of_opening"),
+    _OFFER.status == OfferStatus.PENDING.value,
+)
+_ADD_OFFERS = InsertNew(_OFFERS).returning(_OFFER.id, _OFFER.entry_id)
+_FOR_OPENING = (
+    select(*_OFFER_COLUMNS).where(_OFFER.opening_id == bindparam("opening_id")).order_by(_OFFER.id)
+)
+_SETTLE = (
+    update(_OFFERS)
+    .where(*_PENDING_OF_OPENING)
+    .values(
+        status=case(
+            (_OFFER.id == bindparam("accepted_id"), OfferStatus.ACCEPTED.value),
+            else_=OfferStatus.WITHDRAWN.value,
+        ),
+        responded_at=bindparam("now"),
+    )
+    .returning(*_OFFER_COLUMNS)
+)
+
+
+@cache
+def _close_statement(some: bool, due: bool) -> Update:
+    """Pending offers of an opening closed: all, or `ids`; with `due`, only those whose hold
+    has run out by `due_by`."""
+    query = update(_OFFERS).where(*_PENDING_OF_OPENING)
+    if some:
+        query = query.where(_OFFER.id.in_(bindparam("ids", expanding=True)))
+    if due:
+        query = query.where(_OFFER.expires_at <= bindparam("due_by"))
+    values = {"status": bindparam("to"), "responded_at": bindparam("now")}
+    return query.values(values).returning(*_OFFER_COLUMNS)
 
 
 def _offer_conflict(offer: Offer) -> Callable[[str], WaitlistError | None]:
@@ -229,11 +276,9 @@ class SqlOfferRepository(SqlRepository):
     def add_many(self, offers: Sequence[Offer]) -> list[Offer]:
         if not offers:
             return []
-        table = OfferRow.__table__
         # One statement for any number of rows (SQLAlchemy batches them), compiled once.
         added = self.session.execute(
-            InsertNew(table).returning(table.c.id, table.c.entry_id),
-            [row_values(offer, skip=("id",)) for offer in offers],
+            _ADD_OFFERS, [row_values(offer, skip=("id",)) for offer in offers]
         ).all()
         ids = {entry_id: offer_id for offer_id, entry_id in added}
         kept = [offer for offer in offers if offer.entry_id in ids]
@@ -252,24 +297,21 @@ class SqlOfferRepository(SqlRepository):
     ) -> list[Offer]:
         if offer_ids is not None and not offer_ids:
             return []
-        query = update(_OFFERS).where(*_pending_of(opening_id))
+        statement = _close_statement(offer_ids is not None, due_by is not None)
+        parameters: dict[str, Any] = {"of_opening": opening_id, "to": status.value, "now": now}
         if offer_ids is not None:
-            query = query.where(_OFFER.id.in_(list(offer_ids)))
+            parameters["ids"] = list(offer_ids)
         if due_by is not None:
-            query = query.where(_OFFER.expires_at <= due_by)
-        return self._changed(query.values(status=status.value, responded_at=now))
+            parameters["due_by"] = due_by
+        return self._changed(statement, parameters)
 
     def settle(self, opening_id: int, accepted_id: int, *, now: datetime) -> list[Offer]:
-        outcome = case(
-            (_OFFER.id == accepted_id, OfferStatus.ACCEPTED.value),
-            else_=OfferStatus.WITHDRAWN.value,
-        )
-        query = update(_OFFERS).where(*_pending_of(opening_id))
-        return self._changed(query.values(status=outcome, responded_at=now))
+        parameters = {"of_opening": opening_id, "accepted_id": accepted_id, "now": now}
+        return self._changed(_SETTLE, parameters)
 
-    def _changed(self, query: Update) -> list[Offer]:
+    def _changed(self, statement: Update, parameters: dict[str, Any]) -> list[Offer]:
         """Run an UPDATE of offers; the changed rows, by id."""
-        rows = self.session.execute(query.returning(*_OFFER_COLUMNS)).all()
+        rows = self.session.execute(statement, parameters).all()
         return sorted((_offer_of(row._mapping) for row in rows), key=lambda offer: offer.id or 0)
 
     def save(self, offer: Offer) -> None:
@@ -278,8 +320,8 @@ class SqlOfferRepository(SqlRepository):
             update_row(row, offer)
 
     def for_opening(self, opening_id: int) -> list[Offer]:
-        query = select(*_OFFER_COLUMNS).where(_OFFER.opening_id == opening_id)
-        return [_offer(row) for row in self.session.execute(query.order_by(_OFFER.id))]
+        rows = self.session.execute(_FOR_OPENING, {"opening_id": opening_id})
+        return [_offer(row) for row in rows]
 
     def pending_for_client(self, client_id: int) -> Offer | None:
         row = self.session.scalars(
