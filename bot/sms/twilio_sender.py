@@ -2,10 +2,11 @@
 
 A refused request (429, 5xx) or a connection that could not be made is tried again at once
 with a short backoff; the outbox retries later still. A request whose answer was lost (a read
-timeout) may have been accepted, so before trying again the sender asks Twilio whether the
-message exists (`lookup`, also what recovers a send whose process died): a text is never sent
-twice. All of one send, retries and lookups included, ends well within the outbox's lease
-(`within`), so a live send is never mistaken for a lost one.
+timeout, a connection dropped after sending) may have been accepted, so before trying again
+the sender asks Twilio whether the message exists (`lookup`, also what recovers a send whose
+process died): a text is never sent twice. All of one send, retries and lookups included,
+ends well within the outbox's lease (`within`), so a live send is never mistaken for a lost
+one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import requests
 from tenacity import (
     RetryError,
     Retrying,
@@ -25,9 +25,9 @@ from tenacity import (
     wait_exponential,
 )
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
+from bot.sms.twilio_http import AnswerLost, Unreached, Urllib3HttpClient
 from core.audit import mask_phone
 from core.lease import Finding, Verdict
 from core.model import Clinic, Message
@@ -35,26 +35,12 @@ from core.outbox import BAD_NUMBER_CODES, OPTED_OUT_CODES
 from core.ports import SendResult
 
 log = logging.getLogger("waitlist.sms")
-TWILIO_API = "https://api.twilio.com"
 PERMANENT_CODES = OPTED_OUT_CODES | BAD_NUMBER_CODES
 # Our clock and Twilio's may differ a little; a lookup reaches this far before the claim.
 CLOCK_SKEW = timedelta(minutes=1)
 LOOKUP_LIMIT = 20
 # The twilio library logs query strings (phone numbers) at INFO.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-
-
-class BaseUrlHttpClient(TwilioHttpClient):
-    """Sends the library's requests to another host (a proxy, or a local fake in tests)."""
-
-    def __init__(self, base_url: str, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API) :]
-        return super().request(method, url, *args, **kwargs)
 
 
 class _Retryable(Exception):
@@ -87,9 +73,7 @@ class TwilioSender:
         if within is not None:
             timeout = min(timeout, within / 8)
         self.give_up_after = within / 2 if within is not None else None
-        http = (
-            BaseUrlHttpClient(base_url, timeout) if base_url else TwilioHttpClient(timeout=timeout)
-        )
+        http = Urllib3HttpClient(timeout, base_url)
         self.client = TwilioClient(account_sid, auth_token, http_client=http)
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
@@ -135,10 +119,9 @@ class TwilioSender:
             if exc.status == 429 or exc.status >= 500:
                 raise _Retryable(str(exc.status)) from exc
             raise
-        except requests.exceptions.ConnectionError as exc:
-            # Includes a connect timeout: the request never reached the gateway.
+        except Unreached as exc:  # no connection was made: the gateway never saw it
             raise _Retryable("connection") from exc
-        except requests.exceptions.Timeout as exc:
+        except AnswerLost as exc:  # sent, and no answer: ask before sending again
             found = self.lookup(message, since=started)
             if found.verdict is Verdict.HAPPENED:
                 return SendResult(ok=True, provider_sid=found.reference)
@@ -180,7 +163,7 @@ class TwilioSender:
                 to=message.phone, date_sent_after=after, limit=LOOKUP_LIMIT
             )
             newest = self.client.messages.list(to=message.phone, limit=LOOKUP_LIMIT)
-        except (TwilioRestException, requests.exceptions.RequestException):
+        except (TwilioRestException, Unreached, AnswerLost):
             return Finding(Verdict.UNKNOWN)
         for candidate in [*sent, *newest]:
             created = candidate.date_created
