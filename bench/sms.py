@@ -76,10 +76,16 @@ def _run(url: str, args: argparse.Namespace) -> None:
         port = _free_port()
         public = f"http://127.0.0.1:{port}"
         server = _serve(url, public, twilio.url, port, args.workers)
+        database = _postmaster(url)
         try:
             cpu = _cpu_seconds(server.pid)
+            db_cpu = _cpu_seconds(database, reaped=True) if database else 0.0
+            own_cpu = time.process_time()
             replies = asyncio.run(_replies(public, phones[: args.requests], args.concurrency))
+            replies["client_cpu"] = time.process_time() - own_cpu
             replies["server_cpu"] = _cpu_seconds(server.pid) - cpu
+            if database:
+                replies["database_cpu"] = _cpu_seconds(database, reaped=True) - db_cpu
             first_text = _cancellations(public, twilio, spare)
         finally:
             server.terminate()
@@ -332,14 +338,25 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
         f"  server CPU per reply {replies['server_cpu'] / len(ms) * 1000:.1f} ms "
         "(all server processes, HTTP and outbox sending included)"
     )
+    if "database_cpu" in replies:
+        print(
+            f"  PostgreSQL CPU per reply {replies['database_cpu'] / len(ms) * 1000:.1f} ms "
+            "(every backend of the local server: other work on it counts too)"
+        )
+    print(
+        f"  load client CPU per reply {replies['client_cpu'] / len(ms) * 1000:.1f} ms "
+        "(this process: signing and posting the texts)"
+    )
     first = sorted(x * 1000 for x in first_text)
     print(f"cancellation -> first offer at Twilio: {len(first)} runs")
     print(f"  p50 {statistics.median(first):.1f} ms, max {first[-1]:.1f} ms")
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, *, reaped: bool = False) -> float:
     """CPU time (user + system) of a process and its children so far (Linux /proc): a
-    measure of the work done that a busy machine does not inflate the way it does wall time."""
+    measure of the work done that a busy machine does not inflate the way it does wall time.
+    With `reaped`, also that of the children it has already waited for (PostgreSQL's
+    backends of closed connections)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -349,7 +366,26 @@ def _cpu_seconds(pid: int) -> float:
             continue  # the process ended meanwhile
         if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: parent pid
             total += (int(fields[11]) + int(fields[12])) / tick
+            if reaped and stat.parent.name == str(pid):
+                total += (int(fields[13]) + int(fields[14])) / tick
     return total
+
+
+def _postmaster(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine; else None."""
+    if not url.startswith("postgresql"):
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        status = Path(f"/proc/{backend}/status").read_text()
+    except (OSError, ValueError):
+        return None
+    finally:
+        engine.dispose()
+    parent = [line.split()[1] for line in status.splitlines() if line.startswith("PPid:")]
+    return int(parent[0]) if parent else None
 
 
 def _database(name: str) -> tuple[str, Any]:
