@@ -53,17 +53,21 @@ def dispatch_outbox(
     clinics: dict[int, Clinic | None] = {}
     sent = 0
     answered: tuple[Message, SendResult, datetime] | None = None
-    for message_id in due:
+    while due:
         now = clock() if clock else now
         with uow_factory() as uow:
             if answered is not None:
                 sent += settle_send(uow, *answered, policy)
                 answered = None
-            message = uow.messages.claim(message_id, now)
+            message = uow.messages.claim(due, now)
             clinic = _clinic(uow, message, clinics)
             sending = message is not None and _may_send(uow, message, clinic, now, policy)
             uow.commit()
-        if message is not None and sending:
+        if message is None:
+            break
+        # Those before it are taken (by another dispatcher, if not by this one).
+        due = [message_id for message_id in due if message_id > (message.id or 0)]
+        if sending:
             answered = (message, sender.send(message, clinic), now)
     if answered is not None:
         with uow_factory() as uow:

@@ -372,9 +372,12 @@ class MessageRepository(Protocol):
         the moment given for it (held back for a while): they would hide the ones behind."""
         ...
 
-    def claim(self, message_id: int, now: datetime) -> Message | None:
-        """Atomically move a queued message to `sending` (attempts + 1) and return it; None if
-        it was not queued any more (another dispatcher took it)."""
+    def claim(self, message_ids: Sequence[int], now: datetime) -> Message | None:
+        """Atomically move the first of these messages (lowest id) that is still queued to
+        `sending` (attempts + 1) and return it; None if none is queued any more (other
+        dispatchers took them). One that another dispatcher is claiming at this very moment
+        is passed over, so dispatchers working through the same list take turns, not the
+        same message."""
         ...
 
     def move(

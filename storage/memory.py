@@ -449,10 +449,15 @@ class FakeMessages(_Table):
         waiting = self.queued(len(self.rows))
         return [m for m in waiting if not held(m, hold)][:limit]
 
-    def claim(self, message_id: int, now: datetime) -> Message | None:
-        row = self.rows.get(message_id)
-        if row is None or row.status is not MessageStatus.QUEUED:
+    def claim(self, message_ids: Sequence[int], now: datetime) -> Message | None:
+        queued = [
+            self.rows[i]
+            for i in sorted(message_ids)
+            if i in self.rows and self.rows[i].status is MessageStatus.QUEUED
+        ]
+        if not queued:
             return None
+        row = queued[0]
         row.status = MessageStatus.SENDING
         row.attempts += 1
         row.updated_at = now

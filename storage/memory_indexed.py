@@ -647,11 +647,12 @@ class Messages(FakeMessages, _Indexed):
         ids = sorted(self.waiting)[:limit]
         return self._copies(ids)
 
-    def claim(self, message_id: int, now: datetime) -> Message | None:
-        row = self.rows.get(message_id)
-        if row is None or row.status is not MessageStatus.QUEUED:
+    def claim(self, message_ids: Sequence[int], now: datetime) -> Message | None:
+        queued = [i for i in sorted(message_ids) if i in self.waiting]
+        if not queued:
             return None
-        row = _detached(row)
+        message_id = queued[0]
+        row = _detached(self.rows[message_id])
         row.status = MessageStatus.SENDING
         row.attempts += 1
         row.updated_at = now

@@ -58,16 +58,29 @@ def _message(row: Any) -> Message:
 
 
 # Claiming and moving run for every text sent: built once, with bound parameters.
-_CLAIM = (
-    update(_MESSAGES)
-    .where(_MESSAGE.id == bindparam("message_id"), _MESSAGE.status == MessageStatus.QUEUED.value)
-    .values(
-        status=MessageStatus.SENDING.value,
-        attempts=_MESSAGE.attempts + 1,
-        updated_at=bindparam("now"),
+def _claim_statement(skip_locked: bool) -> Update:
+    queued = _MESSAGE.status == MessageStatus.QUEUED.value
+    first = (
+        select(_MESSAGE.id)
+        .where(_MESSAGE.id.in_(bindparam("ids", expanding=True)), queued)
+        .order_by(_MESSAGE.id)
+        .limit(1)
     )
-    .returning(*_MESSAGE_COLUMNS)
-)
+    if skip_locked:
+        first = first.with_for_update(skip_locked=True)
+    return (
+        update(_MESSAGES)
+        .where(_MESSAGE.id == first.scalar_subquery(), queued)
+        .values(
+            status=MessageStatus.SENDING.value,
+            attempts=_MESSAGE.attempts + 1,
+            updated_at=bindparam("now"),
+        )
+        .returning(*_MESSAGE_COLUMNS)
+    )
+
+
+_CLAIM, _CLAIM_SKIPPING = _claim_statement(False), _claim_statement(True)
 
 
 @cache
@@ -114,15 +127,18 @@ class SqlMessageRepository(SqlRepository):
         update_row(row, message)
         self.session.flush()
 
-    def claim(self, message_id: int, now: datetime) -> Message | None:
-        """Move a queued message to `sending` and count the attempt; None if it was no longer
-        queued. The conditional UPDATE is what stops two dispatchers sending the same text."""
-        claimed = self.session.execute(
-            _CLAIM, {"message_id": message_id, "now": now}
-        ).first()  # the claimed message, in the same statement
+    def claim(self, message_ids: Sequence[int], now: datetime) -> Message | None:
+        """Move the first still-queued message of these to `sending` and count the attempt;
+        None if none was queued any more. The conditional UPDATE is what stops two
+        dispatchers sending the same text; SKIP LOCKED lets them take turns."""
+        if not message_ids:
+            return None
+        claim = _CLAIM_SKIPPING if self.dialect == "postgresql" else _CLAIM
+        parameters = {"ids": sorted(message_ids), "now": now}
+        claimed = self.session.execute(claim, parameters).first()  # the message, in one go
         if claimed is None:
             return None
-        self._forget(message_id)
+        self._forget(claimed.id)
         return _message(claimed)
 
     def move(

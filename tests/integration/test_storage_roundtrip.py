@@ -263,7 +263,7 @@ def test_claiming_a_queued_message_happens_once(uow_factory):
         )
         uow.commit()
     with uow_factory() as uow:
-        claimed = uow.messages.claim(message.id, T0)
+        claimed = uow.messages.claim([message.id], T0)
         uow.commit()
     assert (claimed.status, claimed.attempts, claimed.updated_at) == (
         MessageStatus.SENDING,
@@ -271,7 +271,7 @@ def test_claiming_a_queued_message_happens_once(uow_factory):
         T0,
     )
     with uow_factory() as uow:
-        assert uow.messages.claim(message.id, T0) is None
+        assert uow.messages.claim([message.id], T0) is None
         assert uow.messages.queued() == []
 
 

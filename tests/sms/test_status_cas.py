@@ -125,7 +125,7 @@ def test_statuses_only_move_forward_whatever_order_the_writes_come_in() -> None:
 
 def _claim(world: World, client: Client) -> Message:
     with world.make_uow() as uow:
-        claimed = uow.messages.claim(_offer_message(world, client).id or 0, NOW)
+        claimed = uow.messages.claim([_offer_message(world, client).id or 0], NOW)
         uow.commit()
     assert claimed is not None
     return claimed
