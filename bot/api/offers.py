@@ -80,6 +80,9 @@ def offer(
                 "waitlist_id": str(made.opening_id),
                 "status": made.status.value,
                 "expires_at": mapping.iso(made.expires_at),
+                # the opening is the appointment's slot: theirs if they cancelled it
+                "own_cancelled_slot": appointment is not None
+                and appointment.client_id == made.client_id,
             }
         )
 
