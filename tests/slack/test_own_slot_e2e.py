@@ -25,9 +25,8 @@ def test_cancel_never_texts_the_client_their_own_slot_back(slack: SlackHttp) -> 
     world.appointment(maria, local(18, 10))
 
     slack.command("cancel maria tester")
-    assert _reply(slack, 1) == (
-        "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Tom (W-2)."
-    )
+    offered = _reply(slack, 1)
+    assert offered == "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Tom (W-2)."
     handle_sms(slack.runtime, tom.phone, "NO")  # the fill moves on: no one is left but Maria
 
     with slack.runtime.make_uow() as uow:
