@@ -4,6 +4,7 @@ staff offer of it to them is allowed and flagged."""
 
 from __future__ import annotations
 
+from bot.api.auth import Role
 from tests.api.conftest import Api
 from tests.api.test_routes import V1, _ok
 from tests.scenario import World, local
@@ -57,3 +58,16 @@ def test_an_offer_of_someone_elses_slot_is_not_flagged(api: Api, world: World):
         201,
     )
     assert made["own_cancelled_slot"] is False
+
+
+def test_a_patient_is_not_told_whose_slot_they_took(api: Api, world: World):
+    maria, tom = world.client("Maria", 1), world.client("Tom", 2)
+    entry = world.entry(tom)
+    appt = world.appointment(maria, local(17, 10))
+    _ok(api.post(f"{V1}/appointments/{appt.id}/cancel"))
+    decision = _ok(api.post(f"{V1}/waitlist-requests/{entry.id}/accept", Role.USER, tom.id))
+    assert decision["opening"]["status"] == "filled"
+    assert decision["opening"]["origin_patient_id"] is None  # staff see Maria's id; Tom not
+    assert _ok(api.get(f"{V1}/openings/{decision['opening']['id']}"))["origin_patient_id"] == (
+        str(maria.id)
+    )
