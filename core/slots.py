@@ -11,6 +11,7 @@ from core.clinics import clinic_policy
 from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
 from core.model import Appointment, Opening, Provider
+from core.opening_checks import overlapping
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.ranking import candidate_query, rank
@@ -87,7 +88,9 @@ def find_matching_slots(
                         service_id=entry.service_id,
                         provider_id=provider.id,
                     )
-                    if entry_fits(entry, spec, now) and not _overlaps(slot, own):
+                    if entry_fits(entry, spec, now) and not overlapping(
+                        own, provider.id, slot.starts_at, slot.ends_at
+                    ):
                         found.append((slot, provider))
         day += timedelta(days=1)
     found.sort(key=lambda pair: (pair[0].starts_at, pair[1].name, pair[0].provider_id))
@@ -152,15 +155,6 @@ def _cancelled_by(uow: UnitOfWork, client_id: int, now: datetime) -> list[Openin
     """The open openings made from the client's own cancelled appointments: the fill never
     offers them back to the client, so neither does a search for the client's entry."""
     return [o for o in uow.openings.still_open(now) if o.origin_client_id == client_id]
-
-
-def _overlaps(slot: FreeSlot, openings: list[Opening]) -> bool:
-    return any(
-        o.provider_id == slot.provider_id
-        and o.starts_at < slot.ends_at
-        and slot.starts_at < o.ends_at
-        for o in openings
-    )
 
 
 class _Bookings:
