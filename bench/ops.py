@@ -52,7 +52,12 @@ def candidate_query(opening: Opening) -> CandidateQuery:
         provider_id=opening.provider_id,
     )
     return ranking_query(
-        spec, now=NOW, policy=POLICY, exclude_opening_id=opening.id, limit=CANDIDATE_LIMIT
+        spec,
+        now=NOW,
+        policy=POLICY,
+        exclude_opening_id=opening.id,
+        limit=CANDIDATE_LIMIT,
+        exclude_client_id=opening.origin_client_id,
     )
 
 
@@ -111,6 +116,7 @@ def ranking_naive(uow: SqlUnitOfWork, query: CandidateQuery) -> list[int]:
             and entry_fits(entry, query.slot, query.now)
             and entry.client_id not in pending
             and row.id not in offered_here
+            and entry.client_id != query.exclude_client_id
         ):
             client = to_client(client_row)
             candidates.append(

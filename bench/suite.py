@@ -131,6 +131,7 @@ def _openings(uow: SqlUnitOfWork, rng: random.Random, count: int) -> list[Openin
             ends_at=row.ends_at,
             cutoff_at=row.scheduled_at - timedelta(hours=1),
             origin_appointment_id=row.id,
+            origin_client_id=row.client_id,
             created_at=NOW,
             id=next_id,
         )

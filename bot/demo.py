@@ -295,7 +295,14 @@ def _ranking_lines(
         service_id=appointment.service_id,
         provider_id=appointment.provider_id,
     )
-    query = candidate_query(spec, now=now, policy=policy, exclude_opening_id=None, limit=50)
+    query = candidate_query(
+        spec,
+        now=now,
+        policy=policy,
+        exclude_opening_id=None,
+        limit=50,
+        exclude_client_id=appointment.client_id,  # as the fill will: not their own slot back
+    )
     fits = [
         (c.entry.id or 0, f"{c.entry.ref:<5} {_name(c.client):<13} priority {c.entry.priority}")
         for c in rank(uow.entries.candidates(query), policy)

@@ -100,6 +100,7 @@ def handle_cancellation(
         actor=actor,
         now=now,
         origin_appointment_id=appointment.id,
+        origin_client_id=appointment.client_id,
     )
     return advance_locked(uow, journal, opening, now=now, policy=policy, actor=actor)
 
@@ -288,7 +289,12 @@ def _ranked_candidates(
         provider_id=opening.provider_id,
     )
     query = candidate_query(
-        spec, now=now, policy=policy, exclude_opening_id=opening.id, limit=limit
+        spec,
+        now=now,
+        policy=policy,
+        exclude_opening_id=opening.id,
+        limit=limit,
+        exclude_client_id=opening.origin_client_id,  # never their own cancelled slot back
     )
     return rank(uow.entries.candidates(query), policy)
 

@@ -116,9 +116,11 @@ def open_slot(
     actor: str,
     now: datetime,
     origin_appointment_id: int | None = None,
+    origin_client_id: int | None = None,
     **data: Any,
 ) -> Opening:
-    """A new open opening for the slot, with its cut-off under the clinic's policy."""
+    """A new open opening for the slot, with its cut-off under the clinic's policy.
+    `origin_client_id`: whose cancelled appointment the slot was (never offered it back)."""
     policy = clinic_policy(uow.clinics.get(clinic_id), policy)
     opening = uow.openings.add(
         Opening(
@@ -129,6 +131,7 @@ def open_slot(
             ends_at=ends_at,
             cutoff_at=starts_at - policy.cutoff,
             origin_appointment_id=origin_appointment_id,
+            origin_client_id=origin_client_id,
             created_by=actor,
             created_at=now,
         )

@@ -290,6 +290,8 @@ class Opening:
     ends_at: datetime  # UTC
     cutoff_at: datetime  # after this the opening expires unfilled
     origin_appointment_id: int | None = None
+    # The client whose appointment was cancelled: the fill never offers them their own slot.
+    origin_client_id: int | None = None
     status: OpeningStatus = OpeningStatus.OPEN
     booked_appointment_id: int | None = None
     filled_entry_id: int | None = None

@@ -4,6 +4,7 @@ of bookings, and not already open. And who would be texted, for the confirmation
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from core.clinics import clinic_policy
 from core.errors import Conflict, InvalidInput
 from core.lifecycle import ensure_free
 from core.matching import slot_spec, weekday_of
-from core.model import Provider
+from core.model import Opening, Provider
 from core.policy import Policy
 from core.ports import Candidate, UnitOfWork
 from core.ranking import candidate_query, rank
@@ -42,13 +43,23 @@ def check_opening(
         )
     _within_hours(provider, starts_at, ends_at, timezone)
     ensure_free(uow, provider, starts_at, ends_at)
-    for opening in uow.openings.still_open(now):
-        if (
-            opening.provider_id == provider.id
-            and opening.starts_at < ends_at
-            and starts_at < opening.ends_at
-        ):
-            raise Conflict(f"{opening.ref} is already open for {provider.name} at that time.")
+    opening = overlapping(uow.openings.still_open(now), provider.id or 0, starts_at, ends_at)
+    if opening is not None:
+        raise Conflict(f"{opening.ref} is already open for {provider.name} at that time.")
+
+
+def overlapping(
+    openings: Iterable[Opening], provider_id: int, starts_at: datetime, ends_at: datetime
+) -> Opening | None:
+    """The first of `openings` that takes some of the provider's time from start to end."""
+    return next(
+        (
+            o
+            for o in openings
+            if o.provider_id == provider_id and o.starts_at < ends_at and starts_at < o.ends_at
+        ),
+        None,
+    )
 
 
 def _within_hours(provider: Provider, starts_at: datetime, ends_at: datetime, tz: str) -> None:

@@ -62,6 +62,7 @@ class CandidateQuery:
     cap_per_week: int  # 0 = no cap
     exclude_opening_id: int | None  # entries already offered this opening are left out
     limit: int
+    exclude_client_id: int | None = None  # this client's entries are left out
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,8 @@ class EntryRepository(Protocol):
 
         Fit is `core.matching.entry_fits` (date range, days, time window or buckets, service,
         provider, expiry). Left out: entries of clients who hold a pending offer, entries with
-        an offer for `exclude_opening_id`, and clients at a contact cap. Order: priority, then
+        an offer for `exclude_opening_id`, entries of `exclude_client_id` (whose cancelled
+        appointment the slot is), and clients at a contact cap. Order: priority, then
         offers_this_week, then created_at, then id.
         """
         ...

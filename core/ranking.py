@@ -60,8 +60,8 @@ def choose_candidates(
 ) -> list[Candidate]:
     """What `EntryRepository.candidates` answers, worked out in memory from every entry,
     client and offer: waiting entries that fit the slot, leaving out clients who hold a
-    pending offer, entries already offered `exclude_opening_id` and clients at a cap; best
-    first, at most `limit`."""
+    pending offer, entries already offered `exclude_opening_id`, `exclude_client_id` and
+    clients at a cap; best first, at most `limit`."""
     pending = {o.client_id for o in offers if o.status is OfferStatus.PENDING}
     offered = {o.entry_id for o in offers if o.opening_id == query.exclude_opening_id}
     week: Counter[int] = Counter(
@@ -76,6 +76,8 @@ def choose_candidates(
             continue
         if entry.client_id in pending or entry.id in offered:
             continue
+        if entry.client_id == query.exclude_client_id:
+            continue
         candidate = Candidate(
             entry, clients[entry.client_id], week[entry.client_id], day[entry.client_id]
         )
@@ -85,9 +87,17 @@ def choose_candidates(
 
 
 def candidate_query(
-    slot: SlotSpec, *, now: datetime, policy: Policy, exclude_opening_id: int | None, limit: int
+    slot: SlotSpec,
+    *,
+    now: datetime,
+    policy: Policy,
+    exclude_opening_id: int | None,
+    limit: int,
+    exclude_client_id: int | None = None,
 ) -> CandidateQuery:
-    """The candidate search for a slot under a policy's fairness window and contact caps."""
+    """The candidate search for a slot under a policy's fairness window and contact caps.
+    `exclude_client_id`: the client whose cancelled appointment the slot is (an opening's
+    `origin_client_id`), never offered it back."""
     return CandidateQuery(
         slot=slot,
         now=now,
@@ -97,4 +107,5 @@ def candidate_query(
         cap_per_week=policy.cap_per_week,
         exclude_opening_id=exclude_opening_id,
         limit=limit,
+        exclude_client_id=exclude_client_id,
     )

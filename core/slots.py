@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from core.clinics import clinic_policy
 from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
-from core.model import Appointment, Provider
+from core.model import Appointment, Opening, Provider
+from core.opening_checks import overlapping
 from core.policy import Policy
 from core.ports import UnitOfWork
 from core.ranking import candidate_query, rank
@@ -55,6 +56,7 @@ def find_matching_slots(
     ]
     zone = ZoneInfo(clinic.timezone)
     bookings = _Bookings(uow, [p.id for p in providers if p.id is not None], zone)
+    own = _cancelled_by(uow, entry.client_id, now)
     found: list[tuple[FreeSlot, Provider]] = []
     day = first
     # Day by day, so the search stops as soon as the earliest `limit` slots are known.
@@ -86,7 +88,9 @@ def find_matching_slots(
                         service_id=entry.service_id,
                         provider_id=provider.id,
                     )
-                    if entry_fits(entry, spec, now):
+                    if entry_fits(entry, spec, now) and not overlapping(
+                        own, provider.id, slot.starts_at, slot.ends_at
+                    ):
                         found.append((slot, provider))
         day += timedelta(days=1)
     found.sort(key=lambda pair: (pair[0].starts_at, pair[1].name, pair[0].provider_id))
@@ -145,6 +149,12 @@ def notify_waitlist_clients(
         "clients": clients,
         "message": f"Found {len(clients)} clients to notify about availability on {day}",
     }
+
+
+def _cancelled_by(uow: UnitOfWork, client_id: int, now: datetime) -> list[Opening]:
+    """The open openings made from the client's own cancelled appointments: the fill never
+    offers them back to the client, so neither does a search for the client's entry."""
+    return [o for o in uow.openings.still_open(now) if o.origin_client_id == client_id]
 
 
 class _Bookings:

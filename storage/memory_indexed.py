@@ -381,6 +381,8 @@ class Entries(FakeEntries, _Indexed):
             elif before + fresh >= query.limit:
                 break  # the rest rank below the `limit` already found
             client_id = entry.client_id
+            if client_id == query.exclude_client_id:
+                continue  # their own cancelled slot
             if client_id in offers.pending_by_client or (
                 entry.expires_at is not None and not self._fits(entry_id, now_tests)
             ):

@@ -274,6 +274,7 @@ class OpeningRow(Base):
     origin_appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointments.id"), unique=True
     )
+    origin_client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     status: Mapped[str] = mapped_column(String(20))
     booked_appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
     filled_entry_id: Mapped[int | None] = mapped_column(ForeignKey("waitlist_entries.id"))

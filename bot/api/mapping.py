@@ -173,6 +173,7 @@ def opening_item(opening: Opening, offers: Iterable[Offer]) -> dict[str, Any]:
     return {
         **waitlist(opening),
         "origin_appointment_id": _id(opening.origin_appointment_id),
+        "origin_patient_id": _id(opening.origin_client_id),
         "booked_appointment_id": _id(opening.booked_appointment_id),
         "filled_request_id": _id(opening.filled_entry_id),
         "invites": [invite(o, by_id) for o in offers],

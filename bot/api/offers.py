@@ -15,7 +15,7 @@ from bot.api.schemas import Decision, Envelope, OfferBody, OfferOut, SlotGroup
 from bot.api.scope import seen
 from bot.runtime import Runtime
 from core import offers, slots
-from core.model import Offer
+from core.model import Opening
 from core.ports import UnitOfWork
 
 router = APIRouter(tags=["waitlist requests"])
@@ -80,6 +80,9 @@ def offer(
                 "waitlist_id": str(made.opening_id),
                 "status": made.status.value,
                 "expires_at": mapping.iso(made.expires_at),
+                # the opening is the appointment's slot: theirs if they cancelled it
+                "own_cancelled_slot": appointment is not None
+                and appointment.client_id == made.client_id,
             }
         )
 
@@ -107,7 +110,7 @@ def accept(request: Request, caller: Caller, request_id: IdPath) -> dict[str, An
             {
                 "request": request_items(uow, [booking.entry], include=True)[0],
                 "appointment": mapping.appointment_item(booking.appointment),
-                "opening": mapping.opening_item(opening, _invites(uow, caller, opening.id)),
+                "opening": _opening(uow, caller, opening),
             }
         )
 
@@ -135,16 +138,20 @@ def decline(request: Request, caller: Caller, request_id: IdPath) -> dict[str, A
         return ok(
             {
                 "request": request_items(uow, [entry], include=True)[0],
-                "opening": mapping.opening_item(opening, _invites(uow, caller, opening.id)),
+                "opening": _opening(uow, caller, opening),
             }
         )
 
     return in_transaction(request, work)
 
 
-def _invites(uow: UnitOfWork, caller: Principal, opening_id: int | None) -> list[Offer]:
-    """The opening's invites; a patient sees only their own, never who else was asked."""
-    found = uow.offers.for_opening(opening_id or 0)
-    if caller.is_patient:
-        return [o for o in found if o.client_id == caller.patient_id]
-    return found
+def _opening(uow: UnitOfWork, caller: Principal, opening: Opening) -> dict[str, Any]:
+    """The opening with its invites. A patient sees only their own invite, never who else
+    was asked, nor whose cancelled appointment the slot was."""
+    found = uow.offers.for_opening(opening.id or 0)
+    if not caller.is_patient:
+        return mapping.opening_item(opening, found)
+    item = mapping.opening_item(opening, [o for o in found if o.client_id == caller.patient_id])
+    if opening.origin_client_id != caller.patient_id:
+        item["origin_patient_id"] = None
+    return item

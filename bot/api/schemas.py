@@ -206,6 +206,10 @@ class OfferOut(BaseModel):
     waitlist_id: str
     status: str
     expires_at: datetime
+    own_cancelled_slot: bool = Field(
+        description="The slot is this patient's own cancelled appointment (the fill never "
+        "offers it to them; staff chose to)"
+    )
 
 
 class Appointment(BaseModel):
@@ -234,6 +238,10 @@ class Opening(BaseModel):
     cutoff_at: datetime
     status: str
     origin_appointment_id: str | None
+    origin_patient_id: str | None = Field(
+        description="The patient whose cancelled appointment this is; never invited to it "
+        "by the fill (staff may still offer it to them)"
+    )
     booked_appointment_id: str | None
     filled_request_id: str | None
     invites: list[Invite]

@@ -9,8 +9,8 @@ to the limit, is the answer; the winners' entries and clients are then read in o
 
 The search runs for every step of every fill, so its cost is mostly building statements:
 each is built once per shape (the rules the slot concerns, the caps in force, whether an
-opening is left out, whether the seen part must beat the last fresh entry) with bound
-parameters, and run on the connection as plain rows, not ORM objects.
+opening and a client are left out, whether the seen part must beat the last fresh entry) with
+bound parameters, and run on the connection as plain rows, not ORM objects.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def find_candidates(session: Session, query: CandidateQuery) -> list[Candidate]:
     `limit`."""
     fit = fit_shape(query.slot, query.now)
     caps = tuple(cap for _, cap in CAPS if getattr(query, cap))
-    statements = _statements(fit, caps, query.exclude_opening_id is not None)
+    statements = _statements(
+        fit, caps, query.exclude_opening_id is not None, query.exclude_client_id is not None
+    )
     params = {
         **fit_parameters(query.slot, query.now),
         "waiting": EntryStatus.WAITING.value,
@@ -71,6 +73,7 @@ def find_candidates(session: Session, query: CandidateQuery) -> list[Candidate]:
         "week_since": query.week_since,
         "day_since": query.day_since,
         "exclude_opening_id": query.exclude_opening_id,
+        "exclude_client_id": query.exclude_client_id,
         "limit": query.limit,
         **{cap: getattr(query, cap) for cap in caps},
     }
@@ -104,7 +107,9 @@ def find_candidates(session: Session, query: CandidateQuery) -> list[Candidate]:
 
 
 @cache
-def _statements(fit: tuple[str, ...], caps: tuple[str, ...], excluding: bool) -> _Statements:
+def _statements(
+    fit: tuple[str, ...], caps: tuple[str, ...], excluding: bool, excluding_client: bool
+) -> _Statements:
     where = [
         _E.status == bindparam("waiting"),
         *fit_conditions(_E, fit),
@@ -119,6 +124,8 @@ def _statements(fit: tuple[str, ...], caps: tuple[str, ...], excluding: bool) ->
                 _offered.c.opening_id == bindparam("exclude_opening_id"),
             )
         )
+    if excluding_client:  # the client whose cancelled appointment the slot is
+        where.append(_E.client_id != bindparam("exclude_client_id"))
     week_since = bindparam("week_since", type_=_moment)
     limit = bindparam("limit")
     fresh = (

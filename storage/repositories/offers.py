@@ -45,7 +45,14 @@ def _opening(row: Any) -> Opening:
     return Opening(**values)
 
 
-_FIXED = ("id", "clinic_id", "origin_appointment_id", "created_by", "created_at")
+_FIXED = (
+    "id",
+    "clinic_id",
+    "origin_appointment_id",
+    "origin_client_id",
+    "created_by",
+    "created_at",
+)
 
 
 def _opening_conflict(opening: Opening) -> Callable[[str], WaitlistError | None]:

@@ -79,6 +79,7 @@ queries = st.fixed_dictionaries(
         "cap_per_day": st.sampled_from([0, 1, 2]),
         "cap_per_week": st.sampled_from([0, 2, 3]),
         "exclude": st.sampled_from([None, 0, 1]),
+        "exclude_client": st.sampled_from([None, 0, 1, 4]),
         "limit": st.sampled_from([1, 2, 3, 50]),
     }
 )
@@ -143,6 +144,9 @@ def test_sql_answers_equal_core_answers(
             cap_per_week=query["cap_per_week"],
             exclude_opening_id=None if query["exclude"] is None else openings[query["exclude"]],
             limit=query["limit"],
+            exclude_client_id=None
+            if query["exclude_client"] is None
+            else clients[query["exclude_client"]].id,
         )
         got = uow.entries.candidates(candidate_query)
         expected = choose_candidates(stored, {c.id: c for c in clients}, history, candidate_query)

@@ -10,8 +10,9 @@ from storage.uow import SqlUnitOfWork
 from tests.scenario import World, build_world
 from tests.unit.test_entries import TestEntries, TestSlots
 from tests.unit.test_fill import TestFill, TestManualOffers
+from tests.unit.test_own_slot import TestOwnCancelledSlot
 
-__all__ = ["TestEntries", "TestFill", "TestManualOffers", "TestSlots"]
+__all__ = ["TestEntries", "TestFill", "TestManualOffers", "TestOwnCancelledSlot", "TestSlots"]
 
 
 @pytest.fixture

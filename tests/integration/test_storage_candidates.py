@@ -191,6 +191,7 @@ def test_candidates_agree_with_the_python_reference(uow_factory, seed):
                     cap_per_week=cap_per_week,
                     exclude_opening_id=rng.choice([None, *world.openings]),
                     limit=rng.choice([3, 1000]),
+                    exclude_client_id=rng.choice([None, *world.home.client_ids[:8]]),
                 )
                 expected = reference(uow, world, query)
                 got = uow.entries.candidates(query)

@@ -105,6 +105,7 @@ def test_indexed_candidates_match_the_plain_store(seed: int) -> None:
             policy=policy,
             exclude_opening_id=rng.choice([None, 1, 2]),
             limit=rng.choice([1, 5, 53]),
+            exclude_client_id=rng.choice([None, *range(1, 12)]),
         )
         expected = [
             (c.entry.id, c.offers_this_week, c.offers_today)

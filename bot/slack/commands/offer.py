@@ -104,11 +104,14 @@ def _sent(uow: UnitOfWork, offer: Offer, timezone: str) -> str:
     client = uow.clients.get(offer.client_id)
     opening = uow.openings.get(offer.opening_id)
     assert client is not None and opening is not None
-    return (
+    sent = (
         f"Offer sent to {client.first_name} (W-{offer.entry_id}) for "
         f"{blocks.when(opening.starts_at, timezone)} ({opening.ref}); it holds until "
         f"{blocks.clock(offer.expires_at.astimezone(blocks.ZoneInfo(timezone)))}."
     )
+    if opening.origin_client_id == offer.client_id:  # the fill never would: say so
+        sent += f" It is the slot {client.first_name} cancelled."
+    return sent
 
 
 def _slot(token: str) -> tuple[int, datetime]:
@@ -126,6 +129,8 @@ def _open_openings(ctx: Context, entry_id: int) -> Reply:
         openings = [o for o in (uow.openings.get(i) for i in uow.openings.open_ids()) if o]
         openings = [o for o in openings if o.clinic_id == clinic_id]
         providers = {p.id: p.name for p in uow.providers.list(clinic_id)}
+        entry = uow.entries.get(entry_id)
+    own = entry.client_id if entry else None
     if not openings:
         text = f"No openings are open right now. Try `/waitlist match W-{entry_id}`."
         return Reply(text, [blocks.section(text)])
@@ -133,6 +138,8 @@ def _open_openings(ctx: Context, entry_id: int) -> Reply:
     for opening in sorted(openings, key=lambda o: o.starts_at):
         label = f"{opening.ref} · {blocks.when(opening.starts_at, ctx.timezone)} · "
         label += providers.get(opening.provider_id, "?")
+        if opening.origin_client_id == own:
+            label += " · their own cancelled slot"
         found.append(
             {
                 **blocks.section(label),
