@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.lifecycle import Journal, ensure_free, open_slot
 from core.model import Offer
 from core.offers import offer_opening
+from core.opening_checks import overlapping
 from core.policy import Policy
 from core.ports import UnitOfWork
 
@@ -37,6 +38,12 @@ def offer_slot(
         raise InvalidInput("That slot has already started.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     ensure_free(uow, provider, starts_at, ends_at)
+    taken = overlapping(uow.openings.still_open(now), provider_id, starts_at, ends_at)
+    if taken is not None:  # one slot, one opening: offer that one instead
+        raise Conflict(
+            f"{taken.ref} is already open for {provider.name} at that time; "
+            f"offer it with `/waitlist offer {entry.ref} {taken.ref}`."
+        )
     journal = Journal()
     opening = open_slot(
         uow,

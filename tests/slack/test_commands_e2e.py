@@ -193,6 +193,25 @@ def test_offer_of_a_matched_slot_texts_the_client(slack: SlackHttp) -> None:
         assert [m.kind for m in uow.messages.for_client(jane.id)] == ["offer"]
 
 
+def test_offer_of_a_matched_slot_already_being_filled_points_to_its_opening(
+    slack: SlackHttp,
+) -> None:
+    jane = slack.world.client("Jane", 1)
+    entry = slack.world.entry(jane)
+    slack.click(f"offer {entry.ref} P2@2026-02-17T16:00Z")
+    slack.api.wait_for("response_url")
+    other = slack.world.entry(slack.world.client("Omar", 2))
+
+    slack.click(f"offer {other.ref} P2@2026-02-17T16:00Z")  # a button of an older match
+
+    assert slack.api.wait_for("response_url", 2)[-1]["text"] == (
+        "O-1 is already open for Dr. Lee at that time; offer it with `/waitlist offer W-2 O-1`."
+    )
+    with slack.runtime.make_uow() as uow:
+        assert uow.openings.open_ids() == [1]
+        assert uow.entries.get(other.id).status == "waiting"
+
+
 def test_offer_of_a_still_booked_appointment_is_refused(slack: SlackHttp) -> None:
     world = slack.world
     entry = world.entry(world.client("Jane", 1))
