@@ -134,8 +134,16 @@ class ClientRepository(Protocol):
         """Clients by id, in one query; ids not found are left out."""
         ...
 
-    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
-        """By id; archived clients only when `archived`."""
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        archived: bool = False,
+        seen_at: Collection[int] | None = None,
+    ) -> Page[Client]:
+        """By id; archived clients only when `archived`. With `seen_at` (clinic ids), only the
+        clients those clinics see: on one's waitlist, booked with one, or at no clinic yet."""
         ...
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:

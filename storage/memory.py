@@ -108,6 +108,8 @@ class FakeClinics(_Table):
 
 
 class FakeClients(_Table):
+    uow: FakeUnitOfWork | None = None  # for `seen_at`, which asks the entries
+
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         return {c.id: c for c in self.all() if c.id in client_ids}
 
@@ -117,8 +119,18 @@ class FakeClients(_Table):
     def erase_messages(self, client_id: int) -> None:
         pass  # the fake keeps no message bodies per client
 
-    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        archived: bool = False,
+        seen_at: Collection[int] | None = None,
+    ) -> Page[Client]:
         rows = [c for c in self.all() if archived or c.archived_at is None]
+        if seen_at is not None and self.uow is not None:
+            known = self.uow.entries.clinics_of_clients([c.id or 0 for c in rows])
+            rows = [c for c in rows if c.id not in known or known[c.id or 0] & set(seen_at)]
         return Page(rows[offset : offset + limit], len(rows))
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
@@ -590,6 +602,7 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.clinics = FakeClinics()
         self.clients = FakeClients()
+        self.clients.uow = self
         self.providers = FakeProviders()
         self.services = FakeServices()
         self.appointments = FakeAppointments()

@@ -731,6 +731,7 @@ class IndexedUnitOfWork(FakeUnitOfWork):
         self.journal: Journal = []
         self.clinics = Clinics(self.journal)
         self.clients = Clients(self.journal)
+        self.clients.uow = self
         self.providers = Providers(self.journal)
         self.services = Services(self.journal)
         self.appointments = Appointments(self.journal)

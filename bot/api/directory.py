@@ -33,7 +33,7 @@ from bot.api.schemas import (
     Service,
     ServiceChanges,
 )
-from bot.api.scope import client_seen, clients_seen, one_clinic, seen
+from bot.api.scope import client_seen, one_clinic, seen
 from bot.runtime import Runtime
 from core import archive, directory, directory_changes
 from core.errors import NotFound
@@ -55,11 +55,14 @@ def list_clients(
 ) -> dict[str, Any]:
     with unit_of_work(request) as (uow, _):
         found = uow.clients.list(
-            offset=paging.offset, limit=paging.page_size, archived=include_archived == "true"
+            offset=paging.offset,
+            limit=paging.page_size,
+            archived=include_archived == "true",
+            seen_at=caller.clinic_ids,
         )
-        seen_ids = clients_seen(uow, caller, [c.id or 0 for c in found.items])
-        shown = [c for c in found.items if c.id in seen_ids]
-    return ok([mapping.client_item(c) for c in shown], pagination=paging.pagination(found.total))
+    return ok(
+        [mapping.client_item(c) for c in found.items], pagination=paging.pagination(found.total)
+    )
 
 
 @router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")

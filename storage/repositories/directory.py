@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, or_, select, update
 
 from core.clinics import ClinicSettings, sender_match
 from core.errors import Conflict, WaitlistError
@@ -30,7 +30,15 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
-from storage.tables import ClientRow, ClinicRow, MessageRow, ProviderRow, ServiceRow
+from storage.tables import (
+    AppointmentRow,
+    ClientRow,
+    ClinicRow,
+    EntryRow,
+    MessageRow,
+    ProviderRow,
+    ServiceRow,
+)
 
 
 def _clinic_conflict(rule: str) -> WaitlistError | None:
@@ -131,6 +139,23 @@ _CLIENTS_BY_ID = select(*ClientRow.__table__.columns).where(
 )
 
 
+def _seen_at(clinic_ids: list[int]) -> ColumnElement[bool]:
+    """The client is on one of these clinics' waitlists or booked with one, or at no clinic
+    yet (`bot.api.scope.client_seen` in SQL)."""
+    places = [
+        select(row.client_id).where(row.client_id == ClientRow.id, row.clinic_id.in_(clinic_ids))
+        for row in (EntryRow, AppointmentRow)
+    ]
+    anywhere = [
+        select(row.client_id).where(row.client_id == ClientRow.id)
+        for row in (EntryRow, AppointmentRow)
+    ]
+    return or_(
+        *(exists(place) for place in places),
+        and_(*(~exists(place) for place in anywhere)),
+    )
+
+
 class SqlClientRepository(SqlRepository):
     def add(self, client: Client) -> Client:
         if client.created_at is None:
@@ -156,8 +181,17 @@ class SqlClientRepository(SqlRepository):
         rows = self.session.execute(_CLIENTS_BY_ID, {"ids": list(client_ids)})
         return {row.id: to_client(row) for row in rows}
 
-    def list(self, *, offset: int = 0, limit: int = 100, archived: bool = False) -> Page[Client]:
+    def list(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        archived: bool = False,
+        seen_at: Collection[int] | None = None,
+    ) -> Page[Client]:
         shown = [] if archived else [ClientRow.archived_at.is_(None)]
+        if seen_at is not None:
+            shown.append(_seen_at(list(seen_at)))
         total = self.session.scalar(select(func.count()).select_from(ClientRow).where(*shown))
         rows = self.session.scalars(
             select(ClientRow).where(*shown).order_by(ClientRow.id).offset(offset).limit(limit)

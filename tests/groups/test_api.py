@@ -212,3 +212,23 @@ def test_staff_list_the_clients_of_their_clinics_and_those_of_none(api: Api) -> 
     group.client("New", 4)
     listed = api.client.get("/apis/v1/clients", headers=api.east_staff()).json()["data"]
     assert sorted(c["first_name"] for c in listed) == ["Bo", "Eve", "New"]
+
+
+def test_a_clinics_client_pages_count_and_fill_with_its_own_clients_only(api: Api) -> None:
+    """The clinic's clients are paged in the database: every page is full and the total is
+    theirs, however many clients the other clinic has before them."""
+    group = api.group
+    for n in range(6):
+        group.entry(group.west, group.client(f"West{n}", 10 + n))
+    for n in range(5):
+        group.entry(group.east, group.client(f"East{n}", 30 + n))
+    pages = [
+        api.client.get(
+            "/apis/v1/clients", params={"page": page, "page_size": 2}, headers=api.east_staff()
+        ).json()
+        for page in (1, 2, 3)
+    ]
+    assert [len(p["data"]) for p in pages] == [2, 2, 1]
+    assert {p["pagination"]["total"] for p in pages} == {5}
+    names = [c["first_name"] for p in pages for c in p["data"]]
+    assert names == [f"East{n}" for n in range(5)]
