@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from core.clinics import clinic_policy
 from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
-from core.model import Appointment, Opening, Provider
+from core.model import Appointment, Provider
 from core.opening_checks import overlapping
 from core.policy import Policy
 from core.ports import UnitOfWork
@@ -56,7 +56,9 @@ def find_matching_slots(
     ]
     zone = ZoneInfo(clinic.timezone)
     bookings = _Bookings(uow, [p.id for p in providers if p.id is not None], zone)
-    own = _cancelled_by(uow, entry.client_id, now)
+    still_open = uow.openings.still_open(now)
+    # The fill never offers the client their own cancelled slot back; neither does this.
+    own = [o for o in still_open if o.origin_client_id == entry.client_id]
     found: list[tuple[FreeSlot, Provider]] = []
     day = first
     # Day by day, so the search stops as soon as the earliest `limit` slots are known.
@@ -106,7 +108,11 @@ def find_matching_slots(
                     "slots": [],
                 }
             )
-        groups[-1]["slots"].append({"start": _iso(slot.starts_at), "end": _iso(slot.ends_at)})
+        shown: dict[str, Any] = {"start": _iso(slot.starts_at), "end": _iso(slot.ends_at)}
+        filling = overlapping(still_open, provider.id or 0, slot.starts_at, slot.ends_at)
+        if filling is not None:  # offer that opening, not a second one for the same time
+            shown["opening_id"] = filling.id
+        groups[-1]["slots"].append(shown)
     return groups
 
 
@@ -149,12 +155,6 @@ def notify_waitlist_clients(
         "clients": clients,
         "message": f"Found {len(clients)} clients to notify about availability on {day}",
     }
-
-
-def _cancelled_by(uow: UnitOfWork, client_id: int, now: datetime) -> list[Opening]:
-    """The open openings made from the client's own cancelled appointments: the fill never
-    offers them back to the client, so neither does a search for the client's entry."""
-    return [o for o in uow.openings.still_open(now) if o.origin_client_id == client_id]
 
 
 class _Bookings:

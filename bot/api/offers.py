@@ -47,6 +47,9 @@ def matching_slots(
         )
     for group in groups:
         group["provider_id"] = str(group["provider_id"])
+        for slot in group["slots"]:
+            if "opening_id" in slot:
+                slot["opening_id"] = str(slot["opening_id"])
     return ok(groups)
 
 

@@ -191,6 +191,12 @@ class OfferBody(_Body):
 class Slot(BaseModel):
     start: str
     end: str
+    opening_id: str | None = Field(
+        None,
+        description="Set when this time is an open opening already being offered (a "
+        "cancelled appointment's slot): offer the request that opening, by its "
+        "origin_appointment_id, rather than a new slot for the same time",
+    )
 
 
 class SlotGroup(BaseModel):

@@ -161,11 +161,14 @@ def slot_list(ref: str, groups: list[dict[str, Any]], timezone: str) -> list[Blo
         for slot in group["slots"]:
             start = datetime.fromisoformat(slot["start"].replace("Z", "+00:00"))
             token = f"P{group['provider_id']}@{start:%Y-%m-%dT%H:%MZ}"
-            label = clock(start.astimezone(zone))
+            label = f"{clock(start.astimezone(zone))} with {group['provider_name']}"
+            if slot.get("opening_id"):  # already being filled: offer that opening
+                token = f"O-{slot['opening_id']}"
+                label += f" ({token}, being filled)"
             blocks.append(
                 {
                     "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"{label} with {group['provider_name']}"},
+                    "text": {"type": "mrkdwn", "text": label},
                     "accessory": button("Offer", f"offer {ref} {token}", style="primary"),
                 }
             )

@@ -3,6 +3,7 @@ words the user sees."""
 
 from __future__ import annotations
 
+from bot.slack.blocks import to_text
 from tests.scenario import local
 from tests.slack.conftest import OUTSIDER, SlackHttp
 
@@ -234,6 +235,21 @@ def test_cancel_opens_the_slot_and_texts_candidates(slack: SlackHttp) -> None:
     assert slack.reply_text() == (
         "✓ O-1 opened for Wed Feb 18 10:00 AM. Offers texted to Jane (W-1)."
     )
+
+
+def test_match_shows_a_time_being_filled_with_its_opening_to_offer(slack: SlackHttp) -> None:
+    world = slack.world
+    world.entry(world.client("Jane", 1))
+    appointment = world.appointment(world.client("Bob", 2), local(18, 10))
+    slack.command(f"cancel {appointment.ref} sick")
+    slack.replies()
+    omar = world.entry(world.client("Omar", 3), provider_ids=(world.johnson.id,))
+
+    slack.command(f"match {omar.ref} feb 18")
+
+    shown = to_text(slack.replies(2)[-1]["blocks"])
+    assert "10:00 AM with Dr. Johnson (O-1, being filled)   [Offer: offer W-2 O-1]" in shown
+    assert "P1@2026-02-18T15:00Z" not in shown
 
 
 def test_cancel_by_the_clients_name_or_by_provider_and_time(slack: SlackHttp) -> None:
