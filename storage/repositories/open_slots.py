@@ -24,7 +24,6 @@ import numpy as np
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Engine,
     String,
     case,
     cast,
@@ -80,23 +79,23 @@ def _counted_page(
 ) -> tuple[list[tuple[int, int]], int]:
     connection = plain_connection(session)
     # From one index for the usual filters (clinic, status, priority): see term_cache. The
-    # waiting entries first, then the others, so no status is read.
-    waiting, others = (
-        parse_versions(connection.scalar(select(versions()).where(*conditions, status)))
-        for status in (EntryRow.status == _WAITING, EntryRow.status != _WAITING)
-    )
+    # waiting entries and the others apart, so no status is read row by row.
+    is_waiting = EntryRow.status == _WAITING
+    found = connection.execute(
+        select(versions().filter(is_waiting), versions().filter(~is_waiting)).where(*conditions)
+    ).one()
+    waiting, others = parse_versions(found[0]), parse_versions(found[1])
     ids = np.concatenate([waiting[0], others[0]])
     if not len(ids):
         return [], 0
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    cache = cache_of(engine, _TERMS, _decoders(engine.dialect))
+    dialect = session.get_bind().dialect
+    cache = cache_of(session, _TERMS, _decoders(dialect))
 
     def read(which: Sequence[int] | None) -> list[tuple[Any, ...]]:
         return _terms(connection, conditions if which is None else None, which)
 
     stamps = np.concatenate([waiting[1], others[1]])
-    known = cache.known(ids, stamps, read, _moment_reader(engine.dialect))
+    known = cache.known(ids, stamps, read, _moment_reader(dialect))
     counts = np.zeros(len(ids), dtype=np.int64)
     size = len(waiting[0])
     if slots and size:  # only a waiting entry can be offered a slot

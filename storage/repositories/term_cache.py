@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import ColumnElement, String, cast, func
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from storage.repositories.slot_sets import Codes, TermCodes
 from storage.tables import EntryRow
@@ -34,9 +35,9 @@ from storage.tables import EntryRow
 Ids = npt.NDArray[np.int64]
 Versions = npt.NDArray[np.uint8]  # one row of WIDTH bytes per entry: its updated_at as text
 Moments = npt.NDArray[np.int64]
-WIDTH = 40  # bytes of an updated_at as text (26 on both databases); longer is refused
+WIDTH = 32  # bytes of an updated_at as text (26 on both databases); longer is refused
 LIMIT = 2_000_000  # entries kept per database; past it the cache starts over
-_ID_DIGITS = 18
+_ID_DIGITS = 12  # an id of more digits is refused
 _NEVER = np.full(WIDTH, 255, np.uint8)  # equal to no text
 
 
@@ -59,7 +60,11 @@ def parse_versions(text: str | None) -> tuple[Ids, Versions]:
     bars = np.flatnonzero(buf == ord("|"))
     ends = np.append(np.flatnonzero(buf == ord(",")), len(buf))
     starts = np.append(0, ends[:-1] + 1)
-    if len(bars) != len(ends) or (ends - bars - 1).max() > WIDTH:
+    if (
+        len(bars) != len(ends)
+        or (ends - bars - 1).max() > WIDTH
+        or (bars - starts).max() > _ID_DIGITS
+    ):
         raise ValueError("unexpected entry versions")
     # The id's digits, right-aligned in _ID_DIGITS places.
     at = bars[:, None] - _ID_DIGITS + np.arange(_ID_DIGITS)
@@ -145,7 +150,8 @@ class TermCache:
     def _stale(self, ids: Ids, versions: Versions) -> Ids:
         """Those of `ids` not kept, or kept with another updated_at."""
         places = self._places(ids)
-        differs = (self._versions[places] != versions).any(axis=1)
+        kept = self._versions[places].view(np.uint64)
+        differs = (kept != versions.view(np.uint64)).any(axis=1)
         return ids[differs | (places < 0)]
 
     def _store(self, rows: Sequence[tuple[Any, ...]], moment: Callable[[Any], int]) -> None:
@@ -187,8 +193,10 @@ _caches_lock = threading.Lock()
 
 
 def cache_of(
-    engine: Engine, terms: Sequence[str], decode: Mapping[str, Callable[[Any], Any]]
+    session: Session, terms: Sequence[str], decode: Mapping[str, Callable[[Any], Any]]
 ) -> TermCache:
+    """The cache of the session's database (one per engine)."""
+    engine = _engine(session)
     with _caches_lock:
         cache = _caches.get(engine)
         if cache is None:
@@ -196,8 +204,13 @@ def cache_of(
         return cache
 
 
-def forget(engine: Engine, entry_id: int) -> None:
-    """Drop what is kept of an entry whose terms this process is changing."""
-    cache = _caches.get(engine)
+def forget(session: Session, entry_id: int) -> None:
+    """Drop what is kept of an entry whose terms this process is writing."""
+    cache = _caches.get(_engine(session))
     if cache is not None:
         cache.forget(entry_id)
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
