@@ -36,7 +36,7 @@ Ids = npt.NDArray[np.int64]
 Versions = npt.NDArray[np.uint8]  # one row of WIDTH bytes per entry: its updated_at as text
 Moments = npt.NDArray[np.int64]
 WIDTH = 32  # bytes of an updated_at as text (26 on both databases); longer is refused
-LIMIT = 2_000_000  # entries kept per database; past it the cache starts over
+LIMIT = 1_000_000  # entries kept per database (about 80 bytes each); past it, start over
 _ID_DIGITS = 12  # an id of more digits is refused
 _NEVER = np.full(WIDTH, 255, np.uint8)  # equal to no text
 
@@ -102,11 +102,12 @@ class TermCache:
         self.terms = list(terms)
         self._decode = decode
         self._lock = threading.Lock()
+        self._forgotten: set[int] = set()
         self._clear()
 
     def _clear(self) -> None:
         self._coded = {term: TermCodes(self._decode.get(term)) for term in self.terms}
-        self._place = np.full(1024, -1, np.intp)  # by entry id: the row of the arrays below
+        self._place = np.full(1024, -1, np.int32)  # by entry id: the row of the arrays below
         self._size = 0
         self._versions = np.zeros((1024, WIDTH), np.uint8)
         self._created = np.zeros(1024, np.int64)
@@ -120,6 +121,10 @@ class TermCache:
         conditions keep, `read(ids)` those ids only; `moment` turns a stored created_at into an
         int that orders as it does."""
         with self._lock:
+            while self._forgotten:
+                entry_id = self._forgotten.pop()
+                if entry_id < len(self._place) and self._place[entry_id] >= 0:
+                    self._versions[self._place[entry_id]] = _NEVER
             stale = self._stale(ids, versions)
             if self._size + len(stale) > LIMIT:
                 self._clear()
@@ -139,13 +144,13 @@ class TermCache:
             )
 
     def forget(self, entry_id: int) -> None:
-        with self._lock:
-            if entry_id < len(self._place) and self._place[entry_id] >= 0:
-                self._versions[self._place[entry_id]] = _NEVER
+        """Read the entry again next time. Called while its change is being written, so
+        without the lock (a writer never waits for a reader)."""
+        self._forgotten.add(entry_id)
 
     def _places(self, ids: Ids) -> npt.NDArray[np.intp]:
         inside = ids < len(self._place)
-        return np.where(inside, self._place[np.where(inside, ids, 0)], -1)
+        return np.where(inside, self._place[np.where(inside, ids, 0)], -1).astype(np.intp)
 
     def _stale(self, ids: Ids, versions: Versions) -> Ids:
         """Those of `ids` not kept, or kept with another updated_at."""
@@ -173,7 +178,7 @@ class TermCache:
 
     def _grow_ids(self, size: int) -> None:
         if size > len(self._place):
-            grown = np.full(max(size, 2 * len(self._place)), -1, np.intp)
+            grown = np.full(max(size, 2 * len(self._place)), -1, np.int32)
             grown[: len(self._place)] = self._place
             self._place = grown
 

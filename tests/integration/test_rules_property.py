@@ -36,6 +36,7 @@ from core.model import (
 from core.ports import CandidateQuery, EntryFilter
 from core.ranking import choose_candidates
 from storage.db import make_engine
+from storage.repositories import term_cache
 from storage.repositories.slot_sets import fit_counts
 from storage.uow import uow_factory as make_uow_factory
 
@@ -435,3 +436,28 @@ def _counts_are_cores(readers: list[Any], clinic_id: int) -> None:
             }
             assert {entry.id: n for entry, n in page.items} == expected
             assert page.total == len(stored)
+
+
+def test_kept_terms_start_over_past_the_limit(uow_factory: Any, monkeypatch: Any) -> None:
+    """Past its limit the cache is emptied and filled again: the counts stay core's."""
+    monkeypatch.setattr(term_cache, "LIMIT", 3)
+    day = {"day": date(2026, 3, 6), "start": time(10), "minutes": 30, "provider": 0}
+    with uow_factory() as uow:
+        clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
+        hours = {d: [(time(8), time(20))] for d in range(7)}
+        providers = [uow.providers.add(Provider(clinic.id, f"Dr {n}", hours)).id for n in (0, 1)]
+        services = [uow.services.add(Service(clinic.id, f"S{n}", 30)).id for n in (0, 1)]
+        clients = [uow.clients.add(Client("P", "X", f"+1617{next(_phones):07d}"))]
+        for n in range(6):
+            spec = {
+                "client": 0, "service": n % 2, "providers": [], "date_start": None,
+                "date_end": None, "time_start": None, "time_end": None, "slots": [],
+                "days": [], "status": EntryStatus.WAITING, "priority": 3, "expires": None,
+                "age_hours": 24 + n,
+            }  # fmt: skip
+            uow.entries.add(_entry(spec, clinic.id, clients, services, providers))
+        for service in (0, 1, 1):
+            uow.openings.add(_opening({**day, "service": service}, clinic.id, services, providers))
+        uow.commit()
+    for _ in range(2):
+        _counts_are_cores([uow_factory], clinic.id)
