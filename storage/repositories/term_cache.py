@@ -39,6 +39,7 @@ WIDTH = 32  # bytes of an updated_at as text (26 on both databases); longer is r
 LIMIT = 1_000_000  # entries kept per database (about 80 bytes each); past it, start over
 _ID_DIGITS = 12  # an id of more digits is refused
 _NEVER = np.full(WIDTH, 255, np.uint8)  # equal to no text
+_NOTHING = np.zeros(WIDTH, np.uint8)
 
 
 def version_text() -> ColumnElement[str]:
@@ -66,13 +67,15 @@ def parse_versions(text: str | None) -> tuple[Ids, Versions]:
         or (bars - starts).max() > _ID_DIGITS
     ):
         raise ValueError("unexpected entry versions")
-    # The id's digits, right-aligned in _ID_DIGITS places.
-    at = bars[:, None] - _ID_DIGITS + np.arange(_ID_DIGITS)
-    digits = np.where(at >= starts[:, None], buf[np.maximum(at, 0)] - ord("0"), 0)
-    ids = digits.astype(np.int64) @ (10 ** np.arange(_ID_DIGITS - 1, -1, -1, dtype=np.int64))
-    at = bars[:, None] + 1 + np.arange(WIDTH)
-    text_of = np.where(at < ends[:, None], buf[np.minimum(at, len(buf) - 1)], 0)
-    return ids, text_of.astype(np.uint8)
+    ids = np.zeros(len(bars), np.int64)
+    for place in range(_ID_DIGITS, 0, -1):  # the id's digits, most significant first
+        at = bars - place
+        digit = buf[np.maximum(at, 0)].astype(np.int64) - ord("0")
+        ids = np.where(at >= starts, ids * 10 + digit, ids)
+    windows = np.lib.stride_tricks.sliding_window_view(np.append(buf, _NOTHING), WIDTH)
+    text_of = windows[bars + 1]  # WIDTH bytes from each updated_at on: a copy
+    text_of[np.arange(WIDTH) >= (ends - bars - 1)[:, None]] = 0  # what follows it
+    return ids, text_of
 
 
 def version_bytes(text: str) -> Versions:
