@@ -1,15 +1,16 @@
 """The REST list sorted by `available_slots`: how many open slots each entry fits.
 
-The filtered entries are read once with the columns that hold the fit rules' terms (storage
+Per request: the (id, updated_at) of the filtered entries, waiting and not apart, from one
+index as one string each (`term_cache.versions`); their fit terms, coded, from the process's
+`term_cache`, which reads again only the entries it does not hold at that updated_at (storage
 keeps each term in a column of its name; preferred providers are rows of entry_providers);
 `storage.repositories.slot_sets` counts the slots each waiting entry fits by core's rules, and
-the page is cut from the order (count, created_at, id). Counting in SQL instead (one CASE per
-slot, summed per row) cost rows × slots: minutes at 1M entries and 1,700 open slots.
+the page is cut from the order (count, created_at, id) in numpy. Counting in SQL instead (one
+CASE per slot, summed per row) cost rows × slots: minutes at 1M entries and 1,700 open slots;
+reading every filtered entry's terms on each request cost 130 ms on SQLite at 1M.
 
-Values are read as the driver hands them, not converted row by row: a term is decoded once
-per distinct value, and created_at is only compared (on SQLite its stored text has a fixed
-width, so it orders as the moment does). The database does not sort either: SQLite, without
-statistics, would walk every entry of the clinic in created_at order to avoid sorting.
+The database does not sort: SQLite, without statistics, would walk every entry of the clinic
+in created_at order to avoid sorting.
 """
 
 from __future__ import annotations

@@ -7,12 +7,17 @@ Reading the terms of 60k entries costs the table's rows (SQLite: about 130 ms at
 (`versions`), which numpy takes apart (`parse_versions`); a request reads that, and the terms
 only of entries not kept or kept with another updated_at.
 
-This is exact as long as every change of an entry's terms sets its updated_at, which every
-writer does: `core.entries` (add, edit, status changes) through `SqlEntryRepository.add` and
-`save`, and `SqlEntryRepository.move` (the set-based status changes of offers and bookings,
-which do not change terms but set updated_at). `created_at` is never changed after the insert.
-Status is not kept: each request reads it. A change made by this process also forgets the
-entry at once (`forget`), so a frozen clock (tests, benchmarks) cannot hide a change made here.
+Exact as long as every change of an entry's terms sets its updated_at to a new value, which
+every writer does: `core.entries` (add, edit, staff status changes) through
+`SqlEntryRepository.add` and `save` (updated_at is the clock's now, to the microsecond), and
+`SqlEntryRepository.move` (the set-based status changes of offers and bookings; they change no
+term, but set updated_at). No code updates terms in bulk; the benchmark loader writes new
+databases. created_at is never changed after the insert. Status is not kept: each request
+reads it. A change made by this process also forgets the entry (`forget`), so a frozen clock
+(tests, benchmarks) cannot hide a change made here. Not seen: a change by another process that
+leaves updated_at as it was (a frozen clock; a clock set back onto the same microsecond) and
+SQL run by hand that changes terms without updated_at (restart the processes after a data
+migration). Memory: about 80 bytes per entry kept, at most LIMIT entries.
 """
 
 from __future__ import annotations
@@ -91,7 +96,7 @@ class Known:
     """The coded terms of some entries, in the order asked for."""
 
     found: npt.NDArray[np.bool_]  # False for an entry deleted meanwhile (the rest: junk)
-    values: dict[str, list[Any]]  # each term's distinct values, by code (shared: do not change)
+    values: dict[str, list[Any]]  # each term's distinct values, by code
     codes: dict[str, Codes]
     created: Moments  # orders as created_at does
 
@@ -141,7 +146,7 @@ class TermCache:
             places = self._places(ids)
             return Known(
                 found=places >= 0,
-                values={term: coded.values for term, coded in self._coded.items()},
+                values={term: list(coded.values) for term, coded in self._coded.items()},
                 codes={term: self._codes[term][places] for term in self.terms},
                 created=self._created[places],
             )
