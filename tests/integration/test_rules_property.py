@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,7 @@ from core.ports import CandidateQuery, EntryFilter
 from core.ranking import choose_candidates
 from storage.db import make_engine
 from storage.repositories import term_cache
+from storage.repositories.open_slots import _page
 from storage.repositories.slot_sets import fit_counts
 from storage.uow import uow_factory as make_uow_factory
 
@@ -461,3 +463,28 @@ def test_kept_terms_start_over_past_the_limit(uow_factory: Any, monkeypatch: Any
         uow.commit()
     for _ in range(2):
         _counts_are_cores([uow_factory], clinic.id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 4)), min_size=0, max_size=40, unique=False
+    ),
+    wide=st.booleans(),
+    offset=st.integers(0, 45),
+    limit=st.integers(1, 10),
+    descending=st.booleans(),
+)
+def test_a_page_is_cut_as_a_full_sort_would(
+    rows: list[tuple[int, int]], wide: bool, offset: int, limit: int, descending: bool
+) -> None:
+    """The page of (count, created_at, id) found by partition equals the slice of the full
+    order, ties and both directions included; and when the two do not fit one int64."""
+    ids = np.arange(1, len(rows) + 1, dtype=np.int64)[::-1].copy()
+    counts = np.array([count for count, _ in rows], dtype=np.int64)
+    created = np.array([moment for _, moment in rows], dtype=np.int64) * (2**58 if wide else 7)
+    everything = sorted(range(len(rows)), key=lambda n: (counts[n], created[n], ids[n]))
+    if descending:
+        everything.reverse()
+    got = _page(ids, created, counts, descending, offset, limit)
+    assert list(got) == everything[offset : offset + limit]
