@@ -6,21 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Update,
-    bindparam,
-    case,
-    func,
-    select,
-    type_coerce,
-    update,
-)
-from sqlalchemy.types import NullType
+from sqlalchemy import ColumnElement, Select, Update, bindparam, case, func, select, update
 
 from core.clinics import ClinicSettings
 from core.errors import Conflict, SlotTaken, WaitlistError
@@ -32,10 +20,10 @@ from storage.repositories.base import (
     domain_values,
     existing,
     guarded,
-    plain_connection,
     row_values,
     update_row,
 )
+from storage.repositories.opening_times import still_open_times
 from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
 
 T = TypeVar("T")
@@ -48,18 +36,6 @@ _OPENING = OpeningRow.__table__.c
 _CLIENT = ClientRow.__table__.c
 _CLINIC = ClinicRow.__table__.c
 _OPENING_COLUMNS = tuple(OpeningRow.__table__.columns)
-_TIMES = tuple(
-    type_coerce(column, NullType())  # as the driver returns it
-    for column in (_OPENING.clinic_id, _OPENING.starts_at, _OPENING.ends_at)
-) + (_OPENING.service_id, _OPENING.provider_id)
-
-
-@lru_cache(maxsize=8)
-def _moment_reader(dialect: Any) -> Callable[[Any], datetime]:
-    """A stored moment as a UTC datetime; openings share their times (the hours of a day),
-    so each stored value is converted once per process."""
-    convert = OpeningRow.__table__.c.starts_at.type._cached_result_processor(dialect, None)
-    return lru_cache(maxsize=4096)(convert)
 
 
 def _opening(row: Any) -> Opening:
@@ -197,22 +173,13 @@ class SqlOpeningRepository(SqlRepository):
         return {row.id: _opening(row) for row in self.session.scalars(query)}
 
     def still_open(self, now: datetime) -> list[Opening]:
-        query = select(*_OPENING_COLUMNS).where(
-            _OPENING.status == OpeningStatus.OPEN.value, _OPENING.cutoff_at > now
+        query = select(OpeningRow).where(
+            OpeningRow.status == OpeningStatus.OPEN.value, OpeningRow.cutoff_at > now
         )
-        return [_opening(row) for row in self.session.execute(query.order_by(_OPENING.id))]
+        return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
 
     def still_open_times(self, now: datetime) -> list[OpeningTimes]:
-        query = select(*_TIMES).where(
-            _OPENING.status == OpeningStatus.OPEN.value, _OPENING.cutoff_at > now
-        )
-        with plain_connection(self.session).execute(query.order_by(_OPENING.id)) as result:
-            rows = result.cursor.fetchall()  # as stored: a moment is read once per value
-        moment = _moment_reader(self.session.get_bind().dialect)
-        return [
-            OpeningTimes(clinic, moment(starts), moment(ends), service, provider)
-            for clinic, starts, ends, service, provider in rows
-        ]
+        return still_open_times(self.session, now)
 
 
 def _offer(row: Any) -> Offer:
