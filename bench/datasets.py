@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -160,6 +161,8 @@ def _stored(value: Any) -> Any:
     """Moments are stored as naive UTC, as storage.types.UTCDateTime stores them."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, dict):  # a JSON column (clinic settings)
+        return Jsonb(value)
     return value
 
 

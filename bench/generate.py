@@ -33,7 +33,7 @@ from core.model import (
     WaitlistEntry,
 )
 from storage.repositories.base import row_values
-from storage.repositories.directory import hours_to_json
+from storage.repositories.directory import _clinic_values, hours_to_json
 from storage.repositories.entry_mapping import entry_row_values
 from storage.tables import Base
 
@@ -79,7 +79,7 @@ def tables(entries: int, seed: int = 20261121) -> Iterator[tuple[Table, Rows]]:
     rng = random.Random(seed)
     state = _State(clients=client_count(entries))
     clinic = Clinic(name="Bench Clinic", timezone=TIMEZONE, id=CLINIC_ID, contact="555-0100")
-    yield TABLES["clinics"], [row_values(clinic)]
+    yield TABLES["clinics"], [{"id": clinic.id, **_clinic_values(clinic)}]
     yield TABLES["providers"], [_provider(p) for p in range(1, PROVIDERS + 1)]
     yield TABLES["services"], [row_values(_service(s)) for s in range(1, SERVICES + 1)]
     yield from _chunked(TABLES["clients"], (_client(rng, c) for c in range(1, state.clients + 1)))

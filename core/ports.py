@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, NamedTuple, Protocol, Self, TypeVar
 
 from core.lease import Finding
 from core.model import (
@@ -50,6 +50,16 @@ class SlotSpec:
     start_minute: int | None
     end_minute: int | None
     buckets: int
+
+
+class OpeningTimes(NamedTuple):
+    """An opening's slot: where, when, what and with whom."""
+
+    clinic_id: int
+    starts_at: datetime  # UTC
+    ends_at: datetime  # UTC
+    service_id: int | None
+    provider_id: int | None
 
 
 @dataclass(frozen=True)
@@ -322,6 +332,10 @@ class OpeningRepository(Protocol):
 
     def still_open(self, now: datetime) -> list[Opening]:
         """Open openings whose cut-off is still ahead: the slots that can be offered now."""
+        ...
+
+    def still_open_times(self, now: datetime) -> list[OpeningTimes]:
+        """What `still_open` returns, only the fields a slot is made of (a lighter read)."""
         ...
 
 

@@ -35,6 +35,7 @@ from core.ports import (
     EntryCounts,
     EntryFilter,
     FillCounts,
+    OpeningTimes,
     Page,
     SendResult,
     SlotSpec,
@@ -349,6 +350,12 @@ class FakeOpenings(_Table):
 
     def still_open(self, now: datetime) -> list[Opening]:
         return [o for o in self.all() if o.status is OpeningStatus.OPEN and o.cutoff_at > now]
+
+    def still_open_times(self, now: datetime) -> list[OpeningTimes]:
+        return [
+            OpeningTimes(o.clinic_id, o.starts_at, o.ends_at, o.service_id, o.provider_id)
+            for o in self.still_open(now)
+        ]
 
 
 class FakeOffers(_Table):

@@ -35,6 +35,7 @@ from storage.repositories.entry_mapping import (
     to_entry,
 )
 from storage.repositories.open_slots import page_by_open_slots
+from storage.repositories.term_cache import forget
 from storage.tables import AppointmentRow, ClientRow, EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
@@ -95,6 +96,7 @@ class SqlEntryRepository(SqlRepository):
         self.session.flush()
         store_provider_ids(self.session, row.id, entry.provider_ids, replace=False)
         entry.id = row.id
+        forget(self.session, row.id)  # an id SQLite hands out again after a delete
         return entry
 
     def get(self, entry_id: int, *, for_update: bool = False) -> WaitlistEntry | None:
@@ -114,6 +116,7 @@ class SqlEntryRepository(SqlRepository):
         wanted = tuple(dict.fromkeys(entry.provider_ids))
         if stored != wanted:
             store_provider_ids(self.session, row.id, wanted, replace=True)
+        forget(self.session, row.id)
 
     def move(
         self,

@@ -14,7 +14,7 @@ from sqlalchemy import Select, Update, bindparam, case, func, select, update
 from core.clinics import ClinicSettings
 from core.errors import Conflict, SlotTaken, WaitlistError
 from core.model import Client, Clinic, Offer, OfferStatus, Opening, OpeningStatus
-from core.ports import Standing
+from core.ports import OpeningTimes, Standing
 from storage.repositories.base import (
     InsertNew,
     SqlRepository,
@@ -24,6 +24,7 @@ from storage.repositories.base import (
     row_values,
     update_row,
 )
+from storage.repositories.opening_times import still_open_times
 from storage.tables import ClientRow, ClinicRow, OfferRow, OpeningRow
 
 T = TypeVar("T")
@@ -198,6 +199,9 @@ class SqlOpeningRepository(SqlRepository):
             OpeningRow.status == OpeningStatus.OPEN.value, OpeningRow.cutoff_at > now
         )
         return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
+
+    def still_open_times(self, now: datetime) -> list[OpeningTimes]:
+        return still_open_times(self.session, now)
 
 
 def _offer(row: Any) -> Offer:

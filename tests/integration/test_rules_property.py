@@ -8,13 +8,18 @@ other's rows (every rule starts with the clinic)."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.availability import list_by_available_slots
+from core.entries import update_waitlist_entry
+from core.errors import WaitlistError
 from core.matching import ENTRY_TERMS, day_spec, entry_fits, slot_spec
 from core.model import (
     Client,
@@ -23,6 +28,7 @@ from core.model import (
     Offer,
     OfferStatus,
     Opening,
+    OpeningStatus,
     Provider,
     Service,
     TimeSlot,
@@ -30,7 +36,11 @@ from core.model import (
 )
 from core.ports import CandidateQuery, EntryFilter
 from core.ranking import choose_candidates
+from storage.db import make_engine
+from storage.repositories import term_cache
+from storage.repositories.open_slots import _page
 from storage.repositories.slot_sets import fit_counts
+from storage.uow import uow_factory as make_uow_factory
 
 TZ = "America/New_York"
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday, 10:00 in New York
@@ -277,3 +287,208 @@ def test_slot_sets_count_as_core_does(
     terms = {term: [read(e) for e in stored] for term, read in ENTRY_TERMS.items()}
     counted = fit_counts(terms, open_slots, NOW)
     assert list(counted) == [sum(entry_fits(e, s, NOW) for s in open_slots) for e in stored]
+
+
+steps = st.one_of(
+    st.tuples(st.just("edit"), st.integers(0, 7), entries),
+    st.tuples(
+        st.just("status"),
+        st.integers(0, 7),
+        st.sampled_from([EntryStatus.WAITING, EntryStatus.OFFERED, EntryStatus.CANCELLED]),
+    ),
+    st.tuples(st.just("fill"), st.integers(0, 5)),
+    st.tuples(st.just("open"), slots),
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    entry_specs=st.lists(entries, min_size=1, max_size=8),
+    opening_specs=st.lists(slots, min_size=1, max_size=6),
+    changes=st.lists(steps, max_size=8),
+    frozen=st.booleans(),
+)
+def test_kept_terms_follow_every_change(
+    engine: Any,
+    uow_factory: Any,
+    entry_specs: list[dict[str, Any]],
+    opening_specs: list[dict[str, Any]],
+    changes: list[tuple[Any, ...]],
+    frozen: bool,
+) -> None:
+    """The counts stay core's after every change made through the services and repositories:
+    preferences edited, statuses moved (one by one and set-based), openings filled and added.
+    Two readers: this process (whose writes also forget what it keeps) and another (its own
+    engine and cache, as another worker: it sees changes by updated_at alone). With a frozen
+    clock an edit can keep updated_at as it was, so only this process's reader is checked."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with uow_factory() as uow:
+            clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
+            hours = {d: [(time(8), time(20))] for d in range(7)}
+            providers = [
+                uow.providers.add(Provider(clinic.id, f"Dr {n}", hours)).id for n in (0, 1)
+            ]
+            services = [uow.services.add(Service(clinic.id, f"S{n}", 30)).id for n in (0, 1)]
+            clients = [
+                uow.clients.add(Client(f"P{n}", "X", f"+1617{next(_phones):07d}")) for n in range(5)
+            ]
+            ids = [
+                uow.entries.add(_entry(spec, clinic.id, clients, services, providers)).id or 0
+                for spec in entry_specs
+            ]
+            openings = [
+                uow.openings.add(_opening(spec, clinic.id, services, providers)).id or 0
+                for spec in opening_specs
+            ]
+            uow.commit()
+        readers = [uow_factory] if frozen else [uow_factory, make_uow_factory(other)]
+        _counts_are_cores(readers, clinic.id)
+        for number, change in enumerate(changes, start=1):
+            now = NOW if frozen else NOW + timedelta(seconds=number)
+            with uow_factory() as uow:
+                if change[0] == "edit":
+                    edited = _entry(change[2], clinic.id, clients, services, providers)
+                    wanted = {name: getattr(edited, name) for name in EDITABLE_TERMS}
+                    try:
+                        update_waitlist_entry(
+                            uow=uow,
+                            entry_id=ids[change[1] % len(ids)],
+                            changes=wanted,
+                            actor="staff:test",
+                            now=now,
+                        )
+                    except WaitlistError:
+                        continue  # refused (e.g. an end before the start): nothing changed
+                elif change[0] == "status":
+                    entry = uow.entries.get(ids[change[1] % len(ids)])
+                    assert entry is not None and entry.id is not None
+                    uow.entries.move(
+                        [entry.id],
+                        current=entry.status,
+                        status=change[2],
+                        now=now,
+                        actor="staff:test",
+                        changes={},
+                    )
+                elif change[0] == "fill":
+                    opening = uow.openings.get(openings[change[1] % len(openings)])
+                    assert opening is not None
+                    uow.openings.save(replace(opening, status=OpeningStatus.FILLED, filled_at=now))
+                else:
+                    added = uow.openings.add(_opening(change[1], clinic.id, services, providers))
+                    openings.append(added.id or 0)
+                uow.commit()
+            _counts_are_cores(readers, clinic.id)
+    finally:
+        other.dispose()
+
+
+EDITABLE_TERMS = (
+    "service_id",
+    "provider_ids",
+    "preferred_date_start",
+    "preferred_date_end",
+    "preferred_time_start",
+    "preferred_time_end",
+    "preferred_time_slots",
+    "preferred_days",
+    "expires_at",
+)
+
+
+def _opening(spec: dict[str, Any], clinic_id: int, services: list, providers: list) -> Opening:
+    starts_at = datetime.combine(spec["day"], spec["start"], ZoneInfo(TZ)).astimezone(UTC)
+    return Opening(
+        clinic_id=clinic_id,
+        provider_id=providers[spec["provider"] or 0],
+        service_id=services[spec["service"] or 0],
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=spec["minutes"]),
+        cutoff_at=NOW + timedelta(hours=1),
+        created_at=NOW - timedelta(days=1),
+    )
+
+
+def _counts_are_cores(readers: list[Any], clinic_id: int) -> None:
+    """Every reader's counts (and the page's total) equal core's `entry_fits` over the
+    openings still open, for every entry of the clinic as stored now."""
+    for make_uow in readers:
+        with make_uow() as uow:
+            filters = EntryFilter(clinic_id=clinic_id)
+            page = list_by_available_slots(uow=uow, filters=filters, now=NOW, limit=100)
+            stored = uow.entries.list(filters, limit=100).items
+            open_slots = [
+                slot_spec(
+                    clinic_id=clinic_id,
+                    timezone=TZ,
+                    starts_at=o.starts_at,
+                    ends_at=o.ends_at,
+                    service_id=o.service_id,
+                    provider_id=o.provider_id,
+                )
+                for o in uow.openings.still_open(NOW)
+                if o.clinic_id == clinic_id
+            ]
+            expected = {
+                e.id: sum(entry_fits(e, s, NOW) for s in open_slots)
+                if e.status is EntryStatus.WAITING
+                else 0
+                for e in stored
+            }
+            assert {entry.id: n for entry, n in page.items} == expected
+            assert page.total == len(stored)
+
+
+def test_kept_terms_start_over_past_the_limit(uow_factory: Any, monkeypatch: Any) -> None:
+    """Past its limit the cache is emptied and filled again: the counts stay core's."""
+    monkeypatch.setattr(term_cache, "LIMIT", 3)
+    day = {"day": date(2026, 3, 6), "start": time(10), "minutes": 30, "provider": 0}
+    with uow_factory() as uow:
+        clinic = uow.clinics.add(Clinic(name=f"Clinic {next(_phones)}", timezone=TZ))
+        hours = {d: [(time(8), time(20))] for d in range(7)}
+        providers = [uow.providers.add(Provider(clinic.id, f"Dr {n}", hours)).id for n in (0, 1)]
+        services = [uow.services.add(Service(clinic.id, f"S{n}", 30)).id for n in (0, 1)]
+        clients = [uow.clients.add(Client("P", "X", f"+1617{next(_phones):07d}"))]
+        for n in range(6):
+            spec = {
+                "client": 0, "service": n % 2, "providers": [], "date_start": None,
+                "date_end": None, "time_start": None, "time_end": None, "slots": [],
+                "days": [], "status": EntryStatus.WAITING, "priority": 3, "expires": None,
+                "age_hours": 24 + n,
+            }  # fmt: skip
+            uow.entries.add(_entry(spec, clinic.id, clients, services, providers))
+        for service in (0, 1, 1):
+            uow.openings.add(_opening({**day, "service": service}, clinic.id, services, providers))
+        uow.commit()
+    for _ in range(2):
+        _counts_are_cores([uow_factory], clinic.id)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 4)), min_size=0, max_size=40, unique=False
+    ),
+    wide=st.booleans(),
+    offset=st.integers(0, 45),
+    limit=st.integers(1, 10),
+    descending=st.booleans(),
+)
+def test_a_page_is_cut_as_a_full_sort_would(
+    rows: list[tuple[int, int]], wide: bool, offset: int, limit: int, descending: bool
+) -> None:
+    """The page of (count, created_at, id) found by partition equals the slice of the full
+    order, ties and both directions included; and when the two do not fit one int64."""
+    ids = np.arange(1, len(rows) + 1, dtype=np.int64)[::-1].copy()
+    counts = np.array([count for count, _ in rows], dtype=np.int64)
+    created = np.array([moment for _, moment in rows], dtype=np.int64) * (2**58 if wide else 7)
+    everything = sorted(range(len(rows)), key=lambda n: (counts[n], created[n], ids[n]))
+    if descending:
+        everything.reverse()
+    got = _page(ids, created, counts, descending, offset, limit)
+    assert list(got) == everything[offset : offset + limit]
