@@ -43,7 +43,10 @@ def check_opening(
         )
     _within_hours(provider, starts_at, ends_at, timezone)
     ensure_free(uow, provider, starts_at, ends_at)
-    opening = overlapping(uow.openings.still_open(now), provider.id or 0, starts_at, ends_at)
+    near = uow.openings.still_open(
+        now, provider_ids=[provider.id or 0], between=(starts_at, ends_at)
+    )
+    opening = overlapping(near, provider.id or 0, starts_at, ends_at)
     if opening is not None:
         raise Conflict(f"{opening.ref} is already open for {provider.name} at that time.")
 

@@ -330,8 +330,17 @@ class OpeningRepository(Protocol):
         """Openings by id, in one query; ids not found are left out."""
         ...
 
-    def still_open(self, now: datetime) -> list[Opening]:
-        """Open openings whose cut-off is still ahead: the slots that can be offered now."""
+    def still_open(
+        self,
+        now: datetime,
+        *,
+        provider_ids: Collection[int] | None = None,
+        between: tuple[datetime, datetime] | None = None,
+        origin_client_id: int | None = None,
+    ) -> list[Opening]:
+        """Open openings whose cut-off is still ahead: the slots that can be offered now, by
+        id. Only those of `provider_ids`, taking some of the time `between` (start, end), or
+        made from `origin_client_id`'s cancelled appointments, when given."""
         ...
 
     def still_open_times(self, now: datetime) -> list[OpeningTimes]:

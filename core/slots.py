@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from core.clinics import clinic_policy
 from core.errors import InvalidInput, NotFound
 from core.matching import FreeSlot, day_spec, entry_fits, free_slots, mismatch, slot_spec
-from core.model import Appointment, Provider
+from core.model import Appointment, Opening, Provider
 from core.opening_checks import overlapping
 from core.policy import Policy
 from core.ports import UnitOfWork
@@ -56,9 +56,8 @@ def find_matching_slots(
     ]
     zone = ZoneInfo(clinic.timezone)
     bookings = _Bookings(uow, [p.id for p in providers if p.id is not None], zone)
-    still_open = uow.openings.still_open(now)
     # The fill never offers the client their own cancelled slot back; neither does this.
-    own = [o for o in still_open if o.origin_client_id == entry.client_id]
+    own = uow.openings.still_open(now, origin_client_id=entry.client_id)
     found: list[tuple[FreeSlot, Provider]] = []
     day = first
     # Day by day, so the search stops as soon as the earliest `limit` slots are known.
@@ -96,8 +95,10 @@ def find_matching_slots(
                         found.append((slot, provider))
         day += timedelta(days=1)
     found.sort(key=lambda pair: (pair[0].starts_at, pair[1].name, pair[0].provider_id))
+    found = found[:limit]
+    filling = _being_filled(uow, now, found)
     groups: list[dict[str, Any]] = []
-    for slot, provider in found[:limit]:
+    for slot, provider in found:
         key = (slot.local_date.isoformat(), provider.id)
         if not groups or (groups[-1]["date"], groups[-1]["provider_id"]) != key:
             groups.append(
@@ -109,9 +110,9 @@ def find_matching_slots(
                 }
             )
         shown: dict[str, Any] = {"start": _iso(slot.starts_at), "end": _iso(slot.ends_at)}
-        filling = overlapping(still_open, provider.id or 0, slot.starts_at, slot.ends_at)
-        if filling is not None:  # offer that opening, not a second one for the same time
-            shown["opening_id"] = filling.id
+        opening = overlapping(filling, provider.id or 0, slot.starts_at, slot.ends_at)
+        if opening is not None:  # offer that opening, not a second one for the same time
+            shown["opening_id"] = opening.id
         groups[-1]["slots"].append(shown)
     return groups
 
@@ -155,6 +156,20 @@ def notify_waitlist_clients(
         "clients": clients,
         "message": f"Found {len(clients)} clients to notify about availability on {day}",
     }
+
+
+def _being_filled(
+    uow: UnitOfWork, now: datetime, found: list[tuple[FreeSlot, Provider]]
+) -> list[Opening]:
+    """The open openings that take some of the time of the slots found (read for those
+    slots only: a clinic may have thousands open)."""
+    if not found:
+        return []
+    return uow.openings.still_open(
+        now,
+        provider_ids={provider.id or 0 for _, provider in found},
+        between=(min(s.starts_at for s, _ in found), max(s.ends_at for s, _ in found)),
+    )
 
 
 class _Bookings:

@@ -38,7 +38,8 @@ def offer_slot(
         raise InvalidInput("That slot has already started.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     ensure_free(uow, provider, starts_at, ends_at)
-    taken = overlapping(uow.openings.still_open(now), provider_id, starts_at, ends_at)
+    near = uow.openings.still_open(now, provider_ids=[provider_id], between=(starts_at, ends_at))
+    taken = overlapping(near, provider_id, starts_at, ends_at)
     if taken is not None:  # one slot, one opening: offer that one instead
         raise Conflict(
             f"{taken.ref} is already open for {provider.name} at that time; "

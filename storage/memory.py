@@ -348,14 +348,38 @@ class FakeOpenings(_Table):
     def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
         return {o.id: o for o in self.all() if o.id in opening_ids}
 
-    def still_open(self, now: datetime) -> list[Opening]:
-        return [o for o in self.all() if o.status is OpeningStatus.OPEN and o.cutoff_at > now]
+    def still_open(
+        self,
+        now: datetime,
+        *,
+        provider_ids: Collection[int] | None = None,
+        between: tuple[datetime, datetime] | None = None,
+        origin_client_id: int | None = None,
+    ) -> list[Opening]:
+        found = [o for o in self.all() if o.status is OpeningStatus.OPEN and o.cutoff_at > now]
+        return open_among(found, provider_ids, between, origin_client_id)
 
     def still_open_times(self, now: datetime) -> list[OpeningTimes]:
         return [
             OpeningTimes(o.clinic_id, o.starts_at, o.ends_at, o.service_id, o.provider_id)
             for o in self.still_open(now)
         ]
+
+
+def open_among(
+    openings: list[Opening],
+    provider_ids: Collection[int] | None,
+    between: tuple[datetime, datetime] | None,
+    origin_client_id: int | None,
+) -> list[Opening]:
+    """`still_open`'s filters, for the stores that hold openings in memory."""
+    return [
+        o
+        for o in openings
+        if (provider_ids is None or o.provider_id in provider_ids)
+        and (between is None or (o.starts_at < between[1] and between[0] < o.ends_at))
+        and (origin_client_id is None or o.origin_client_id == origin_client_id)
+    ]
 
 
 class FakeOffers(_Table):

@@ -49,6 +49,7 @@ from storage.memory import (
     FakeServices,
     FakeUnitOfWork,
     _Table,
+    open_among,
 )
 
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
@@ -472,8 +473,16 @@ class Openings(FakeOpenings, _Indexed):
     def get_many(self, opening_ids: Sequence[int]) -> dict[int, Opening]:
         return {i: self.get(i) for i in opening_ids if i in self.rows}
 
-    def still_open(self, now: datetime) -> list[Opening]:
-        return [o for o in self._copies(sorted(self.open)) if o.cutoff_at > now]
+    def still_open(
+        self,
+        now: datetime,
+        *,
+        provider_ids: Collection[int] | None = None,
+        between: tuple[datetime, datetime] | None = None,
+        origin_client_id: int | None = None,
+    ) -> list[Opening]:
+        found = [o for o in self._copies(sorted(self.open)) if o.cutoff_at > now]
+        return open_among(found, provider_ids, between, origin_client_id)
 
 
 class Offers(FakeOffers, _Indexed):

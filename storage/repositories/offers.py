@@ -3,7 +3,7 @@ and one pending offer per client, whatever the concurrency."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from functools import cache
@@ -21,6 +21,7 @@ from storage.repositories.base import (
     domain_values,
     existing,
     guarded,
+    plain_connection,
     row_values,
     update_row,
 )
@@ -194,14 +195,42 @@ class SqlOpeningRepository(SqlRepository):
         query = select(OpeningRow).where(OpeningRow.id.in_(list(opening_ids)))
         return {row.id: _opening(row) for row in self.session.scalars(query)}
 
-    def still_open(self, now: datetime) -> list[Opening]:
-        query = select(OpeningRow).where(
-            OpeningRow.status == OpeningStatus.OPEN.value, OpeningRow.cutoff_at > now
-        )
-        return [_opening(row) for row in self.session.scalars(query.order_by(OpeningRow.id))]
+    def still_open(
+        self,
+        now: datetime,
+        *,
+        provider_ids: Collection[int] | None = None,
+        between: tuple[datetime, datetime] | None = None,
+        origin_client_id: int | None = None,
+    ) -> list[Opening]:
+        shape = (provider_ids is not None, between is not None, origin_client_id is not None)
+        parameters: dict[str, Any] = {"now": now, "client": origin_client_id}
+        if provider_ids is not None:
+            parameters["providers"] = list(provider_ids)
+        if between is not None:
+            parameters.update(start=between[0], end=between[1])
+        rows = plain_connection(self.session).execute(_still_open(*shape), parameters)
+        return [_opening(row) for row in rows]
 
     def still_open_times(self, now: datetime) -> list[OpeningTimes]:
         return still_open_times(self.session, now)
+
+
+@cache
+def _still_open(providers: bool, between: bool, client: bool) -> Select[Any]:
+    """`still_open` for one set of filters, built once; plain rows, by id."""
+    query = select(*_OPENING_COLUMNS).where(
+        _OPENING.status == OpeningStatus.OPEN.value, _OPENING.cutoff_at > bindparam("now")
+    )
+    if providers:
+        query = query.where(_OPENING.provider_id.in_(bindparam("providers", expanding=True)))
+    if between:
+        query = query.where(
+            _OPENING.starts_at < bindparam("end"), _OPENING.ends_at > bindparam("start")
+        )
+    if client:
+        query = query.where(_OPENING.origin_client_id == bindparam("client"))
+    return query.order_by(_OPENING.id)
 
 
 def _offer(row: Any) -> Offer:
