@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 from bench import datasets, report, suite
 from storage.db import make_engine
@@ -97,7 +98,10 @@ def _machine(args: argparse.Namespace) -> dict[str, Any]:
 
 def _postgres_version() -> str | None:
     try:
-        with psycopg.connect(datasets.POSTGRES_URL, connect_timeout=3) as connection:
+        # psycopg takes a libpq URL: without SQLAlchemy's "+psycopg" driver name.
+        url = make_url(datasets.POSTGRES_URL).set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        with psycopg.connect(dsn, connect_timeout=3) as connection:
             row = connection.execute("SHOW server_version").fetchone()
     except psycopg.Error:
         return None
