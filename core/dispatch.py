@@ -40,11 +40,12 @@ def dispatch_outbox(
 ) -> int:
     """Send what the outbox holds and is due. Returns how many texts the gateway accepted.
 
-    Each message is claimed in a transaction of its own just before it is sent, so two
-    dispatchers never send the same one; the gateway's answer is recorded in the transaction
-    that claims the next one. With a `clock`, each claim is stamped with the time it is made,
-    so a long pass does not eat into the lease of its last messages
-    (`core.outbox.recover_sends`). A pass reads each clinic once.
+    Each message is claimed and committed just before it is sent, so two dispatchers never
+    send the same one; the gateway's answer is recorded in the transaction that claims the
+    next one (should that transaction fail, the claim's lease runs out and
+    `core.outbox.recover_sends` asks Twilio). With a `clock`, each claim is stamped with the
+    time it is made, so a long pass does not eat into the lease of its last messages. A pass
+    reads each clinic once.
     """
     hold = {"withdrawn": now - WITHDRAWN_GRACE}
     with uow_factory() as uow:
