@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
-from urllib.parse import urlencode
-from urllib.request import getproxies
+from urllib.parse import urlencode, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import urllib3
 from twilio.http import HttpClient
@@ -40,16 +40,18 @@ class AnswerLost(Exception):
 
 class Urllib3HttpClient(HttpClient):
     """`base_url` replaces https://api.twilio.com (a proxy, or a local fake in tests). An
-    HTTPS proxy set in the environment (HTTPS_PROXY) is used, as requests would."""
+    HTTPS proxy set in the environment (HTTPS_PROXY, with NO_PROXY) is used, as requests
+    would."""
 
     def __init__(self, timeout: float, base_url: str | None = None) -> None:
         super().__init__(_log, False, timeout)
         self.base_url = (base_url or TWILIO_API).rstrip("/")
-        proxy = getproxies().get("https")
+        host = urlsplit(self.base_url).hostname or ""
+        proxy = getproxies().get("https") if self.base_url.startswith("https:") else None
         retries = urllib3.Retry(total=False, redirect=False)  # the sender decides on retries
         self.pool: urllib3.PoolManager = (
             urllib3.ProxyManager(proxy, retries=retries)
-            if proxy and self.base_url.startswith("https:")
+            if proxy and not proxy_bypass(host)  # NO_PROXY is honoured too
             else urllib3.PoolManager(retries=retries)
         )
 
