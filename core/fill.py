@@ -4,7 +4,7 @@ expiry at the cut-off, and quiet hours."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -297,6 +297,36 @@ def _ranked_candidates(
         exclude_client_id=opening.origin_client_id,  # never their own cancelled slot back
     )
     return rank(uow.entries.candidates(query), policy)
+
+
+def held_back(
+    *, uow: UnitOfWork, opening: Opening, now: datetime, policy: Policy, limit: int = 3
+) -> list[tuple[Candidate, str]]:
+    """Who fits `opening` but was not texted for it, best first, and why: they have had as
+    many offers as the contact caps allow, or cannot be texted. For staff told that nobody
+    was texted, so "nobody fits" is not said of a slot that somebody fits."""
+    from core.dispatch import cap_reached  # core.dispatch imports this module
+
+    clinic = uow.clinics.get(opening.clinic_id)
+    if clinic is None:
+        return []
+    policy = clinic_policy(clinic, policy)
+    uncapped = replace(policy, cap_per_day=0, cap_per_week=0)
+    found = _ranked_candidates(uow, opening, clinic, now, uncapped, limit)
+    held = []
+    for candidate in found:
+        unreachable = unreachable_words(candidate.client)
+        if unreachable is not None:
+            held.append((candidate, f"can't be texted ({unreachable})"))
+            continue
+        cap = cap_reached(uow, candidate.client.id or 0, now, policy, counting=1)
+        if cap is None:
+            continue  # free to be texted: not held back
+        allowed = policy.cap_per_day if cap == "day" else policy.cap_per_week
+        span = "the last day" if cap == "day" else "the last 7 days"
+        offers = f"{allowed} offer{'s' if allowed != 1 else ''}"
+        held.append((candidate, f"has had {offers} in {span}, all the contact cap allows"))
+    return held
 
 
 def fail_offer(

@@ -4,6 +4,7 @@ words the user sees."""
 from __future__ import annotations
 
 from bot.slack.blocks import to_text
+from bot.sms.inbound import handle_sms
 from tests.scenario import local
 from tests.slack.conftest import OUTSIDER, SlackHttp
 
@@ -250,6 +251,24 @@ def test_match_shows_a_time_being_filled_with_its_opening_to_offer(slack: SlackH
     shown = to_text(slack.replies(2)[-1]["blocks"])
     assert "10:00 AM with Dr. Johnson (O-1, being filled)   [Offer: offer W-2 O-1]" in shown
     assert "P1@2026-02-18T15:00Z" not in shown
+
+
+def test_cancel_says_who_fits_but_was_held_back_by_the_contact_cap(slack: SlackHttp) -> None:
+    world = slack.world
+    jane = world.client("Jane", 1)
+    world.entry(jane)
+    first = world.appointment(world.client("Bob", 2), local(18, 10))
+    slack.command(f"cancel {first.ref}")
+    slack.replies()
+    handle_sms(slack.runtime, jane.phone, "no thanks")  # waiting again, after today's offer
+    second = world.appointment(world.client("Cy", 3), local(19, 10))
+
+    slack.command(f"cancel {second.ref}")
+
+    assert slack.replies(2)[-1]["text"] == (
+        "O-2 opened for Thu Feb 19 10:00 AM. No one was texted: Jane (W-1) has had 1 offer "
+        "in the last day, all the contact cap allows."
+    )
 
 
 def test_cancel_by_the_clients_name_or_by_provider_and_time(slack: SlackHttp) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.lookup import appointment_and_rest
 from core import limits
 from core.errors import NotFound
-from core.fill import FillStep, handle_cancellation
+from core.fill import FillStep, handle_cancellation, held_back
+from core.policy import Policy
 from core.ports import UnitOfWork
 
 NAME = "cancel"
@@ -39,13 +42,15 @@ def run(ctx: Context, args: str) -> Reply:
             policy=clinic.policy,
             reason=reason,
         )
-        message = describe_step(uow, step, timezone)
+        message = describe_step(uow, step, timezone, ctx.now(), clinic.policy)
         return Reply(message, blocks.confirmation(message))
 
     return ctx.transact(work)
 
 
-def describe_step(uow: UnitOfWork, step: FillStep, timezone: str) -> str:
+def describe_step(
+    uow: UnitOfWork, step: FillStep, timezone: str, now: datetime, policy: Policy
+) -> str:
     opening = step.opening
     head = f"{opening.ref} opened for {blocks.when(opening.starts_at, timezone)}"
     names = []
@@ -58,4 +63,10 @@ def describe_step(uow: UnitOfWork, step: FillStep, timezone: str) -> str:
         return f"{head}. Offers texted to {', '.join(names)}."
     if step.deferred:
         return f"{head}. {len(step.deferred)} candidate(s) wait for quiet hours to end."
+    held = held_back(uow=uow, opening=opening, now=now, policy=policy)
+    if held:
+        who = "; ".join(
+            f"{blocks.client_line(c.client.first_name, f'W-{c.entry.id}')} {why}" for c, why in held
+        )
+        return f"{head}. No one was texted: {who}."
     return f"{head}. No one on the waitlist fits it yet."

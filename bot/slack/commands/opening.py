@@ -144,7 +144,7 @@ def _open(ctx: Context, provider_id: str, service_id: str, start: str) -> Reply:
             now=ctx.now(),
             policy=clinic.policy,
         )
-        message = describe_step(uow, step, timezone)
+        message = describe_step(uow, step, timezone, ctx.now(), clinic.policy)
         return Reply(message, blocks.confirmation(message))
 
     return ctx.transact(work)
