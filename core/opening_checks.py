@@ -43,12 +43,18 @@ def check_opening(
         )
     _within_hours(provider, starts_at, ends_at, timezone)
     ensure_free(uow, provider, starts_at, ends_at)
-    near = uow.openings.still_open(
-        now, provider_ids=[provider.id or 0], between=(starts_at, ends_at)
-    )
-    opening = overlapping(near, provider.id or 0, starts_at, ends_at)
+    opening = open_at(uow, provider, starts_at, ends_at, now)
     if opening is not None:
         raise Conflict(f"{opening.ref} is already open for {provider.name} at that time.")
+
+
+def open_at(
+    uow: UnitOfWork, provider: Provider, starts_at: datetime, ends_at: datetime, now: datetime
+) -> Opening | None:
+    """The open opening, if any, that already takes some of this time of the provider's."""
+    provider_id = provider.id or 0
+    near = uow.openings.still_open(now, provider_ids=[provider_id], between=(starts_at, ends_at))
+    return overlapping(near, provider_id, starts_at, ends_at)
 
 
 def overlapping(

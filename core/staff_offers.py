@@ -9,7 +9,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.lifecycle import Journal, ensure_free, open_slot
 from core.model import Offer
 from core.offers import offer_opening
-from core.opening_checks import overlapping
+from core.opening_checks import open_at
 from core.policy import Policy
 from core.ports import UnitOfWork
 
@@ -38,8 +38,7 @@ def offer_slot(
         raise InvalidInput("That slot has already started.", field="starts_at")
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     ensure_free(uow, provider, starts_at, ends_at)
-    near = uow.openings.still_open(now, provider_ids=[provider_id], between=(starts_at, ends_at))
-    taken = overlapping(near, provider_id, starts_at, ends_at)
+    taken = open_at(uow, provider, starts_at, ends_at, now)
     if taken is not None:  # one slot, one opening: offer that one instead
         raise Conflict(
             f"{taken.ref} is already open for {provider.name} at that time; "

@@ -130,10 +130,6 @@ _BY_SENDER = (
     .limit(2)
 )
 # Read for every text sent (the dispatcher checks the client again): plain columns, built once.
-_CLIENT_BY_ID = select(*ClientRow.__table__.columns).where(
-    ClientRow.__table__.c.id == bindparam("client_id")
-)
-
 _CLIENTS_BY_ID = select(*ClientRow.__table__.columns).where(
     ClientRow.__table__.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -167,9 +163,7 @@ class SqlClientRepository(SqlRepository):
         return client
 
     def get(self, client_id: int) -> Client | None:
-        found = plain_connection(self.session).execute(_CLIENT_BY_ID, {"client_id": client_id})
-        row = found.first()
-        return to_client(row) if row else None
+        return self.get_many([client_id]).get(client_id)
 
     def get_by_phone(self, phone: str) -> Client | None:
         row = self.session.scalars(select(ClientRow).where(ClientRow.phone == phone)).first()
@@ -178,7 +172,7 @@ class SqlClientRepository(SqlRepository):
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         if not client_ids:
             return {}
-        rows = self.session.execute(_CLIENTS_BY_ID, {"ids": list(client_ids)})
+        rows = plain_connection(self.session).execute(_CLIENTS_BY_ID, {"ids": list(client_ids)})
         return {row.id: to_client(row) for row in rows}
 
     def list(

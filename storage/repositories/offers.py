@@ -204,7 +204,9 @@ class SqlOpeningRepository(SqlRepository):
         origin_client_id: int | None = None,
     ) -> list[Opening]:
         shape = (provider_ids is not None, between is not None, origin_client_id is not None)
-        parameters: dict[str, Any] = {"now": now, "client": origin_client_id}
+        parameters: dict[str, Any] = {"now": now}
+        if origin_client_id is not None:
+            parameters["client"] = origin_client_id
         if provider_ids is not None:
             parameters["providers"] = list(provider_ids)
         if between is not None:
