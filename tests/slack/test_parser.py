@@ -360,6 +360,10 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "mornigs", ["I didn't understand 'mornigs' — did you mean 'mornings'?"]),
     (P + "weekdys", ["I didn't understand 'weekdys' — did you mean 'weekdays'?"]),
     (
+        P + "any time this week or next",
+        ["I didn't understand 'next'."],
+    ),  # not "did you mean 'next'"
+    (
         P + "lip filler cheek filler",
         [
             "'lip filler' and 'cheek filler' are two services, Lip Filler and Cheek Filler; "

@@ -79,7 +79,7 @@ def _report(ctx: Line, unread: list[int], vocabulary: Iterable[str]) -> None:
             close = process.extractOne(
                 ctx.norm(k), list(vocabulary), scorer=similarity, score_cutoff=ACCEPT
             )
-            if close:
+            if close and close[0] != ctx.norm(k):  # a known word unread here: no hint
                 hint = f" — did you mean '{close[0]}'?"
                 break
     ctx.found.problems.append(f"I didn't understand '{typed}'{hint}" + ("" if hint else "."))
