@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Collection
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +111,19 @@ def add_clinic(
     return clinic
 
 
+def fold(text: str) -> str:
+    """A name compared without accents, case or punctuation: `Siobhán Ní` = `siobhan ni`."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", plain.lower()).split())
+
+
+def same_person(client: Client, name: str) -> bool:
+    """`name` is the client's: their whole name, or their first name alone (by `fold`)."""
+    typed = fold(name)
+    return typed in (fold(f"{client.first_name} {client.last_name}"), fold(client.first_name))
+
+
 def add_client(
     *,
     uow: UnitOfWork,
@@ -118,7 +134,41 @@ def add_client(
     actor: str,
     email: str | None = None,
     timezone: str | None = None,
+    clinic_ids: Collection[int] = (),
 ) -> Client:
+    """A new client, known from now on at `clinic_ids` (the clinics of the staff adding
+    them). A phone already on file is a Conflict: one phone, one client."""
+    return find_or_add_client(
+        uow=uow,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        now=now,
+        actor=actor,
+        email=email,
+        timezone=timezone,
+        clinic_ids=clinic_ids,
+        reuse=False,
+    )[0]
+
+
+def find_or_add_client(
+    *,
+    uow: UnitOfWork,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    now: datetime,
+    actor: str,
+    email: str | None = None,
+    timezone: str | None = None,
+    clinic_ids: Collection[int] = (),
+    reuse: bool = True,
+) -> tuple[Client, bool]:
+    """The client with this phone and whether they were just added: a new one, or (with
+    `reuse`) the one on file under this name (`same_person`), as another clinic of the
+    group may have added them. Either way `clinic_ids` know them from now on. A phone on
+    file under another name is a Conflict: one phone, one client."""
     limits.check_fields(
         {
             "first_name": first_name,
@@ -134,7 +184,16 @@ def add_client(
     e164 = normalize_phone(phone)
     existing = uow.clients.get_by_phone(e164)
     if existing is not None:
-        raise Conflict(f"A client with that phone already exists (client {existing.id}).")
+        if not reuse:
+            raise Conflict(f"A client with that phone already exists (client {existing.id}).")
+        if not same_person(existing, f"{first_name} {last_name}"):
+            raise Conflict(
+                f"That phone is on file for another client (client {existing.id}), under "
+                "another name: one phone is one client. Check the number, or give the "
+                "patient's own."
+            )
+        uow.clients.add_clinics(existing.id or 0, clinic_ids, now)
+        return existing, False
     client = uow.clients.add(
         Client(
             first_name=first_name.strip(),
@@ -145,8 +204,9 @@ def add_client(
             created_at=now,
         )
     )
+    uow.clients.add_clinics(client.id or 0, clinic_ids, now)
     record(uow, EventKind.CLIENT_ADDED, actor=actor, now=now, client_id=client.id)
-    return client
+    return client, True
 
 
 def add_provider(

@@ -153,7 +153,12 @@ class ClientRepository(Protocol):
         seen_at: Collection[int] | None = None,
     ) -> Page[Client]:
         """By id; archived clients only when `archived`. With `seen_at` (clinic ids), only the
-        clients those clinics see: on one's waitlist, booked with one, or at no clinic yet."""
+        clients those clinics see: known at one (`clinics_of_clients`), or at no clinic yet."""
+        ...
+
+    def add_clinics(self, client_id: int, clinic_ids: Collection[int], now: datetime) -> None:
+        """These clinics know the client from now on, before any entry or appointment there
+        (their staff added the client, or found them on file by phone)."""
         ...
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
@@ -253,8 +258,9 @@ class EntryRepository(Protocol):
     def counts_by_status(self, clinic_id: int | None = None) -> dict[EntryStatus, int]: ...
 
     def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
-        """The clinics each client has a waitlist entry or an appointment at, in one query;
-        clients with neither are left out."""
+        """The clinics each client is known at, in one query: a waitlist entry or an
+        appointment there, or added there (`ClientRepository.add_clinics`); clients known
+        nowhere are left out."""
         ...
 
     def average_wait_days(self, clinic_id: int | None = None) -> float | None:

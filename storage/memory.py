@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -108,8 +109,30 @@ class FakeClinics(_Table):
         return sender_match(self.all(), phone_e164)
 
 
+@dataclass
+class ClientClinic:
+    """A clinic that knows a client (`ClientRepository.add_clinics`)."""
+
+    client_id: int
+    clinic_id: int
+    created_at: datetime
+    id: int | None = None
+
+
+class FakeClientClinics(_Table):
+    def pairs(self) -> set[tuple[int, int]]:
+        return {(row.client_id, row.clinic_id) for row in self.rows.values()}
+
+
 class FakeClients(_Table):
     uow: FakeUnitOfWork | None = None  # for `seen_at`, which asks the entries
+
+    def add_clinics(self, client_id: int, clinic_ids: Collection[int], now: datetime) -> None:
+        assert self.uow is not None
+        links = self.uow.client_clinics
+        for clinic_id in sorted(set(clinic_ids)):
+            if (client_id, clinic_id) not in links.pairs():
+                links.add(ClientClinic(client_id, clinic_id, now))
 
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         return {c.id: c for c in self.all() if c.id in client_ids}
@@ -212,7 +235,8 @@ class FakeEntries(_Table):
 
     def clinics_of_clients(self, client_ids: Sequence[int]) -> dict[int, set[int]]:
         found: dict[int, set[int]] = {}
-        for row in [*self.all(), *self.uow.appointments.all()]:
+        known = [*self.all(), *self.uow.appointments.all(), *self.uow.client_clinics.all()]
+        for row in known:
             if row.client_id in client_ids:
                 found.setdefault(row.client_id, set()).add(row.clinic_id)
         return found
@@ -634,6 +658,7 @@ class FakeUnitOfWork:
         self.clinics = FakeClinics()
         self.clients = FakeClients()
         self.clients.uow = self
+        self.client_clinics = FakeClientClinics()
         self.providers = FakeProviders()
         self.services = FakeServices()
         self.appointments = FakeAppointments()
@@ -649,6 +674,7 @@ class FakeUnitOfWork:
     _TABLES = (
         "clinics",
         "clients",
+        "client_clinics",
         "providers",
         "services",
         "appointments",

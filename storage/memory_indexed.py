@@ -38,6 +38,7 @@ from core.ports import Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from core.ranking import RANK_ORDER
 from storage.memory import (
     FakeAppointments,
+    FakeClientClinics,
     FakeClients,
     FakeClinics,
     FakeEntries,
@@ -162,6 +163,10 @@ class Clients(FakeClients, _Indexed):
 
     def get_many(self, client_ids: Sequence[int]) -> dict[int, Client]:
         return {i: self.get(i) for i in client_ids if i in self.rows}
+
+
+class ClientClinics(FakeClientClinics, _Indexed):
+    pass
 
 
 class Appointments(FakeAppointments, _Indexed):
@@ -741,6 +746,7 @@ class IndexedUnitOfWork(FakeUnitOfWork):
         self.clinics = Clinics(self.journal)
         self.clients = Clients(self.journal)
         self.clients.uow = self
+        self.client_clinics = ClientClinics(self.journal)
         self.providers = Providers(self.journal)
         self.services = Services(self.journal)
         self.appointments = Appointments(self.journal)

@@ -106,6 +106,18 @@ class ClientRow(Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ClientClinicRow(Base):
+    """A clinic that knows a client without their being on its waitlist or booked with it
+    yet: its staff added them, or found them on file by phone (`bot.api.scope`)."""
+
+    __tablename__ = "client_clinics"
+    __table_args__ = (Index("ix_client_clinics_clinic_id_client_id", "clinic_id", "client_id"),)
+
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ProviderRow(Base):
     __tablename__ = "providers"
 

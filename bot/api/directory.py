@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 
 from bot.api import mapping
 from bot.api.context import (
@@ -65,12 +65,31 @@ def list_clients(
     )
 
 
-@router.post("/clients", status_code=201, response_model=Envelope[Client], summary="Add a client")
-def create_client(request: Request, caller: StaffCaller, body: NewClient) -> dict[str, Any]:
+@router.post(
+    "/clients",
+    status_code=201,
+    response_model=Envelope[Client],
+    summary="Add a client, or find the one on file with that phone and name",
+    responses={200: {"description": "Already on file: that client, now seen by your clinics"}},
+)
+def create_client(
+    request: Request, response: Response, caller: StaffCaller, body: NewClient
+) -> dict[str, Any]:
+    """201 with a new client; 200 with the client already on file under that phone and name
+    (the whole name, or the first name alone), who from then on is seen by the clinics of
+    your token, even before they wait or book there. A phone on file under another name is
+    409: one phone is one client."""
+
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
-        client = directory.add_client(
-            uow=uow, now=runtime.clock(), actor=caller.actor, **body.model_dump()
+        client, added = directory.find_or_add_client(
+            uow=uow,
+            now=runtime.clock(),
+            actor=caller.actor,
+            clinic_ids=caller.clinic_ids or (),
+            **body.model_dump(),
         )
+        if not added:
+            response.status_code = 200
         return ok(mapping.client_item(client))
 
     return in_transaction(request, work)

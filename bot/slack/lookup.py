@@ -11,9 +11,10 @@ from typing import Protocol
 from bot.slack import parser
 from bot.slack.blocks import when
 from bot.slack.errors import CommandError
-from bot.slack.parser import Directory, fold
+from bot.slack.parser import Directory
 from bot.slack.refs import parse_ref
 from core.clinics import ClinicConfig
+from core.directory import fold
 from core.model import Appointment, AppointmentStatus, Client, EntryStatus, WaitlistEntry
 from core.ports import EntryFilter, UnitOfWork
 

@@ -10,9 +10,9 @@ from typing import Any
 from bot.slack import blocks
 from bot.slack.commands.base import Context, Reply
 from bot.slack.entry_view import entry_view
-from core.directory import add_client, normalize_phone
+from core.directory import find_or_add_client, normalize_phone
 from core.entries import add_to_waitlist
-from core.errors import NotFound, WaitlistError
+from core.errors import Conflict, NotFound, WaitlistError
 from core.model import Client, Provider, Service
 from core.ports import UnitOfWork
 
@@ -200,14 +200,17 @@ def submit_add(ctx: Context, state: dict[str, Any]) -> Reply | dict[str, str]:
             if picked is not None:
                 client = _picked(uow, picked)
             else:
-                client = uow.clients.get_by_phone(phone) or add_client(
-                    uow=uow,
-                    first_name=values["first_name"],
-                    last_name=values["last_name"] or "",
-                    phone=phone,
-                    now=now,
-                    actor=ctx.actor,
-                )
+                try:
+                    client, _ = find_or_add_client(
+                        uow=uow,
+                        first_name=values["first_name"],
+                        last_name=values["last_name"] or "",
+                        phone=phone,
+                        now=now,
+                        actor=ctx.actor,
+                    )
+                except Conflict as exc:  # the phone is another client's
+                    return {"phone": exc.message}
             entry = add_to_waitlist(
                 uow=uow,
                 client_id=client.id or 0,

@@ -5,7 +5,6 @@ A line is understood whole or not at all: every problem is reported, and nothing
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,7 +19,7 @@ from bot.slack.grammar.names import TITLES, NameIndex
 from bot.slack.grammar.tokens import Token, take_notes, tokenize
 from bot.slack.grammar.weekdays import weekday_of
 from core.audit import mask_phone
-from core.directory import normalize_phone, phone_assigned
+from core.directory import fold, normalize_phone, phone_assigned, same_person
 from core.errors import InvalidInput
 from core.model import Client, Provider, Service
 
@@ -219,19 +218,6 @@ def _finish(
     )
 
 
-def fold(text: str) -> str:
-    """A name compared without accents, case or punctuation: `Siobhán Ní` = `siobhan ni`."""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", plain.lower()).split())
-
-
-def _same_person(client: Client, words: Sequence[str]) -> bool:
-    """The typed name is the client's: the whole name, or the first name alone."""
-    typed = fold(" ".join(words))
-    return typed in (fold(f"{client.first_name} {client.last_name}"), fold(client.first_name))
-
-
 def _check_phone(
     book: ClientBook, words: Sequence[str], phone: str, typed: str
 ) -> tuple[Client | None, str]:
@@ -239,7 +225,7 @@ def _check_phone(
     client's, or a known client's name with another phone."""
     owner = book.by_phone(phone)
     if owner is not None:
-        if _same_person(owner, words):
+        if same_person(owner, " ".join(words)):
             return owner, ""
         return None, (
             f"'{typed}' is {owner.first_name} {owner.last_name}'s number — to add for "

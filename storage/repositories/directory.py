@@ -22,6 +22,7 @@ from core.model import (
 )
 from core.ports import Page
 from storage.repositories.base import (
+    InsertNew,
     SqlRepository,
     domain_values,
     existing,
@@ -32,6 +33,7 @@ from storage.repositories.base import (
 )
 from storage.tables import (
     AppointmentRow,
+    ClientClinicRow,
     ClientRow,
     ClinicRow,
     EntryRow,
@@ -135,17 +137,18 @@ _CLIENTS_BY_ID = select(*ClientRow.__table__.columns).where(
 )
 
 
+# Where a client is known at a clinic (`EntryRepository.clinics_of_clients`).
+KNOWN_AT = (EntryRow, AppointmentRow, ClientClinicRow)
+
+
 def _seen_at(clinic_ids: list[int]) -> ColumnElement[bool]:
-    """The client is on one of these clinics' waitlists or booked with one, or at no clinic
-    yet (`bot.api.scope.client_seen` in SQL)."""
+    """The client is known at one of these clinics, or at no clinic yet
+    (`bot.api.scope.client_seen` in SQL)."""
     places = [
         select(row.client_id).where(row.client_id == ClientRow.id, row.clinic_id.in_(clinic_ids))
-        for row in (EntryRow, AppointmentRow)
+        for row in KNOWN_AT
     ]
-    anywhere = [
-        select(row.client_id).where(row.client_id == ClientRow.id)
-        for row in (EntryRow, AppointmentRow)
-    ]
+    anywhere = [select(row.client_id).where(row.client_id == ClientRow.id) for row in KNOWN_AT]
     return or_(
         *(exists(place) for place in places),
         and_(*(~exists(place) for place in anywhere)),
@@ -191,6 +194,16 @@ class SqlClientRepository(SqlRepository):
             select(ClientRow).where(*shown).order_by(ClientRow.id).offset(offset).limit(limit)
         )
         return Page([to_client(row) for row in rows], total or 0)
+
+    def add_clinics(self, client_id: int, clinic_ids: Collection[int], now: datetime) -> None:
+        if clinic_ids:
+            self.session.execute(
+                InsertNew(ClientClinicRow.__table__),
+                [
+                    {"client_id": client_id, "clinic_id": clinic_id, "created_at": now}
+                    for clinic_id in sorted(clinic_ids)
+                ],
+            )
 
     def search(self, text: str, limit: int = 20) -> Sequence[Client]:
         name = func.lower(ClientRow.first_name + " " + ClientRow.last_name)

@@ -26,6 +26,7 @@ from core.model import ACTIVE_STATUSES, EntryStatus, WaitlistEntry
 from core.ports import SORT_FIELDS, Candidate, CandidateQuery, EntryFilter, Page, SlotSpec
 from storage.repositories.base import SqlRepository, existing, plain
 from storage.repositories.candidates import find_candidates
+from storage.repositories.directory import KNOWN_AT
 from storage.repositories.entry_mapping import (
     entry_row_values,
     load_provider_ids,
@@ -36,7 +37,7 @@ from storage.repositories.entry_mapping import (
 )
 from storage.repositories.open_slots import page_by_open_slots
 from storage.repositories.term_cache import forget
-from storage.tables import AppointmentRow, ClientRow, EntryProviderRow, EntryRow
+from storage.tables import ClientRow, EntryProviderRow, EntryRow
 
 SORT_COLUMNS: dict[str, Any] = {
     "created_at": EntryRow.created_at,
@@ -154,10 +155,10 @@ class SqlEntryRepository(SqlRepository):
             return {}
         ids = list(client_ids)
         query = union(
-            select(EntryRow.client_id, EntryRow.clinic_id).where(EntryRow.client_id.in_(ids)),
-            select(AppointmentRow.client_id, AppointmentRow.clinic_id).where(
-                AppointmentRow.client_id.in_(ids)
-            ),
+            *(
+                select(row.client_id, row.clinic_id).where(row.client_id.in_(ids))
+                for row in KNOWN_AT
+            )
         )
         found: dict[int, set[int]] = {}
         for client_id, clinic_id in self.session.execute(query):

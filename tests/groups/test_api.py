@@ -232,3 +232,65 @@ def test_a_clinics_client_pages_count_and_fill_with_its_own_clients_only(api: Ap
     assert {p["pagination"]["total"] for p in pages} == {5}
     names = [c["first_name"] for p in pages for c in p["data"]]
     assert names == [f"East{n}" for n in range(5)]
+
+
+def west_staff(api: Api) -> dict[str, str]:
+    return api.headers(Role.STAFF, [api.group.west.clinic.id or 0])
+
+
+def test_a_patient_of_one_clinic_joins_another_clinics_waitlist_over_rest(api: Api) -> None:
+    """Downtown's integration adds its patient; Bayside's, later, posts the same person: the
+    one client on file is returned (200), and Bayside can then read them and waitlist them."""
+    group = api.group
+    posted = {"first_name": "Rosa", "last_name": "Díaz", "phone": "(617) 555-0142"}
+    first = api.client.post("/apis/v1/clients", json=posted, headers=api.east_staff())
+    assert first.status_code == 201
+    rosa = first.json()["data"]["id"]
+    assert api.client.get(f"/apis/v1/clients/{rosa}", headers=west_staff(api)).status_code == 404
+
+    again = {"first_name": "rosa", "last_name": "Diaz", "phone": "+16175550142"}
+    found = api.client.post("/apis/v1/clients", json=again, headers=west_staff(api))
+    assert found.status_code == 200, found.json()
+    assert found.json()["data"]["id"] == rosa
+    assert found.json()["data"]["first_name"] == "Rosa"  # as on file
+    assert api.client.get(f"/apis/v1/clients/{rosa}", headers=west_staff(api)).status_code == 200
+    request = {"patient_id": int(rosa), "service_id": group.west.service.id}
+    joined = api.client.post("/apis/v1/waitlist-requests", json=request, headers=west_staff(api))
+    assert joined.status_code == 201, joined.json()
+    listed = api.client.get("/apis/v1/clients", headers=west_staff(api)).json()["data"]
+    assert [c["id"] for c in listed] == [rosa]
+
+
+def test_a_client_added_by_one_clinic_is_not_seen_by_the_other(api: Api) -> None:
+    posted = {"first_name": "Ike", "last_name": "Obi", "phone": "617 555 0177"}
+    ike = api.client.post("/apis/v1/clients", json=posted, headers=api.east_staff()).json()
+    path = f"/apis/v1/clients/{ike['data']['id']}"
+    assert api.client.get(path, headers=api.east_staff()).status_code == 200
+    assert api.client.get(path, headers=west_staff(api)).status_code == 404
+    west_list = api.client.get("/apis/v1/clients", headers=west_staff(api)).json()
+    assert west_list["data"] == [] and west_list["pagination"]["total"] == 0
+    assert api.client.get(path, headers=api.headers(Role.ADMIN)).status_code == 200
+
+
+def test_a_phone_on_file_under_another_name_is_a_conflict_and_shows_nothing(api: Api) -> None:
+    posted = {"first_name": "Ike", "last_name": "Obi", "phone": "617 555 0177"}
+    ike = api.client.post("/apis/v1/clients", json=posted, headers=api.east_staff()).json()
+    other = {"first_name": "Ada", "last_name": "Obi", "phone": "+16175550177"}
+    refused = api.client.post("/apis/v1/clients", json=other, headers=west_staff(api))
+    assert refused.status_code == 409
+    said = refused.json()["details"][0]["message"]
+    assert "another name" in said
+    assert "Ike" not in said  # the name on file is not told
+    path = f"/apis/v1/clients/{ike['data']['id']}"
+    assert api.client.get(path, headers=west_staff(api)).status_code == 404
+
+
+def test_posting_a_client_twice_returns_the_first(api: Api) -> None:
+    posted = {"first_name": "Lee", "last_name": "Park", "phone": "617 555 0188"}
+    admin = api.headers(Role.ADMIN)
+    first = api.client.post("/apis/v1/clients", json=posted, headers=admin)
+    second = api.client.post("/apis/v1/clients", json={**posted, "last_name": ""}, headers=admin)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json()["data"] == first.json()["data"]
+    total = api.client.get("/apis/v1/clients", headers=admin).json()["pagination"]["total"]
+    assert total == 1

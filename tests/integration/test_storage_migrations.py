@@ -14,6 +14,7 @@ from storage.uow import uow_factory
 TABLES = {
     "clinics",
     "clients",
+    "client_clinics",
     "providers",
     "services",
     "appointments",

@@ -210,3 +210,29 @@ def test_app_home_shows_openings_offers_and_stats(slack: SlackHttp) -> None:
     assert "Waitlist: 1 entry" in text and "Active 1 · conversion 0%" in text
     assert "Yesterday (2026-02-15): openings 0, filled 0" in text
     assert "Last 30 days (2026-01-17 to 2026-02-15): openings 0, filled 0" in text
+
+
+def test_the_add_form_refuses_a_phone_on_file_for_someone_else(slack: SlackHttp) -> None:
+    bob = slack.world.client("Bob", 3)
+    view = {"type": "modal", "callback_id": CALLBACK_ID, "private_metadata": "{}"}
+
+    response = slack.submit(view, _form(bob.phone))  # typed as Jane Doe's
+
+    errors = response.json()["errors"]
+    assert list(errors) == ["phone"] and "another name" in errors["phone"]
+    assert _entries(slack) == 0
+
+
+def test_the_add_form_finds_the_client_on_file_by_phone_and_name(slack: SlackHttp) -> None:
+    bob = slack.world.client("Bob", 3)
+    form = _form(bob.phone)
+    form["first_name"] = {"value": {"type": "plain_text_input", "value": "bob"}}
+    form["last_name"] = {"value": {"type": "plain_text_input", "value": None}}
+    view = {"type": "modal", "callback_id": CALLBACK_ID, "private_metadata": "{}"}
+
+    response = slack.submit(view, form)
+
+    assert response.status_code == 200 and response.content in (b"", b"null")
+    assert slack.api.wait_for("chat.postMessage")[0]["text"] == "Added W-1 for Bob Tester."
+    with slack.runtime.make_uow() as uow:
+        assert uow.clients.list().total == len(slack.world.clients)

@@ -23,9 +23,9 @@ from bot.slack.commands import (
 from bot.slack.commands.base import Command, Context, Reply
 from bot.slack.errors import CommandError, NotAllowed
 from bot.slack.grammar.clinics import Named, named_clinic
-from bot.slack.parser import fold
 from core import limits
 from core.clinics import ClinicConfig
+from core.directory import fold
 
 COMMANDS: dict[str, Command] = {
     module.NAME: module  # type: ignore[misc]

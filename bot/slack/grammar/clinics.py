@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from bot.slack.grammar.names import ACCEPT, MARGIN, MIN_TYPO_LENGTH, similarity
+from core.directory import fold
 
 
 class HasName(Protocol):
@@ -39,8 +40,6 @@ class Named(Generic[Clinic]):
 
 
 def _fold(text: str) -> str:
-    from bot.slack.parser import fold
-
     return fold(re.sub(r"['’]s\b", "", text))
 
 
