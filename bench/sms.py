@@ -1,6 +1,7 @@
 """SMS webhook throughput and cancellation-to-first-text latency, over loopback.
 
 python -m bench.sms [--db sqlite,postgresql] [--requests 3000] [--concurrency 16] [--workers 1]
+                    [--sending twilio|console] [--batch 5]
 python -m bench.sms --profile 400 [--db postgresql]
 
 
@@ -10,6 +11,12 @@ This process posts signed inbound YES/NO texts for distinct clients (all real wo
 declines that move fills on, "just taken" replies) and reports throughput and p50/p99 latency
 as the client sees it. Then it cancels appointments through the REST API, one at a time, and
 times each until the first offer text reaches the fake Twilio.
+
+`--sending console` runs the server without Twilio's account (the inbound signature is still
+checked): the outbox hands each text to the console sender, which writes it to the server's
+log, and no fake Twilio runs. That is how the peer in ../shared/peers is measured (its
+USE_MOCK_TWILIO), so it is the like-for-like comparison; the default sends every text over
+HTTP to the fake Twilio, which runs in this process and is counted in the load client's CPU.
 
 `--profile N` measures the engine alone instead: N texts handled in this process, no HTTP and
 no sending, with the CPU time per reply, the SQL statements of each YES and NO, and a cProfile
@@ -52,7 +59,8 @@ from tests.fakes.twilio_api import FakeTwilioApi
 TZ = "America/New_York"
 TOKEN = "bench-auth-token"
 JWT = "bench-jwt-secret-with-enough-length-0123456789"
-PROVIDERS, DAYS, HOURS, BATCH = 10, 6, 10, 5  # 600 openings x 5 holders = 3,000 offers
+PROVIDERS, HOURS = 10, 10  # openings a day: 100
+BATCH = 5  # holders per opening: a YES books one and withdraws four
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(f"\n## {database}")
             if args.profile:
-                _profile(url, database, args.profile)
+                _profile(url, database, args.profile, args.batch)
             else:
                 _run(url, args)
         finally:
@@ -71,11 +79,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(url: str, args: argparse.Namespace) -> None:
-    phones, spare = _build(url, args.requests)
+    phones, spare = _build(url, args.requests, args.batch)
     with FakeTwilioApi() as twilio:
         port = _free_port()
         public = f"http://127.0.0.1:{port}"
-        server = _serve(url, public, twilio.url, port, args.workers)
+        twilio_url = twilio.url if args.sending == "twilio" else None
+        server = _serve(url, public, twilio_url, port, args)
         database = _postmaster(url)
         try:
             cpu = _cpu_seconds(server.pid)
@@ -86,23 +95,23 @@ def _run(url: str, args: argparse.Namespace) -> None:
             replies["server_cpu"] = _cpu_seconds(server.pid) - cpu
             if database:
                 replies["database_cpu"] = _cpu_seconds(database, reaped=True) - db_cpu
-            first_text = _cancellations(public, twilio, spare)
+            first_text = _cancellations(public, twilio, spare) if twilio_url else []
         finally:
             server.terminate()
             server.wait(30)
     _report(replies, first_text, args)
 
 
-def _profile(url: str, database: str, count: int) -> None:
+def _profile(url: str, database: str, count: int, batch: int) -> None:
     """CPU and statements per reply, in process: what the engine costs without HTTP."""
-    phones, _ = _build(url, count)
+    phones, _ = _build(url, count, batch)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=url,
         quiet_hours="",
         cap_per_day=0,
         cap_per_week=0,
-        offer_batch_size=BATCH,
+        offer_batch_size=batch,
     )
     runtime = build_runtime(settings)
     statements: list[str] = []
@@ -155,12 +164,14 @@ def _profile(url: str, database: str, count: int) -> None:
     print(f"  profile: {path} (python -m pstats {path})")
 
 
-def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
-    """Clients with pending offers, and booked appointments kept back to cancel later."""
+def _build(url: str, wanted: int, batch: int) -> tuple[list[str], list[int]]:
+    """Clients with pending offers, `batch` to an opening, and booked appointments kept back
+    to cancel later: at least six days of openings, more when `wanted` needs them."""
+    days = max(6, -(-wanted // (PROVIDERS * HOURS * batch)))
     settings = Settings(_env_file=None, database_url=url)  # type: ignore[call-arg]
     upgrade(url)
     runtime = build_runtime(settings)
-    policy = Policy(batch_size=BATCH, cap_per_day=0, cap_per_week=0, quiet_hours=None)
+    policy = Policy(batch_size=batch, cap_per_day=0, cap_per_week=0, quiet_hours=None)
     now = datetime.now(UTC)
     zone = ZoneInfo(TZ)
     hours = {d: [(clock(8), clock(19))] for d in range(7)}
@@ -179,7 +190,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
             uow=uow, first_name="Holder", last_name="X", phone="+16175559999", now=now, actor="b"
         )
         phones = []
-        for i in range(PROVIDERS * DAYS * HOURS * BATCH + 200):
+        for i in range(PROVIDERS * days * HOURS * batch + 200):
             # Straight into the tables: the set-up is not what is measured.
             phone = f"+1617{2000000 + i:07d}"
             client = uow.clients.add(Client(f"P{i}", "X", phone, created_at=now))
@@ -195,7 +206,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
             phones.append(phone)
         appointments = []
         start_day = (now.astimezone(zone) + timedelta(days=2)).date()
-        for day in range(DAYS + 1):
+        for day in range(days + 1):
             for hour in range(HOURS):
                 for provider in providers:
                     at = datetime.combine(start_day + timedelta(days=day), clock(8 + hour), zone)
@@ -212,7 +223,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
                     )
         uow.commit()
     _analyze(runtime.engine)
-    to_cancel, spare = appointments[: PROVIDERS * DAYS * HOURS], appointments[-30:]
+    to_cancel, spare = appointments[: PROVIDERS * days * HOURS], appointments[-30:]
     for appointment_id in to_cancel:
         with runtime.make_uow() as uow:
             fill.handle_cancellation(
@@ -223,7 +234,7 @@ def _build(url: str, wanted: int) -> tuple[list[str], list[int]]:
         connection.execute(update(MessageRow).values(status="sent"))
     _analyze(runtime.engine)
     runtime.close()
-    offered = phones[: len(to_cancel) * BATCH]
+    offered = phones[: len(to_cancel) * batch]
     random.Random(7).shuffle(offered)
     return offered[:wanted], spare
 
@@ -238,7 +249,7 @@ def _analyze(engine: Any) -> None:
 
 
 def _serve(
-    url: str, public: str, twilio_url: str, port: int, workers: int
+    url: str, public: str, twilio_url: str | None, port: int, args: argparse.Namespace
 ) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK", "TWILIO"))}
     env.update(
@@ -247,16 +258,19 @@ def _serve(
         WAITLIST_QUIET_HOURS="",
         WAITLIST_CAP_PER_DAY="0",
         WAITLIST_CAP_PER_WEEK="0",
-        WAITLIST_OFFER_BATCH_SIZE=str(BATCH),
+        WAITLIST_OFFER_BATCH_SIZE=str(args.batch),
         WAITLIST_JWT_SECRET=JWT,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_AUTH_TOKEN=TOKEN,
-        TWILIO_FROM_NUMBER="+16175550000",
-        TWILIO_API_BASE_URL=twilio_url,
+        TWILIO_AUTH_TOKEN=TOKEN,  # inbound texts are signed either way
     )
+    if twilio_url:  # else no account: the console sender writes each text to the log
+        env.update(
+            TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+            TWILIO_FROM_NUMBER="+16175550000",
+            TWILIO_API_BASE_URL=twilio_url,
+        )
     command = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler", "--port", str(port)]
-    if workers != 1:
-        command += ["--workers", str(workers)]
+    if args.workers != 1:
+        command += ["--workers", str(args.workers)]
     log_path = Path("bench/data/sms-serve.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:  # read it if the server misbehaves
@@ -327,9 +341,11 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
     ms = [x * 1000 for x in lat]
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    sending = "fake Twilio over HTTP" if args.sending == "twilio" else "console sender"
     print(
         f"inbound YES/NO: {len(ms)} requests, concurrency {args.concurrency}, "
-        f"{args.workers} worker(s); load average after (1/5/15 min) {load}"
+        f"{args.workers} worker(s), {args.batch} holders per opening, texts to the {sending}; "
+        f"load average after (1/5/15 min) {load}"
     )
     print(f"  throughput {len(ms) / replies['elapsed']:.0f} req/s")
     print(f"  latency p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms")
@@ -347,6 +363,8 @@ def _report(replies: dict[str, Any], first_text: list[float], args: argparse.Nam
         f"  load client CPU per reply {replies['client_cpu'] / len(ms) * 1000:.1f} ms "
         "(this process: signing and posting the texts)"
     )
+    if not first_text:
+        return
     first = sorted(x * 1000 for x in first_text)
     print(f"cancellation -> first offer at Twilio: {len(first)} runs")
     print(f"  p50 {statistics.median(first):.1f} ms, max {first[-1]:.1f} ms")
@@ -424,6 +442,18 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL)")
+    parser.add_argument(
+        "--sending",
+        choices=("twilio", "console"),
+        default="twilio",
+        help="texts over HTTP to a fake Twilio (default), or to the console sender",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        help="holders per opening (the peer's benchmark seeds 3)",
+    )
     parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="profile N replies in process"
     )
