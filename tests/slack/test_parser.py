@@ -249,6 +249,17 @@ ADDS: list[tuple[str, dict[str, Any], list[str]]] = [
         ],
     ),
     (P + "", {}, []),
+    # a stretch of dates as people say it
+    (P + "any time this week or next", dates(d(2, 11), d(2, 22)), ["any time", "Feb 11 - Feb 22"]),
+    (
+        P + "botox this month or next",
+        {"service_id": 1, **dates(d(2, 11), d(3, 31))},
+        ["Botox", "Feb 11 - Mar 31"],
+    ),
+    (P + "until end of december", dates(None, d(12, 31)), ["until Dec 31"]),
+    (P + "before the end of march", dates(None, d(3, 31)), ["until Mar 31"]),
+    (P + "before end of the month", dates(None, d(2, 28)), ["until Feb 28"]),
+    (P + "the end of march", dates(d(3, 21), d(3, 31)), ["Mar 21 - Mar 31"]),
 ]
 
 
@@ -359,10 +370,7 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "botox blah mornings", ["I didn't understand 'blah'."]),
     (P + "mornigs", ["I didn't understand 'mornigs' — did you mean 'mornings'?"]),
     (P + "weekdys", ["I didn't understand 'weekdys' — did you mean 'weekdays'?"]),
-    (
-        P + "any time this week or next",
-        ["I didn't understand 'next'."],
-    ),  # not "did you mean 'next'"
+    (P + "mornings or next", ["I didn't understand 'next'."]),  # not "did you mean 'next'"
     (
         P + "lip filler cheek filler",
         [
@@ -441,6 +449,15 @@ def test_add_line_not_understood_is_refused_with_exact_problems(
 
 
 EDITS: list[tuple[str, dict[str, Any], list[str]]] = [
+    (
+        "mornings instead",
+        {
+            "preferred_time_slots": (MORNING,),
+            "preferred_time_start": None,
+            "preferred_time_end": None,
+        },
+        ["mornings"],
+    ),
     (
         "priority 1 afternoons",
         {

@@ -250,6 +250,14 @@ def _relative(ctx: Line, i: int) -> Period | None:
             ctx.found.problems.append(f"'{ctx.span(i, j + 3 - i)}' has passed.")
             return j + 3 - i, first, last
         return j + 3 - i, max(first, today), last
+    if (
+        word == "this"
+        and ctx.norm(j + 1) in ("week", "month")
+        and (ctx.norm(j + 2), ctx.norm(j + 3)) == ("or", "next")
+    ):  # `this week or next (week)`: from today to the end of the next one
+        unit = ctx.norm(j + 1)
+        last = _week(today, 1)[1] if unit == "week" else _next_month(today)[1]
+        return j + 4 + (ctx.norm(j + 4) == unit) - i, today, last
     if word in ("this", "next", "coming") and ctx.norm(j + 1) in ("week", "month", "weekend"):
         unit = ctx.norm(j + 1)
         ahead = 0 if word == "this" else 1
@@ -288,10 +296,10 @@ def read_period(ctx: Line, i: int, *, weekday: bool = False) -> Period | None:
     single = read_date(ctx, i, weekday=weekday)
     if single is not None:
         return single[0], single[1], single[1]
-    word = ctx.norm(i)
-    part = PARTS.get(word) if ctx.norm(i + 1) in MONTHS else None
-    k = i + (part is not None)
-    k += part is not None and ctx.norm(k) == "of"
+    word = ctx.norm(i + the)  # `end of March`, `the end of March`, `early March`
+    of = ctx.norm(i + the + 1) == "of"
+    part = PARTS.get(word) if ctx.norm(i + the + 1 + of) in MONTHS else None
+    k = i if part is None else i + the + 1 + of
     month = ctx.norm(k)
     # "may" alone is too often the verb; as a month it needs a word like "in" or "before".
     if month in MONTHS and (month != "may" or part or ctx.norm(i - 1) in BOUNDS | {"in", "during"}):
@@ -478,8 +486,10 @@ def rule_dates(ctx: Line, i: int) -> int:
     used, first, last = period
     used += skip
     phrase = ctx.span(i, used)
-    if word in BEFORE:
+    if word in BEFORE and ctx.norm(i + skip) != "end":
         ctx.found.end_on(first - timedelta(days=1), phrase)
+    elif word in BEFORE:  # `before the end of March`: by March 31
+        ctx.found.end_on(last, phrase)
     elif word in AFTER:
         ctx.found.start_on(last + timedelta(days=1), phrase)
     elif word in UNTIL:

@@ -38,7 +38,7 @@ FILLER = {
     "time", "times", "slot", "slots", "spot", "she", "he", "they", "her", "his", "their",
     "client", "patient", "pt", "new", "wait", "waitlist", "list", "add", "book", "possible",
     "if", "be", "could", "should", "preference", "@", "#", "~", "every", "each", "first",
-    "earliest", "soonest", "whenever",
+    "earliest", "soonest", "whenever", "instead", "rather",
     ",", ";", ":", ".", "/", "&", "+", "-", "–", "—", "!", "(", ")",
 }  # fmt: skip
 _P_NUMBER = re.compile(r"p(\d+)$")
