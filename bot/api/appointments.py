@@ -20,7 +20,7 @@ from bot.api.schemas import (
     Opening,
     PageEnvelope,
 )
-from bot.api.scope import one_clinic, seen
+from bot.api.scope import client_seen, one_clinic, seen
 from bot.runtime import Runtime
 from core import directory, fill
 from core.errors import NotFound
@@ -45,6 +45,8 @@ def create_appointment(
         provider = uow.providers.get(body.provider_id)
         missing = f"Provider {body.provider_id} does not exist at that service's clinic."
         seen(caller, provider.clinic_id if provider else None, missing)
+        if not client_seen(uow, caller, body.patient_id):
+            raise NotFound(f"Client {body.patient_id} does not exist.")
         if body.scheduled_at <= runtime.clock():
             raise InvalidQuery("scheduled_at", "An appointment must be booked in the future.")
         appointment = directory.book_appointment(

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.api.auth import Role, mint_token
+from bot.app import create_app
 from bot.console_sms import ConsoleSender
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -60,4 +63,40 @@ def deployment(database_url: str) -> Iterator[Deployment]:
     runtime.clock = lambda: found.now
     runtime.sender = ConsoleSender(found.sent.append, sender_of=runtime.sender_of)
     yield found
+    runtime.close()
+
+
+SECRET = "test-secret-for-hs256-0123456789abcdef"  # a dummy, long enough for HS256
+
+
+class Api:
+    def __init__(self, client: TestClient, settings: Settings, group: Group) -> None:
+        self.client, self.settings, self.group = client, settings, group
+
+    def headers(self, role: Role, clinic_ids: list[int] | None = None) -> dict[str, str]:
+        token = mint_token(self.settings, sub="someone", role=role, clinic_ids=clinic_ids)
+        return {"Authorization": f"Bearer {token}"}
+
+    def east_staff(self) -> dict[str, str]:
+        return self.headers(Role.STAFF, [self.group.east.clinic.id or 0])
+
+    def west_staff(self) -> dict[str, str]:
+        return self.headers(Role.STAFF, [self.group.west.clinic.id or 0])
+
+
+@pytest.fixture
+def api(database_url: str) -> Iterator[Api]:
+    settings = Settings(
+        WAITLIST_DATABASE_URL=database_url,
+        WAITLIST_JWT_SECRET=SECRET,
+        SLACK_BOT_TOKEN=None,
+        SLACK_SIGNING_SECRET=None,
+        TWILIO_ACCOUNT_SID=None,
+        WAITLIST_CAP_PER_DAY=0,
+    )
+    runtime = build_runtime(settings)
+    runtime.clock = lambda: NOW
+    group = build_group(runtime.make_uow)
+    with TestClient(create_app(settings, runtime=runtime)) as client:
+        yield Api(client, settings, group)
     runtime.close()

@@ -3,51 +3,15 @@ STAFF token that sees only its own clinics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from bot.api.auth import Role, mint_token
-from bot.app import create_app
-from bot.runtime import build_runtime
-from bot.settings import Settings
+from bot.api.auth import Role
 from core import fill
 from core.policy import Policy
-from tests.groups.group import NOW, Group, build_group
-
-SECRET = "test-secret-for-hs256-0123456789abcdef"  # a dummy, long enough for HS256
-
-
-class Api:
-    def __init__(self, client: TestClient, settings: Settings, group: Group) -> None:
-        self.client, self.settings, self.group = client, settings, group
-
-    def headers(self, role: Role, clinic_ids: list[int] | None = None) -> dict[str, str]:
-        token = mint_token(self.settings, sub="someone", role=role, clinic_ids=clinic_ids)
-        return {"Authorization": f"Bearer {token}"}
-
-    def east_staff(self) -> dict[str, str]:
-        return self.headers(Role.STAFF, [self.group.east.clinic.id or 0])
-
-
-@pytest.fixture
-def api(database_url: str) -> Iterator[Api]:
-    settings = Settings(
-        WAITLIST_DATABASE_URL=database_url,
-        WAITLIST_JWT_SECRET=SECRET,
-        SLACK_BOT_TOKEN=None,
-        SLACK_SIGNING_SECRET=None,
-        TWILIO_ACCOUNT_SID=None,
-        WAITLIST_CAP_PER_DAY=0,
-    )
-    runtime = build_runtime(settings)
-    runtime.clock = lambda: NOW
-    group = build_group(runtime.make_uow)
-    with TestClient(create_app(settings, runtime=runtime)) as client:
-        yield Api(client, settings, group)
-    runtime.close()
+from tests.groups.conftest import Api
+from tests.groups.group import NOW
 
 
 def _west_objects(api: Api) -> dict[str, list[int]]:
@@ -235,7 +199,7 @@ def test_a_clinics_client_pages_count_and_fill_with_its_own_clients_only(api: Ap
 
 
 def west_staff(api: Api) -> dict[str, str]:
-    return api.headers(Role.STAFF, [api.group.west.clinic.id or 0])
+    return api.west_staff()
 
 
 def test_a_patient_of_one_clinic_joins_another_clinics_waitlist_over_rest(api: Api) -> None:

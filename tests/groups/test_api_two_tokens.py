@@ -1,0 +1,45 @@
+"""Two clinics' integrations side by side, each with a STAFF token for its own clinic: what one
+does never reaches, shows or books anything of the other's."""
+
+from __future__ import annotations
+
+from bot.api.auth import Role
+from tests.groups.conftest import Api
+
+
+def _booking(api: Api, patient_id: int) -> dict[str, object]:
+    east = api.group.east
+    return {
+        "patient_id": patient_id,
+        "service_id": east.service.id,
+        "provider_id": east.provider.id,
+        "scheduled_at": east.local(19, 11).isoformat(),
+    }
+
+
+def test_staff_cannot_book_a_client_their_clinic_does_not_see(api: Api) -> None:
+    leo = api.group.client("Leo", 5)
+    api.group.entry(api.group.west, leo)  # Bayside's patient
+    refused = api.client.post(
+        "/apis/v1/appointments", json=_booking(api, leo.id or 0), headers=api.east_staff()
+    )
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["details"][0]["message"] == f"Client {leo.id} does not exist."
+    assert api.client.get(f"/apis/v1/clients/{leo.id}", headers=api.east_staff()).status_code == 404
+    booked = api.client.get("/apis/v1/appointments", headers=api.headers(Role.ADMIN)).json()
+    assert booked["pagination"]["total"] == 0
+
+
+def test_staff_book_a_client_once_found_at_their_clinic(api: Api) -> None:
+    leo = api.group.client("Leo", 5)
+    api.group.entry(api.group.west, leo)
+    found = api.client.post(
+        "/apis/v1/clients",
+        json={"first_name": "Leo", "phone": leo.phone},
+        headers=api.east_staff(),
+    )
+    assert found.status_code == 200
+    booked = api.client.post(
+        "/apis/v1/appointments", json=_booking(api, leo.id or 0), headers=api.east_staff()
+    )
+    assert booked.status_code == 201, booked.text
