@@ -168,6 +168,8 @@ def _clinic_ids(value: object) -> frozenset[int]:
     ids = [_patient_id(item.strip() if isinstance(item, str) else item) for item in items]
     if any(i is None for i in ids):
         raise Unauthorized(f"The token's clinic_ids must be ids from 1 to {MAX_ID}.")
+    if not ids:  # not "every clinic": leave the claim out for that
+        raise Unauthorized("The token's clinic_ids names no clinic.")
     return frozenset(i for i in ids if i is not None)
 
 

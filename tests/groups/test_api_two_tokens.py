@@ -43,3 +43,12 @@ def test_staff_book_a_client_once_found_at_their_clinic(api: Api) -> None:
         "/apis/v1/appointments", json=_booking(api, leo.id or 0), headers=api.east_staff()
     )
     assert booked.status_code == 201, booked.text
+
+
+def test_a_token_naming_no_clinic_is_refused_not_shown_every_clinic(api: Api) -> None:
+    api.group.appointment(api.group.west, api.group.client("Hal", 6), api.group.west.local(18, 11))
+    empty = api.headers(Role.STAFF, [])
+    for path in ("/apis/v1/appointments", "/apis/v1/providers", "/apis/v1/waitlist-stats"):
+        answer = api.client.get(path, headers=empty)
+        assert answer.status_code == 401, (path, answer.text)
+        assert answer.json()["details"][0]["message"] == "The token's clinic_ids names no clinic."
