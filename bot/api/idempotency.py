@@ -1,9 +1,10 @@
 """`Idempotency-Key` on every POST of the API (SPEC §13).
 
-The same caller sending the same key and the same request within 24 hours gets the first
-answer again (status and body), and the work is done once; the same key with another request
-is 409. Racing requests with one key wait for the first to finish and then get its answer.
-An ASGI middleware, so that every POST route is covered without each route knowing.
+The same caller (a token's sub, role, patient and clinics) sending the same key and the same
+request within 24 hours gets the first answer again (status and body), and the work is done
+once; the same key with another request is 409. Racing requests with one key wait for the
+first to finish and then get its answer. An ASGI middleware, so that every POST route is
+covered without each route knowing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api.auth import Unauthorized, verify_token
+from bot.api.auth import Principal, Unauthorized, verify_token
 from bot.api.errors import error_body
 from bot.runtime import Runtime
 from storage.repositories.idempotency import Claim, IdempotencyStore, Outcome
@@ -75,7 +76,7 @@ class IdempotencyMiddleware:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         try:
-            return verify_token(self.runtime.settings, token.strip()).sub[:100]
+            return caller_identity(verify_token(self.runtime.settings, token.strip()))
         except Unauthorized:
             return None
 
@@ -123,6 +124,16 @@ class IdempotencyMiddleware:
 
 
 _KEY_RULE = f"An Idempotency-Key is 1 to {MAX_KEY} visible ASCII characters, without spaces."
+
+
+def caller_identity(caller: Principal) -> str:
+    """Whose key it is: the token's sub with its role, patient and clinics. Two tokens with one
+    `sub` (an EHR's one service account) but other clinics must not get each other's answers
+    (a Bayside token replaying Downtown's cancel would show Downtown's opening). Hashed, so
+    it fits the column however long the sub."""
+    clinics = "*" if caller.clinic_ids is None else ",".join(map(str, sorted(caller.clinic_ids)))
+    parts = (caller.sub, caller.role.value, str(caller.patient_id or ""), clinics)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

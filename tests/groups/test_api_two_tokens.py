@@ -52,3 +52,20 @@ def test_a_token_naming_no_clinic_is_refused_not_shown_every_clinic(api: Api) ->
         answer = api.client.get(path, headers=empty)
         assert answer.status_code == 401, (path, answer.text)
         assert answer.json()["details"][0]["message"] == "The token's clinic_ids names no clinic."
+
+
+def test_one_sub_with_two_clinics_tokens_does_not_share_idempotent_answers(api: Api) -> None:
+    """An EHR with one service account mints a token per clinic: Bayside's token sending the
+    key Downtown used gets its own answer (404), not a replay of Downtown's opening."""
+    group = api.group
+    group.entry(group.east, group.client("Eve", 1))
+    appointment = group.appointment(group.east, group.client("Hal", 2), group.east.local(18, 11))
+    path = f"/apis/v1/appointments/{appointment.id}/cancel"
+    first = api.client.post(path, headers={**api.east_staff(), "Idempotency-Key": "cancel-1"})
+    assert first.status_code == 200, first.text
+    other = api.client.post(path, headers={**api.west_staff(), "Idempotency-Key": "cancel-1"})
+    assert other.status_code == 404, other.text
+    assert "idempotent-replayed" not in other.headers
+    again = api.client.post(path, headers={**api.east_staff(), "Idempotency-Key": "cancel-1"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
