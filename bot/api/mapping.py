@@ -176,7 +176,7 @@ def opening_item(opening: Opening, offers: Iterable[Offer]) -> dict[str, Any]:
         "origin_patient_id": _id(opening.origin_client_id),
         "booked_appointment_id": _id(opening.booked_appointment_id),
         "filled_request_id": _id(opening.filled_entry_id),
-        "invites": [invite(o, by_id) for o in offers],
+        "invites": [{**invite(o, by_id), "request_id": str(o.entry_id)} for o in offers],
     }
 
 

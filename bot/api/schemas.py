@@ -86,6 +86,9 @@ class Invite(BaseModel):
 
     invite_id: str
     waitlist_id: str = Field(description="The opening (slot) the invite is for")
+    request_id: str | None = Field(
+        None, description="The waitlist request invited (in an opening's invites)"
+    )
     status: str | None = None
     slot_start: datetime | None = None
     slot_end: datetime | None = None

@@ -69,3 +69,18 @@ def test_one_sub_with_two_clinics_tokens_does_not_share_idempotent_answers(api: 
     again = api.client.post(path, headers={**api.east_staff(), "Idempotency-Key": "cancel-1"})
     assert again.headers["idempotent-replayed"] == "true"
     assert again.content == first.content
+
+
+def test_an_openings_invites_name_the_requests_invited(api: Api) -> None:
+    group = api.group
+    eve = group.entry(group.east, group.client("Eve", 1))
+    appointment = group.appointment(group.east, group.client("Hal", 2), group.east.local(18, 11))
+    path = f"/apis/v1/appointments/{appointment.id}/cancel"
+    opening = api.client.post(path, headers=api.east_staff()).json()["data"]
+    assert [i["request_id"] for i in opening["invites"]] == [str(eve.id)]
+    assert {i["waitlist_id"] for i in opening["invites"]} == {opening["id"]}
+    read = api.client.get(f"/apis/v1/openings/{opening['id']}", headers=api.east_staff())
+    assert read.json()["data"]["invites"] == opening["invites"]
+    entry = api.client.get(f"/apis/v1/waitlist-requests/{eve.id}", headers=api.east_staff())
+    invites = entry.json()["data"]["matched_invites"]
+    assert invites and "request_id" not in invites[0]  # the seed's shape there
