@@ -31,6 +31,9 @@ router = APIRouter(tags=["clinics"])
     "/clinics",
     response_model=PageEnvelope[Clinic],
     summary="The clinics the caller sees, by id",
+    description="Clinics are not created over REST: `waitlist import clinic.yml` on the server "
+    "adds one (or a list under `clinics:`), and running it again changes nothing. Their ids "
+    "here are what STAFF tokens list in `clinic_ids`.",
 )
 def list_clinics(request: Request, caller: StaffCaller, paging: PageQuery) -> dict[str, Any]:
     with unit_of_work(request) as (uow, runtime):

@@ -145,7 +145,10 @@ def list_providers(
 
 
 @router.post(
-    "/providers", status_code=201, response_model=Envelope[Provider], summary="Add a provider"
+    "/providers",
+    status_code=201,
+    response_model=Envelope[Provider],
+    summary="Add a provider (ADMIN)",
 )
 def create_provider(request: Request, caller: AdminCaller, body: NewProvider) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
@@ -173,7 +176,7 @@ def get_provider(request: Request, caller: StaffCaller, provider_id: IdPath) -> 
 
 
 @router.patch(
-    "/providers/{provider_id}", response_model=Envelope[Provider], summary="Edit a provider"
+    "/providers/{provider_id}", response_model=Envelope[Provider], summary="Edit a provider (ADMIN)"
 )
 def update_provider(
     request: Request, caller: AdminCaller, provider_id: IdPath, body: ProviderChanges
@@ -207,7 +210,7 @@ def list_services(
 
 
 @router.post(
-    "/services", status_code=201, response_model=Envelope[Service], summary="Add a service"
+    "/services", status_code=201, response_model=Envelope[Service], summary="Add a service (ADMIN)"
 )
 def create_service(request: Request, caller: AdminCaller, body: NewService) -> dict[str, Any]:
     def work(uow: UnitOfWork, runtime: Runtime) -> dict[str, Any]:
@@ -229,7 +232,9 @@ def get_service(request: Request, caller: Caller, service_id: IdPath) -> dict[st
     return ok(mapping.service_item(service))
 
 
-@router.patch("/services/{service_id}", response_model=Envelope[Service], summary="Edit a service")
+@router.patch(
+    "/services/{service_id}", response_model=Envelope[Service], summary="Edit a service (ADMIN)"
+)
 def update_service(
     request: Request, caller: AdminCaller, service_id: IdPath, body: ServiceChanges
 ) -> dict[str, Any]:
@@ -304,7 +309,7 @@ def erase_client(request: Request, caller: AdminCaller, client_id: IdPath) -> di
 @router.delete(
     "/providers/{provider_id}",
     response_model=Envelope[Provider],
-    summary="Archive a provider who left",
+    summary="Archive a provider who left (ADMIN)",
     description=_ARCHIVE.replace("its open waitlist requests", "requests that wanted only them"),
 )
 def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath) -> dict[str, Any]:
@@ -324,7 +329,7 @@ def archive_provider(request: Request, caller: AdminCaller, provider_id: IdPath)
 @router.delete(
     "/services/{service_id}",
     response_model=Envelope[Service],
-    summary="Archive a service no longer offered",
+    summary="Archive a service no longer offered (ADMIN)",
     description=_ARCHIVE,
 )
 def archive_service(request: Request, caller: AdminCaller, service_id: IdPath) -> dict[str, Any]:

@@ -275,4 +275,21 @@ def test_docs_open_with_the_integrators_guide(client: TestClient) -> None:
     guide = schema["info"]["description"]
     for needed in ("Bearer", "clinic_ids", "page_size", "Idempotency-Key", "Waitlist-Signature"):
         assert needed in guide
+    assert "waitlist import clinic.yml" in guide  # how a clinic comes to exist
+    assert "2000 on success" in guide and "2010" not in guide  # a 201 answers code 2000 too
     assert client.get("/docs").status_code == 200
+
+
+def test_the_docs_say_which_directory_routes_are_admins(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in [
+        ("/apis/v1/providers", "post"),
+        ("/apis/v1/providers/{provider_id}", "patch"),
+        ("/apis/v1/providers/{provider_id}", "delete"),
+        ("/apis/v1/services", "post"),
+        ("/apis/v1/services/{service_id}", "patch"),
+        ("/apis/v1/services/{service_id}", "delete"),
+        ("/apis/v1/clinics/{clinic_id}", "patch"),
+    ]:
+        assert paths[path][method]["summary"].endswith("(ADMIN)"), (path, method)
+    assert "(ADMIN)" not in paths["/apis/v1/clients"]["post"]["summary"]
