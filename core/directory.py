@@ -217,6 +217,7 @@ def add_provider(
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     if not name.strip():
         raise InvalidInput("A provider needs a name.", field="name")
+    check_name_free(uow.providers.list(clinic_id), name, kind="provider")
     provider = uow.providers.add(Provider(clinic_id=clinic_id, name=name.strip(), hours=hours))
     record(uow, EventKind.PROVIDER_ADDED, actor=actor, now=now, clinic_id=clinic_id)
     return provider
@@ -238,6 +239,7 @@ def add_service(
         raise NotFound(f"Clinic {clinic_id} does not exist.")
     if not name.strip():
         raise InvalidInput("A service needs a name.", field="name")
+    check_name_free(uow.services.list(clinic_id), name, kind="service")
     if not isinstance(duration_minutes, int) or not 5 <= duration_minutes <= 12 * 60:
         raise InvalidInput("Duration must be 5 to 720 minutes.", field="duration_minutes")
     try:
@@ -257,6 +259,18 @@ def add_service(
     )
     record(uow, EventKind.SERVICE_ADDED, actor=actor, now=now, clinic_id=clinic_id)
     return service
+
+
+def check_name_free(
+    known: Collection[Provider | Service], name: str, *, kind: str, own_id: int | None = None
+) -> None:
+    """One name, one provider (or service) at a clinic, whatever the case: staff and the
+    import find them by name, and a second 'Physio' would make every mention ambiguous."""
+    for item in known:
+        if item.id != own_id and item.name.lower() == name.strip().lower():
+            raise Conflict(
+                f"This clinic already has a {kind} named '{item.name}' ({kind} {item.id})."
+            )
 
 
 def book_appointment(

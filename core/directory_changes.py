@@ -9,7 +9,7 @@ from typing import Any
 from core import limits
 from core.audit import record
 from core.clinic_settings import ClinicSettings
-from core.directory import check_timezone, normalize_phone, parse_hours
+from core.directory import check_name_free, check_timezone, normalize_phone, parse_hours
 from core.errors import Conflict, InvalidInput, NotFound
 from core.model import AppointmentType, Client, Clinic, EventKind, Provider, Service
 from core.ports import UnitOfWork
@@ -112,6 +112,8 @@ def update_provider(
         updated.name = (changes["name"] or "").strip()
         if not updated.name:
             raise InvalidInput("A provider needs a name.", field="name")
+        known = uow.providers.list(provider.clinic_id)
+        check_name_free(known, updated.name, kind="provider", own_id=provider_id)
     if "hours" in changes:
         updated.hours = parse_hours(changes["hours"] or {})
     uow.providers.save(updated)
@@ -140,6 +142,8 @@ def update_service(
         updated.name = (changes["name"] or "").strip()
         if not updated.name:
             raise InvalidInput("A service needs a name.", field="name")
+        known = uow.services.list(service.clinic_id)
+        check_name_free(known, updated.name, kind="service", own_id=service_id)
     if "duration_minutes" in changes:
         minutes = changes["duration_minutes"]
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 720:

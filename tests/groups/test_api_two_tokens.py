@@ -84,3 +84,30 @@ def test_an_openings_invites_name_the_requests_invited(api: Api) -> None:
     entry = api.client.get(f"/apis/v1/waitlist-requests/{eve.id}", headers=api.east_staff())
     invites = entry.json()["data"]["matched_invites"]
     assert invites and "request_id" not in invites[0]  # the seed's shape there
+
+
+def test_a_service_or_provider_name_is_one_per_clinic_not_per_group(api: Api) -> None:
+    admin = api.headers(Role.ADMIN)
+    east, west = api.group.east, api.group.west
+    second = {"clinic_id": east.clinic.id, "name": "physio ", "duration_minutes": 30}
+    refused = api.client.post("/apis/v1/services", json=second, headers=admin)
+    assert refused.status_code == 409, refused.text
+    said = refused.json()["details"][0]["message"]
+    assert said == f"This clinic already has a service named 'Physio' (service {east.service.id})."
+    other = {"clinic_id": west.clinic.id, "name": "Massage", "duration_minutes": 30}
+    massage = api.client.post("/apis/v1/services", json=other, headers=admin)
+    assert massage.status_code == 201
+    renamed = api.client.patch(
+        f"/apis/v1/services/{massage.json()['data']['id']}", json={"name": "PHYSIO"}, headers=admin
+    )
+    assert renamed.status_code == 409
+    kept = api.client.patch(
+        f"/apis/v1/services/{west.service.id}", json={"name": "Physio"}, headers=admin
+    )
+    assert kept.status_code == 200  # its own name again
+    twin = {"clinic_id": west.clinic.id, "name": west.provider.name, "hours": {}}
+    assert api.client.post("/apis/v1/providers", json=twin, headers=admin).status_code == 409
+    moved = {"clinic_id": east.clinic.id, "name": west.provider.name, "hours": {}}
+    assert api.client.post("/apis/v1/providers", json=moved, headers=admin).status_code == 201
+    listed = api.client.get(f"/apis/v1/services?clinic_id={east.clinic.id}", headers=admin)
+    assert [s["name"] for s in listed.json()["data"]] == ["Physio"]
