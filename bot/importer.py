@@ -143,8 +143,8 @@ def _import_clinic(
         here = _where(source, item, f"{path}clients[{i}]")
         with _located(here):
             phone = directory.normalize_phone(_field(item, "phone", str, here))
-            created = uow.clients.get_by_phone(phone) is None
-            if created:
+            known = uow.clients.get_by_phone(phone)
+            if known is None:
                 directory.add_client(
                     uow=uow,
                     first_name=_field(item, "first_name", str, here),
@@ -154,8 +154,11 @@ def _import_clinic(
                     timezone=item.get("timezone"),
                     now=now,
                     actor=actor,
+                    clinic_ids=[clinic.id],
                 )
-            report.count("clients", created)
+            else:  # the clinic's own from now on, as a client found over REST is
+                uow.clients.add_clinics(known.id or 0, [clinic.id], now)
+            report.count("clients", known is None)
     zone = ZoneInfo(clinic.timezone)
     for i, item in enumerate(_section(data, "appointments", list, source, optional=True, at=path)):
         here = _where(source, item, f"{path}appointments[{i}]")

@@ -140,3 +140,20 @@ def test_settings_may_be_written_straight_under_clinic(
     bad = flat.replace("offer_batch_size: 1", "offer_batch_size: 0").replace("Downtown", "Uptown")
     with pytest.raises(ImportFailed, match=re.escape("clinics[0].clinic.offer_batch_size: ")):
         import_file(_write(tmp_path, bad), make_uow=uow_factory, now=NOW)
+
+
+def test_a_clinics_imported_clients_are_its_own_and_not_the_other_clinics(
+    uow_factory: Callable[[], SqlUnitOfWork],
+) -> None:
+    """A client listed under one clinic of the file is that clinic's (as one added over REST
+    is), not 'known at no clinic', which every clinic's staff would see; one listed under
+    both (Priya) is both clinics'. Importing again changes nothing."""
+    import_file(SAMPLE, make_uow=uow_factory, now=NOW)
+    import_file(SAMPLE, make_uow=uow_factory, now=NOW)
+    with uow_factory() as uow:
+        down, bay = uow.clinics.list()
+        seen = {
+            clinic.name: sorted(c.first_name for c in uow.clients.list(seen_at={clinic.id}).items)
+            for clinic in (down, bay)
+        }
+    assert seen == {down.name: ["Maria", "Priya", "Tom"], bay.name: ["Grace", "Leo", "Priya"]}
