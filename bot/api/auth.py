@@ -128,7 +128,12 @@ def verify_token(settings: Settings, token: str) -> Principal:
     if role is Role.USER and patient_id is None:
         raise Unauthorized(f"A USER token needs a numeric patient_id from 1 to {MAX_ID}.")
     clinic_ids = None
-    if role is Role.STAFF and claims.get("clinic_ids") is not None:
+    if claims.get("clinic_ids") is not None:
+        if role is not Role.STAFF:  # a limit it would not have: refused, not ignored
+            raise Unauthorized(
+                f"Only a STAFF token carries clinic_ids; a {role.value} token is not limited "
+                "to clinics. Leave the claim out, or make it a STAFF token."
+            )
         clinic_ids = _clinic_ids(claims["clinic_ids"])
     return Principal(
         sub=str(claims["sub"]), role=role, patient_id=patient_id, clinic_ids=clinic_ids

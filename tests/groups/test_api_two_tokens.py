@@ -54,6 +54,15 @@ def test_a_token_naming_no_clinic_is_refused_not_shown_every_clinic(api: Api) ->
         assert answer.json()["details"][0]["message"] == "The token's clinic_ids names no clinic."
 
 
+def test_an_admin_token_limited_to_a_clinic_is_refused_not_given_every_clinic(api: Api) -> None:
+    limited = api.headers(Role.ADMIN, [api.group.east.clinic.id or 0])
+    answer = api.client.get("/apis/v1/appointments", headers=limited)
+    assert answer.status_code == 401, answer.text
+    assert "Only a STAFF token carries clinic_ids" in answer.json()["details"][0]["message"]
+    every = api.client.get("/apis/v1/clinics", headers=api.headers(Role.ADMIN)).json()
+    assert every["pagination"]["total"] == 2
+
+
 def test_one_sub_with_two_clinics_tokens_does_not_share_idempotent_answers(api: Api) -> None:
     """An EHR with one service account mints a token per clinic: Bayside's token sending the
     key Downtown used gets its own answer (404), not a replay of Downtown's opening."""
