@@ -181,7 +181,11 @@ class NewRequest(RequestChanges):
         None, ge=1, le=MAX_ID, description="Required for STAFF/ADMIN; a USER always adds their own"
     )
     clinic_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Needed when there are many clinics"
+        None,
+        ge=1,
+        le=MAX_ID,
+        description="Which clinic; may be left out by a STAFF token for one clinic, or when "
+        "the deployment has one",
     )
 
 
@@ -391,7 +395,7 @@ class WebhookEndpoint(BaseModel):
 
 class NewWebhookEndpoint(_Body):
     clinic_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Needed when there are many clinics"
+        None, ge=1, le=MAX_ID, description="Which clinic; needed when the deployment has several"
     )
     url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")
     event_types: list[WebhookTypeName] = Field(min_length=1, max_length=18)
