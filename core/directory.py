@@ -188,9 +188,9 @@ def find_or_add_client(
             raise Conflict(f"A client with that phone already exists (client {existing.id}).")
         if not same_person(existing, f"{first_name} {last_name}"):
             raise Conflict(
-                f"That phone is on file for another client (client {existing.id}), under "
-                "another name: one phone is one client. Check the number, or give the "
-                "patient's own."
+                # No id: the caller may be a clinic that does not see this client.
+                "That phone is on file for another client, under another name: one phone is "
+                "one client. Check the number, or give the patient's own."
             )
         uow.clients.add_clinics(existing.id or 0, clinic_ids, now)
         return existing, False

@@ -80,7 +80,8 @@ def update_client(
         values["phone"] = normalize_phone(values["phone"] or "")
         other = uow.clients.get_by_phone(values["phone"])
         if other is not None and other.id != client_id:
-            raise Conflict(f"A client with that phone already exists (client {other.id}).")
+            # No id: the caller may be a clinic that does not see that client.
+            raise Conflict("Another client already has that phone: one phone is one client.")
         if values["phone"] != client.phone:
             values["phone_invalid"] = False  # a new number gets a new chance
     if values.get("timezone"):

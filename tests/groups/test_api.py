@@ -245,6 +245,7 @@ def test_a_phone_on_file_under_another_name_is_a_conflict_and_shows_nothing(api:
     said = refused.json()["details"][0]["message"]
     assert "another name" in said
     assert "Ike" not in said  # the name on file is not told
+    assert not any(c.isdigit() for c in said)  # nor their id, which Bayside cannot read
     path = f"/apis/v1/clients/{ike['data']['id']}"
     assert api.client.get(path, headers=west_staff(api)).status_code == 404
 

@@ -120,3 +120,16 @@ def test_a_service_or_provider_name_is_one_per_clinic_not_per_group(api: Api) ->
     assert api.client.post("/apis/v1/providers", json=moved, headers=admin).status_code == 201
     listed = api.client.get(f"/apis/v1/services?clinic_id={east.clinic.id}", headers=admin)
     assert [s["name"] for s in listed.json()["data"]] == ["Physio"]
+
+
+def test_a_phone_taken_at_the_other_clinic_is_a_conflict_that_names_no_id(api: Api) -> None:
+    leo = api.group.client("Leo", 5)
+    api.group.entry(api.group.west, leo)  # Bayside's patient
+    eve = api.group.client("Eve", 1)
+    api.group.entry(api.group.east, eve)
+    answer = api.client.patch(
+        f"/apis/v1/clients/{eve.id}", json={"phone": leo.phone}, headers=api.east_staff()
+    )
+    assert answer.status_code == 409, answer.text
+    said = answer.json()["details"][0]["message"]
+    assert said == "Another client already has that phone: one phone is one client."
