@@ -307,7 +307,7 @@ MORE += [
     ("Yes but I need a later time", "conditional"),
     ("yes if it's after 5", "conditional"),
     ("can it be at 4 instead?", "conditional"),
-    ("Do you have anything later?", "unknown"),
+    ("Do you have anything later?", "conditional"),  # asks for another time, as "can it be later"
     ("Yes, but can I bring my husband?", "conditional"),
     ("ok but only if it's dr lee", "conditional"),
     ("I'd take it if it were in the afternoon", "conditional"),
