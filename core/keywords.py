@@ -160,7 +160,7 @@ QUESTION_PHRASES = _phrases(
     long do i have, is it with, is that with, is this with, will it be with, would it be
     with, whos the doctor, whos the dr, whos the provider, who is the dr, who will i see,
     who would i see, who am i seeing, whats the appointment for, what is the appointment
-    for, what kind of appointment, whats it about
+    for, what kind of appointment, whats it about, is it at, is that at, is this at
     """
 )
 
@@ -205,7 +205,9 @@ NO_PHRASES = _phrases(
     happen, not gonna make it, not going to make it, not gonna be able, im not free, i am
     not free, not free then, not free that day, rather not, prefer not, thats a no, i
     have another appointment, i have an appointment then, i have plans, i have other
-    plans, ive got plans, i got plans
+    plans, ive got plans, i got plans, im traveling, im travelling, ill be traveling, ill
+    be travelling, ill be away, im away, on vacation, out of the country, working that
+    day, working at that time
     """
 )
 # Putting the answer off: even after an "ok" it is not a yes yet ("ok let me check").
@@ -408,6 +410,8 @@ _POSITIVE_IDIOMS = (
     "not a problem",
     "no brainer",
 )
+# A whole answer that says why not: "sorry, working".
+_BUSY = frozenset({"working", "at work", "traveling", "travelling", "away", "sick", "im sick"})
 # A no closing a reason: "I'm sick so no".
 _CLOSING_NO = re.compile(r"(?<!\S)so (?:no|nope|nah)$")
 
@@ -424,7 +428,10 @@ def _answer(words: list[str], asks: bool, offer: frozenset[str]) -> Intent:
     said_yes = words[0] in YES_WORDS or _has(whole, YES_PHRASES)
     said = " ".join(kept)
     said_no = bool(kept) and (
-        kept[0] in NO_WORDS or _has(said, NO_PHRASES) or bool(_CLOSING_NO.search(said))
+        kept[0] in NO_WORDS
+        or _has(said, NO_PHRASES)
+        or said in _BUSY
+        or bool(_CLOSING_NO.search(said))
     )
     if said_no and words[0] in _SOFT_YES and not _has(whole, YES_PHRASES):
         said_yes = False
@@ -484,7 +491,7 @@ def _about_the_offer(words: list[str]) -> bool:
 _ASKS_FOR = _phrases(
     """
     can i, could i, i could, can it be, could it be, can we, could we, can you do, could
-    you do, do you have, is there, anything, any chance
+    you do, do you have, is there, anything, any chance, would, how about, what about
     """
 )
 
@@ -493,8 +500,10 @@ def _asks_for_other_time(words: list[str]) -> bool:
     """ "can I come at 3 instead", "could it be later": a counter-offer without a yes."""
     text = " ".join(words)
     wants = _has(text, _ASKS_FOR)
-    other = {"instead", "earlier", "later", "different", "another"} & set(words) or any(
-        _TIME.match(w) for w in words
+    other = (
+        {"instead", "earlier", "later", "different", "another"} & set(words)
+        or _WHEN_WORDS & set(words)
+        or any(_TIME.match(w) for w in words)
     )
     return bool(wants and other)
 
