@@ -544,7 +544,7 @@ def _without_offer(words: list[str], offer: frozenset[str]) -> list[str]:
     """`words` less those naming the offer's own day and time, with the "at" or "on" before
     them: "yes see you at 10" to a 10:00 offer adds nothing to the yes."""
     kept: list[str] = []
-    for word in words:
+    for word in _clock_words(words):
         if word in offer:
             if kept and kept[-1] in ("at", "on"):
                 kept.pop()
@@ -553,6 +553,18 @@ def _without_offer(words: list[str], offer: frozenset[str]) -> list[str]:
     return kept or words
 
 
+def _clock_words(words: list[str]) -> list[str]:
+    """`words` with an hour and its minutes as one ("2:30", read as "2 30", is "230")."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1].isdigit() and len(joined[-1]) <= 2 and _MINUTES.match(word):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
+_MINUTES = re.compile(r"^[0-5]\d(am|pm|a|p)?$")
 _WEEKDAYS = (
     "mon monday", "tue tues tuesday", "wed weds wednesday", "thu thur thurs thursday",
     "fri friday", "sat saturday", "sun sunday",
@@ -570,8 +582,10 @@ def offer_words(starts: datetime, today: date) -> frozenset[str]:
     hour, minute, day = starts.hour % 12 or 12, f"{starts.minute:02d}", starts.day
     half = "am" if starts.hour < 12 else "pm"
     suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
-    words = {str(hour), f"{hour}{half}", f"{hour}{half[0]}", half, minute, f"{hour}{minute}"}
-    words |= {f"{hour}{minute}{half}", str(day), f"{day}{suffix}"}
+    words = {half, f"{hour}{minute}", f"{hour}{minute}{half}", f"{hour}{minute}{half[0]}"}
+    if minute == "00":  # "10" is 10:00, not 10:30
+        words |= {str(hour), f"{hour}{half}", f"{hour}{half[0]}"}
+    words.add(f"{day}{suffix}")  # "the 12th"; a bare "12" is a time
     words |= set(_WEEKDAYS[starts.weekday()].split()) | set(_MONTHS[starts.month - 1].split())
     if starts.hour == 12 and starts.minute == 0:
         words.add("noon")
