@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.audit import mask_phone, record
 from core.clinics import patient_timezone
@@ -26,7 +27,7 @@ from core.errors import (
     OfferExpired,
     SlotTaken,
 )
-from core.keywords import Intent, classify
+from core.keywords import Intent, classify, offer_words
 from core.model import (
     AppointmentStatus,
     Client,
@@ -77,7 +78,10 @@ def receive_sms(
     sent to: only its offers are answered (`templates` and `contact` are then its own)."""
     standing = uow.openings.standing(phone)
     client = standing.client
-    intent = classify(body, first_name=client.first_name if client else None)
+    talk = _Talk.of(uow, standing, phone, now, policy, templates, contact, clinic)
+    intent = classify(
+        body, first_name=client.first_name if client else None, offer=talk.offer_words()
+    )
     inbound = uow.messages.add_inbound(
         Message(
             direction=MessageDirection.INBOUND,
@@ -92,7 +96,6 @@ def receive_sms(
             updated_at=now,
         )
     )
-    talk = _Talk.of(uow, standing, phone, now, policy, templates, contact, clinic)
     outcome = _settle(talk, intent, body)
     answer = _act(talk, intent, outcome, body)
     if outcome is not intent:
@@ -186,6 +189,15 @@ class _Talk:
     @property
     def timezone(self) -> str:
         return patient_timezone(self.client, self.clinic)
+
+    def offer_words(self) -> frozenset[str]:
+        """How the patient may name the pending offer's day and time ("see you at 10")."""
+        if self.pending is None:
+            return frozenset()
+        zone = ZoneInfo(self.timezone)
+        return offer_words(
+            self.pending.starts_at.astimezone(zone), self.now.astimezone(zone).date()
+        )
 
     def say(self, template: str, opening: Opening | None = None) -> str:
         """`template` for this client; `opening` gives {when}, {provider} and {expires}."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
-from core.keywords import Intent, classify
+from core.keywords import Intent, classify, offer_words
 
 CASES = [
     ("YES", Intent.YES),
@@ -307,7 +309,7 @@ MORE += [
     ("Yes but I need a later time", "conditional"),
     ("yes if it's after 5", "conditional"),
     ("can it be at 4 instead?", "conditional"),
-    ("Do you have anything later?", "unknown"),
+    ("Do you have anything later?", "conditional"),  # asks for another time, as "can it be later"
     ("Yes, but can I bring my husband?", "conditional"),
     ("ok but only if it's dr lee", "conditional"),
     ("I'd take it if it were in the afternoon", "conditional"),
@@ -322,3 +324,34 @@ MORE += [
 @pytest.mark.parametrize(("text", "intent"), MORE)
 def test_more_ways_people_text(text: str, intent: str) -> None:
     assert classify(text, first_name="Maria") == intent
+
+
+# A pending offer Thu Mar 12 2:30 PM, texted on Wed Mar 11.
+OFFER = offer_words(datetime(2026, 3, 12, 14, 30), date(2026, 3, 11))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("yes see you at 2:30", "yes"),
+        ("Yes, 230pm works", "yes"),
+        ("yes thursday afternoon is perfect", "yes"),
+        ("yes see you tomorrow", "yes"),
+        ("yes on the 12th", "yes"),
+        ("yes see you at 2", "conditional"),  # not the offer's 2:30
+        ("yes see you at 12", "conditional"),  # the 12th is the date, not a time
+        ("yes see you at 2:30 am", "conditional"),
+        ("yes, friday", "conditional"),
+        ("yes in the morning", "conditional"),
+        ("yes today", "conditional"),
+        ("Yes I may be late", "conditional"),
+    ],
+)
+def test_a_yes_saying_back_the_offer(text: str, intent: str) -> None:
+    assert classify(text, first_name="Maria", offer=OFFER) == intent
+
+
+def test_the_words_for_an_offer() -> None:
+    noon = offer_words(datetime(2026, 5, 1, 12, 0), date(2026, 5, 1))
+    assert {"12", "12pm", "1200", "noon", "fri", "friday", "1st", "today", "afternoon"} <= noon
+    assert not {"may", "1", "tomorrow", "morning"} & noon
