@@ -143,7 +143,7 @@ def create_request(request: Request, caller: Caller, body: NewRequest) -> dict[s
         entry = entries.add_to_waitlist(
             uow=uow,
             client_id=patient_id,
-            clinic_id=one_clinic(caller, clinic_id),
+            clinic_id=one_clinic(caller, clinic_id or _service_clinic(uow, caller, body)),
             actor=caller.actor,
             now=runtime.clock(),
             **mapping.engine_changes(fields),
@@ -151,6 +151,15 @@ def create_request(request: Request, caller: Caller, body: NewRequest) -> dict[s
         return ok(request_items(uow, [entry], include=True)[0])
 
     return in_transaction(request, work)
+
+
+def _service_clinic(uow: UnitOfWork, caller: Principal, body: NewRequest) -> int | None:
+    """Without `clinic_id`, the clinic of the service asked for, when the caller sees it: a
+    service belongs to one clinic, so naming it says which."""
+    service = uow.services.get(body.service_id) if body.service_id else None
+    if service is None or not caller.sees(service.clinic_id):
+        return None
+    return service.clinic_id
 
 
 @router.get(

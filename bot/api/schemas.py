@@ -184,8 +184,8 @@ class NewRequest(RequestChanges):
         None,
         ge=1,
         le=MAX_ID,
-        description="Which clinic; may be left out by a STAFF token for one clinic, or when "
-        "the deployment has one",
+        description="Which clinic; may be left out when service_id names a service (its "
+        "clinic), by a STAFF token for one clinic, or when the deployment has one",
     )
 
 

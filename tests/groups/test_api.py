@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.api.auth import Role
+from bot.api.auth import Role, mint_token
 from core import fill
 from core.policy import Policy
 from tests.groups.conftest import Api
@@ -259,3 +259,39 @@ def test_posting_a_client_twice_returns_the_first(api: Api) -> None:
     assert second.json()["data"] == first.json()["data"]
     total = api.client.get("/apis/v1/clients", headers=admin).json()["pagination"]["total"]
     assert total == 1
+
+
+def test_a_request_names_its_clinic_by_its_service(api: Api) -> None:
+    """A patient, or staff of both clinics, need not say the clinic when the service does."""
+    group = api.group
+    rosa = group.client("Rosa", 41)
+    both = api.headers(Role.STAFF, [group.east.clinic.id or 0, group.west.clinic.id or 0])
+    body = {"patient_id": rosa.id, "service_id": group.west.service.id}
+    made = api.client.post("/apis/v1/waitlist-requests", json=body, headers=both)
+    assert made.status_code == 201, made.json()
+    assert made.json()["data"]["clinic_id"] == str(group.west.clinic.id)
+
+    token = mint_token(api.settings, sub="rosa", role=Role.USER, patient_id=rosa.id)
+    own = {"service_id": group.east.service.id}
+    mine = api.client.post(
+        "/apis/v1/waitlist-requests", json=own, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert mine.status_code == 201, mine.json()
+    assert mine.json()["data"]["clinic_id"] == str(group.east.clinic.id)
+
+    no_service = api.client.post(
+        "/apis/v1/waitlist-requests", json={"patient_id": rosa.id}, headers=both
+    )
+    assert no_service.status_code == 400  # two clinics and nothing saying which
+
+
+def test_a_service_of_a_clinic_the_token_does_not_see_is_not_found(api: Api) -> None:
+    group = api.group
+    eve = group.client("Eve", 42)
+    group.entry(group.east, eve)
+    body = {"patient_id": eve.id, "service_id": group.west.service.id}
+    refused = api.client.post("/apis/v1/waitlist-requests", json=body, headers=api.east_staff())
+    assert refused.status_code == 404  # as any other id of Bayside's
+    assert refused.json()["details"][0]["message"] == (
+        f"Service {group.west.service.id} does not exist at this clinic."
+    )
