@@ -372,6 +372,13 @@ REFUSED: list[tuple[str, list[str]]] = [
     (P + "weekdys", ["I didn't understand 'weekdys' — did you mean 'weekdays'?"]),
     (P + "mornings or next", ["I didn't understand 'next'."]),  # not "did you mean 'next'"
     (
+        P + "this week or next tuesday",  # a week and a day: not read as Tuesdays of both
+        [
+            "'this week' and 'next tuesday' disagree about when the dates start.",
+            "'this week' and 'next tuesday' disagree about when the dates end.",
+        ],
+    ),
+    (
         P + "lip filler cheek filler",
         [
             "'lip filler' and 'cheek filler' are two services, Lip Filler and Cheek Filler; "

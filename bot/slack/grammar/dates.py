@@ -250,12 +250,13 @@ def _relative(ctx: Line, i: int) -> Period | None:
             ctx.found.problems.append(f"'{ctx.span(i, j + 3 - i)}' has passed.")
             return j + 3 - i, first, last
         return j + 3 - i, max(first, today), last
+    unit = ctx.norm(j + 1)
     if (
         word == "this"
-        and ctx.norm(j + 1) in ("week", "month")
+        and unit in ("week", "month")
         and (ctx.norm(j + 2), ctx.norm(j + 3)) == ("or", "next")
+        and (ctx.norm(j + 4) == unit or ctx.norm(j + 4) not in {*UNITS, "weekend", *WEEKDAYS})
     ):  # `this week or next (week)`: from today to the end of the next one
-        unit = ctx.norm(j + 1)
         last = _week(today, 1)[1] if unit == "week" else _next_month(today)[1]
         return j + 4 + (ctx.norm(j + 4) == unit) - i, today, last
     if word in ("this", "next", "coming") and ctx.norm(j + 1) in ("week", "month", "weekend"):
