@@ -699,6 +699,8 @@ def _note_unread(ctx: Line, runs: list[list[int]], i: int) -> None:
     """Group the words no rule read into runs of neighbours, explained together later."""
     if ctx.norm(i) in terms.FILLER:
         return
+    if ctx.norm(i) in terms.CLOSING_FILLER and ctx.norm(i + 1) in ("", ".", "!"):
+        return
     if runs and runs[-1][-1] == i - 1:
         runs[-1].append(i)
     else:

@@ -540,6 +540,8 @@ def test_edit_line_changes_whole_groups(
             ["I didn't understand 'priorty 2' — did you mean 'priority'?"],
         ),
         ("afternoons any time", ["'any time' clears the times that the line also sets."]),
+        # not read as afternoons and mornings: `instead` counts only closing the line
+        ("afternoons instead of mornings", ["I didn't understand 'instead'."]),
     ],
 )
 def test_edit_line_not_understood_is_refused(line: str, problems: list[str]) -> None:

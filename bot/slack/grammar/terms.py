@@ -38,9 +38,13 @@ FILLER = {
     "time", "times", "slot", "slots", "spot", "she", "he", "they", "her", "his", "their",
     "client", "patient", "pt", "new", "wait", "waitlist", "list", "add", "book", "possible",
     "if", "be", "could", "should", "preference", "@", "#", "~", "every", "each", "first",
-    "earliest", "soonest", "whenever", "instead", "rather",
+    "earliest", "soonest", "whenever",
     ",", ";", ":", ".", "/", "&", "+", "-", "–", "—", "!", "(", ")",
 }  # fmt: skip
+# Closing a line, these only say the line replaces what was there ("edit W-3 mornings
+# instead"); before what they replace ("afternoons instead of mornings") they are left unread,
+# so the line is questioned rather than read as both.
+CLOSING_FILLER = {"instead", "rather"}
 _P_NUMBER = re.compile(r"p(\d+)$")
 
 
